@@ -1,0 +1,27 @@
+# Install rules: headers, the exported target bgagent::bgagent and a package config that finds
+# the same dependencies, so `find_package(bgagent 0.1 CONFIG REQUIRED)` works after install.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(BGAGENT_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/bgagent")
+
+install(TARGETS bgagent
+  EXPORT bgagentTargets
+  FILE_SET HEADERS DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(EXPORT bgagentTargets
+  NAMESPACE bgagent::
+  DESTINATION "${BGAGENT_INSTALL_CMAKEDIR}")
+
+configure_package_config_file(
+  "${CMAKE_CURRENT_LIST_DIR}/bgagentConfig.cmake.in"
+  "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfig.cmake"
+  INSTALL_DESTINATION "${BGAGENT_INSTALL_CMAKEDIR}")
+# Header-only: the same package serves every architecture.
+write_basic_package_version_file(
+  "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion
+  ARCH_INDEPENDENT)
+install(FILES
+  "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfig.cmake"
+  "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfigVersion.cmake"
+  DESTINATION "${BGAGENT_INSTALL_CMAKEDIR}")

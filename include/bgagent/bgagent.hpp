@@ -1,0 +1,11 @@
+// bgagent/bgagent.hpp: the umbrella header. Includes every public header, nothing else.
+#pragma once
+
+#include <bgagent/agent_state.hpp>
+#include <bgagent/error.hpp>
+#include <bgagent/output_file.hpp>
+#include <bgagent/output_parser.hpp>
+#include <bgagent/output_writer.hpp>
+#include <bgagent/protocol.hpp>
+#include <bgagent/result.hpp>
+#include <bgagent/version.hpp>

@@ -1,0 +1,10 @@
+# Installs the configured build tree BUILD_DIR into a fresh PREFIX.
+file(REMOVE_RECURSE "${PREFIX}")
+execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${PREFIX}"
+  RESULT_VARIABLE status)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "install to '${PREFIX}' failed: ${status}")
+endif()
+if(NOT EXISTS "${PREFIX}/include/bgagent/bgagent.hpp")
+  message(FATAL_ERROR "install to '${PREFIX}' did not install include/bgagent/bgagent.hpp")
+endif()

@@ -1,0 +1,222 @@
+// OutputParser: the rules golden files cannot show well (bounds, events, restarts, hostile
+// input). Rule numbers refer to docs/protocol.md.
+#include <bgagent/output_parser.hpp>
+
+#include <string>
+#include <vector>
+
+#include "catch.hpp"
+
+using bgagent::AgentStatus;
+using bgagent::ErrorCode;
+using bgagent::OutputEvent;
+using bgagent::OutputEventKind;
+using bgagent::OutputParser;
+using bgagent::ParserLimits;
+
+namespace {
+
+constexpr const char* kStartLine = "[START] 2026-01-30T10:00:00Z\n";
+constexpr const char* kCompleteLine = "[COMPLETE] 2026-01-30T10:05:00Z\n";
+
+ParserLimits smallLimits() {
+  ParserLimits limits;
+  limits.maxLineBytes = 16;
+  limits.maxResultBytes = 64;
+  limits.tailLines = 3;
+  limits.tailLineBytes = 5;
+  limits.maxWarnings = 2;
+  return limits;
+}
+
+}  // namespace
+
+TEST_CASE("P4: a line longer than maxLineBytes is cut, with a warning, in any chunking",
+          "[parser][bounds]") {
+  const std::string text = std::string(kStartLine) + std::string(40, 'x') + "\n[PROGRESS] " +
+                           std::string(30, 'p') + "\n";
+  ParserLimits limits = smallLimits();
+  limits.maxLineBytes = 30;
+  limits.tailLineBytes = 100;
+  const auto whole = bgagent::parseOutput(text, "", limits);
+  REQUIRE(whole.tail.size() == 1);
+  CHECK(whole.tail[0] == std::string(30, 'x'));
+  CHECK(whole.progress.text == std::string(19, 'p'));  // "[PROGRESS] " is 11 of the 30 bytes
+  REQUIRE(whole.warnings.size() == 2);
+  CHECK(whole.warnings[0].message == "line 2: line is longer than 30 bytes; the rest of it was skipped");
+  CHECK(whole.warnings[1].line == 3);
+
+  OutputParser bytewise("", limits);
+  for (char c : text) bytewise.feed(std::string_view(&c, 1));
+  CHECK(bytewise.snapshot() == whole);
+}
+
+TEST_CASE("P4: a 100 MB line without a newline keeps the parser's memory bounded",
+          "[parser][bounds]") {
+  OutputParser parser("big.out");
+  parser.feed(kStartLine);
+  const std::string chunk(1 << 20, 'z');
+  for (int i = 0; i < 100; ++i) parser.feed(chunk);
+  CHECK(parser.snapshot().pendingBytes == 100u << 20);
+  CHECK(parser.retainedBytes() <= 2 * parser.limits().maxLineBytes);
+  parser.feed("\n[COMPLETE] 2026-01-30T10:05:00Z\n");
+  CHECK(parser.snapshot().status == AgentStatus::Succeeded);
+  REQUIRE(parser.snapshot().tail.size() == 1);
+  CHECK(parser.snapshot().tail[0].size() == parser.limits().tailLineBytes);
+  CHECK(parser.snapshot().warnings.at(0).message ==
+        "output file 'big.out' line 2: line is longer than 65536 bytes; the rest of it was skipped");
+}
+
+TEST_CASE("P4: NUL bytes and invalid UTF-8 in free output are kept as bytes", "[parser]") {
+  const std::string garbage("bin\0ary\xff\xfe", 9);
+  const auto snapshot = bgagent::parseOutput(std::string(kStartLine) + garbage + "\n");
+  REQUIRE(snapshot.tail.size() == 1);
+  CHECK(snapshot.tail[0] == garbage);
+  CHECK(snapshot.status == AgentStatus::Running);
+}
+
+TEST_CASE("P7: only the last tailLines free lines are kept, each cut to tailLineBytes",
+          "[parser][bounds]") {
+  std::string text = kStartLine;
+  for (int i = 0; i < 10; ++i) text += "line-" + std::to_string(i) + "-long\n";
+  const auto snapshot = bgagent::parseOutput(text, "", smallLimits());
+  CHECK(snapshot.tail.lines() == std::vector<std::string>{"line-", "line-", "line-"});
+
+  ParserLimits limits = smallLimits();
+  limits.tailLineBytes = 100;
+  const auto full = bgagent::parseOutput(text, "", limits);
+  CHECK(full.tail.lines() ==
+        std::vector<std::string>{"line-7-long", "line-8-long", "line-9-long"});
+}
+
+TEST_CASE("P14: a RESULT larger than maxResultBytes fails the file and is skipped",
+          "[parser][bounds]") {
+  std::string text = kStartLine;
+  text += "[RESULT]\n{\"items\": [\n";
+  for (int i = 0; i < 20; ++i) text += "  \"item number " + std::to_string(i) + "\",\n";
+  text += "  \"end\"]}\nafter\n";
+  text += kCompleteLine;
+  ParserLimits limits = smallLimits();
+  limits.maxLineBytes = 1000;
+  const auto snapshot = bgagent::parseOutput(text, "r.out", limits);
+  CHECK(snapshot.status == AgentStatus::Failed);
+  CHECK(snapshot.completed);
+  REQUIRE(snapshot.error);
+  CHECK(snapshot.error->code == ErrorCode::MalformedOutput);
+  CHECK(snapshot.error->message == "output file 'r.out' line 3: RESULT is larger than 64 bytes");
+  CHECK_FALSE(snapshot.hasResult);
+  CHECK(snapshot.tail.empty());  // the skipped RESULT lines are not free output
+
+  OutputParser bytewise("r.out", limits);
+  for (char c : text) bytewise.feed(std::string_view(&c, 1));
+  CHECK(bytewise.snapshot() == snapshot);
+  CHECK(bytewise.retainedBytes() <= 2 * (limits.maxResultBytes + limits.maxLineBytes));
+}
+
+TEST_CASE("P14: a single-line RESULT may exceed maxLineBytes up to maxResultBytes",
+          "[parser][bounds]") {
+  ParserLimits limits;
+  limits.maxLineBytes = 32;
+  const std::string value = "{\"success\": true, \"blob\": \"" + std::string(200, 'b') + "\"}";
+  const std::string text = std::string(kStartLine) + "[RESULT] " + value + "\n" + kCompleteLine;
+  const auto whole = bgagent::parseOutput(text, "", limits);
+  CHECK(whole.status == AgentStatus::Succeeded);
+  CHECK(whole.result.at("blob").get<std::string>().size() == 200);
+  CHECK(whole.warningCount == 0);
+
+  OutputParser chunked("", limits);
+  for (std::size_t at = 0; at < text.size(); at += 5) chunked.feed(text.substr(at, 5));
+  CHECK(chunked.snapshot() == whole);
+}
+
+TEST_CASE("P24: warnings beyond maxWarnings are counted, not kept", "[parser][bounds]") {
+  std::string text = std::string(kStartLine) + kCompleteLine;
+  for (int i = 0; i < 50; ++i) text += "late\n";
+  ParserLimits limits;
+  limits.maxWarnings = 2;
+  const auto snapshot = bgagent::parseOutput(text, "", limits);
+  CHECK(snapshot.warnings.size() == 2);
+  CHECK(snapshot.warningCount == 50);
+}
+
+TEST_CASE("P24: the first failure is the error and later ones become warnings", "[parser]") {
+  const auto snapshot = bgagent::parseOutput(std::string(kStartLine) +
+                                             "[RESULT] {\"success\": false}\n[START] again\n");
+  REQUIRE(snapshot.error);
+  CHECK(snapshot.error->message == "line 2: RESULT reports success=false");
+  REQUIRE(snapshot.warnings.size() == 1);
+  CHECK(snapshot.warnings[0].message == "line 3: second [START] (the first is on line 1)");
+}
+
+TEST_CASE("P21: a file is Failed from its ERROR line, before any COMPLETE", "[parser]") {
+  OutputParser parser("build.out");
+  parser.feed(kStartLine);
+  CHECK(parser.snapshot().status == AgentStatus::Running);
+  parser.feed("[ERROR] linker died\n");
+  CHECK(parser.snapshot().status == AgentStatus::Failed);
+  CHECK_FALSE(parser.snapshot().completed);
+  CHECK(parser.snapshot().error->message ==
+        "output file 'build.out' line 2: agent reported an error: linker died");
+  parser.feed(kCompleteLine);
+  CHECK(parser.snapshot().status == AgentStatus::Failed);
+  CHECK(parser.snapshot().completed);
+}
+
+TEST_CASE("P2: feed() reports the lines it completed and holds back the partial one",
+          "[parser]") {
+  OutputParser parser;
+  CHECK(parser.feed("[START] 2026-01-30T10:00:00Z\n[PROG") == 1);
+  CHECK(parser.snapshot().pendingBytes == 5);
+  CHECK(parser.snapshot().progress.updates == 0);
+  CHECK(parser.feed("RESS] 1/2\nfree") == 1);
+  CHECK(parser.snapshot().progress.percent == 50.0);
+  CHECK(parser.snapshot().pendingBytes == 4);
+  CHECK(parser.snapshot().tail.empty());
+  CHECK(parser.feed("\n") == 1);
+  CHECK(parser.snapshot().tail.lines() == std::vector<std::string>{"free"});
+  CHECK(parser.snapshot().bytes == 49);
+}
+
+TEST_CASE("events report each record in file order with its line", "[parser][events]") {
+  OutputParser parser("e.out");
+  std::vector<std::pair<OutputEventKind, std::uint64_t>> seen;
+  std::vector<std::string> texts;
+  parser.setEventHandler([&](const OutputEvent& event) {
+    seen.emplace_back(event.kind, event.line);
+    texts.emplace_back(event.text);
+  });
+  parser.feed(std::string(kStartLine) + "Task: t\nhello\n[PROGRESS] 10% a\n[HEARTBEAT]\n" +
+              "[RESULT] {\"success\": true}\n[ERROR] bad\n" + kCompleteLine + "late\n");
+  const std::vector<std::pair<OutputEventKind, std::uint64_t>> expected{
+      {OutputEventKind::Started, 1},    {OutputEventKind::Output, 3},
+      {OutputEventKind::Progress, 4},   {OutputEventKind::Heartbeat, 5},
+      {OutputEventKind::Result, 6},     {OutputEventKind::AgentError, 7},
+      {OutputEventKind::Failed, 7},     {OutputEventKind::Completed, 8},
+      {OutputEventKind::Warning, 9}};
+  CHECK(seen == expected);
+  CHECK(texts[1] == "hello");
+  CHECK(texts[2] == "10% a");
+  CHECK(texts[5] == "bad");
+  CHECK(texts[6] == "output file 'e.out' line 7: agent reported an error: bad");
+}
+
+TEST_CASE("restart starts over with a fresh state and counts the restart", "[parser]") {
+  OutputParser parser;
+  parser.feed(std::string(kStartLine) + "[ERROR] old run\npartial");
+  parser.restart();
+  CHECK(parser.snapshot().status == AgentStatus::Pending);
+  CHECK(parser.snapshot().restarts == 1);
+  CHECK(parser.snapshot().pendingBytes == 0);
+  parser.feed(std::string(kStartLine) + kCompleteLine);
+  CHECK(parser.snapshot().status == AgentStatus::Succeeded);
+  CHECK(parser.snapshot().lines == 2);
+  CHECK(parser.snapshot().restarts == 1);
+}
+
+TEST_CASE("binary garbage never crashes the parser and leaves it Pending", "[parser]") {
+  std::string garbage;
+  for (int i = 0; i < 5000; ++i) garbage += static_cast<char>((i * 7919) % 256);
+  const auto snapshot = bgagent::parseOutput(garbage);
+  CHECK(snapshot.status == AgentStatus::Pending);
+  CHECK(snapshot.bytes == garbage.size());
+}

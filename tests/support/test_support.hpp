@@ -1,0 +1,109 @@
+// tests/support/test_support.hpp: what the tests share: temporary directories, file helpers,
+// leak checks on descriptors and threads, and the syscall fault-injection seam.
+#pragma once
+
+#include <dirent.h>
+#include <stdlib.h>
+
+#include <bgagent/detail/syscall.hpp>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace bgagent::test {
+
+/// A fresh directory under $TMPDIR, removed with everything in it at scope end.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "bgagent-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ignored);
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const noexcept { return path_; }
+  std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read test file " + path.string());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void writeFile(const std::filesystem::path& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("cannot write test file " + path.string());
+}
+
+inline void appendFile(const std::filesystem::path& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("cannot append to test file " + path.string());
+}
+
+inline std::size_t countEntries(const char* directory) {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(directory)) ++count;
+  return count;
+}
+
+/// Open descriptors of this process.
+inline std::size_t openDescriptorCount() {
+  return countEntries("/proc/self/fd");
+}
+
+/// Threads of this process.
+inline std::size_t threadCount() {
+  return countEntries("/proc/self/task");
+}
+
+/// Records the process's descriptors and threads; leaked() says whether either grew.
+class ResourceCounts {
+ public:
+  ResourceCounts() : descriptors_(openDescriptorCount()), threads_(threadCount()) {}
+  std::size_t descriptorsAdded() const { return openDescriptorCount() - descriptors_; }
+  std::size_t threadsAdded() const { return threadCount() - threads_; }
+  bool leaked() const { return openDescriptorCount() > descriptors_ || threadCount() > threads_; }
+
+ private:
+  std::size_t descriptors_;
+  std::size_t threads_;
+};
+
+/// Replaces one entry of bgagent's syscall table for the scope (no other bgagent thread may
+/// run meanwhile).
+template <typename Pointer>
+class ScopedSyscall {
+ public:
+  ScopedSyscall(Pointer& entry, Pointer replacement) : entry_(entry), saved_(entry) {
+    entry_ = replacement;
+  }
+  ~ScopedSyscall() { entry_ = saved_; }
+  ScopedSyscall(const ScopedSyscall&) = delete;
+  ScopedSyscall& operator=(const ScopedSyscall&) = delete;
+
+ private:
+  Pointer& entry_;
+  Pointer saved_;
+};
+
+}  // namespace bgagent::test
