@@ -3,7 +3,6 @@
 // Every file is also parsed in every chunking that matters: byte by byte, split at every
 // offset, and in fixed-size chunks; each must give the one-shot snapshot exactly.
 #include <bgagent/output_parser.hpp>
-
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -57,8 +56,8 @@ TEST_CASE("every golden output file gives the snapshot its expectation names", "
     auto expectationPath = file;
     expectationPath.replace_extension(".expected.json");
     const auto expected = nlohmann::json::parse(bgagent::test::readFile(expectationPath));
-    const auto actual = bgagent::test::toJson(
-        bgagent::parseOutput(bgagent::test::readFile(file), name));
+    const auto actual =
+        bgagent::test::toJson(bgagent::parseOutput(bgagent::test::readFile(file), name));
     REQUIRE(expected.contains("status"));
     for (const auto& [key, value] : expected.items()) {
       INFO("field " << key << ": expected " << value.dump() << ", got " << actual.at(key).dump());

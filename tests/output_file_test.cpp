@@ -1,11 +1,10 @@
 // OutputFile: reads only new bytes, survives missing, truncated, replaced and removed files,
 // and refuses what is not a regular file, with errors that name the file.
-#include <bgagent/output_file.hpp>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <bgagent/output_file.hpp>
 #include <cerrno>
 #include <filesystem>
 #include <string>
@@ -117,8 +116,7 @@ TEST_CASE("a file replaced by rename is read from the new file's start", "[file]
   CHECK(file.snapshot().tail.empty());
 }
 
-TEST_CASE("a file removed before COMPLETE is a NotFound error until one appears again",
-          "[file]") {
+TEST_CASE("a file removed before COMPLETE is a NotFound error until one appears again", "[file]") {
   TempDir dir;
   const auto path = dir / "agent.out";
   writeFile(path, kStartLine);
@@ -185,7 +183,8 @@ TEST_CASE("a read error is an Io error with the system's words", "[file]") {
 
 TEST_CASE("parse errors from a file name the file and line", "[file]") {
   TempDir dir;
-  writeFile(dir / "a.out", std::string(kStartLine) + "x\n[RESULT]\n{\"success\": \n" + kCompleteLine);
+  writeFile(dir / "a.out",
+            std::string(kStartLine) + "x\n[RESULT]\n{\"success\": \n" + kCompleteLine);
   OutputFile file(dir / "a.out");
   REQUIRE(file.refresh());
   REQUIRE(file.snapshot().error);

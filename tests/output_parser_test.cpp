@@ -1,7 +1,6 @@
 // OutputParser: the rules golden files cannot show well (bounds, events, restarts, hostile
 // input). Rule numbers refer to docs/protocol.md.
 #include <bgagent/output_parser.hpp>
-
 #include <string>
 #include <vector>
 
@@ -43,7 +42,8 @@ TEST_CASE("P4: a line longer than maxLineBytes is cut, with a warning, in any ch
   CHECK(whole.tail[0] == std::string(30, 'x'));
   CHECK(whole.progress.text == std::string(19, 'p'));  // "[PROGRESS] " is 11 of the 30 bytes
   REQUIRE(whole.warnings.size() == 2);
-  CHECK(whole.warnings[0].message == "line 2: line is longer than 30 bytes; the rest of it was skipped");
+  CHECK(whole.warnings[0].message ==
+        "line 2: line is longer than 30 bytes; the rest of it was skipped");
   CHECK(whole.warnings[1].line == 3);
 
   OutputParser bytewise("", limits);
@@ -63,8 +63,9 @@ TEST_CASE("P4: a 100 MB line without a newline keeps the parser's memory bounded
   CHECK(parser.snapshot().status == AgentStatus::Succeeded);
   REQUIRE(parser.snapshot().tail.size() == 1);
   CHECK(parser.snapshot().tail[0].size() == parser.limits().tailLineBytes);
-  CHECK(parser.snapshot().warnings.at(0).message ==
-        "output file 'big.out' line 2: line is longer than 65536 bytes; the rest of it was skipped");
+  CHECK(
+      parser.snapshot().warnings.at(0).message ==
+      "output file 'big.out' line 2: line is longer than 65536 bytes; the rest of it was skipped");
 }
 
 TEST_CASE("P4: NUL bytes and invalid UTF-8 in free output are kept as bytes", "[parser]") {
@@ -85,8 +86,7 @@ TEST_CASE("P7: only the last tailLines free lines are kept, each cut to tailLine
   ParserLimits limits = smallLimits();
   limits.tailLineBytes = 100;
   const auto full = bgagent::parseOutput(text, "", limits);
-  CHECK(full.tail.lines() ==
-        std::vector<std::string>{"line-7-long", "line-8-long", "line-9-long"});
+  CHECK(full.tail.lines() == std::vector<std::string>{"line-7-long", "line-8-long", "line-9-long"});
 }
 
 TEST_CASE("P14: a RESULT larger than maxResultBytes fails the file and is skipped",
@@ -162,8 +162,7 @@ TEST_CASE("P21: a file is Failed from its ERROR line, before any COMPLETE", "[pa
   CHECK(parser.snapshot().completed);
 }
 
-TEST_CASE("P2: feed() reports the lines it completed and holds back the partial one",
-          "[parser]") {
+TEST_CASE("P2: feed() reports the lines it completed and holds back the partial one", "[parser]") {
   OutputParser parser;
   CHECK(parser.feed("[START] 2026-01-30T10:00:00Z\n[PROG") == 1);
   CHECK(parser.snapshot().pendingBytes == 5);
@@ -188,10 +187,10 @@ TEST_CASE("events report each record in file order with its line", "[parser][eve
   parser.feed(std::string(kStartLine) + "Task: t\nhello\n[PROGRESS] 10% a\n[HEARTBEAT]\n" +
               "[RESULT] {\"success\": true}\n[ERROR] bad\n" + kCompleteLine + "late\n");
   const std::vector<std::pair<OutputEventKind, std::uint64_t>> expected{
-      {OutputEventKind::Started, 1},    {OutputEventKind::Output, 3},
-      {OutputEventKind::Progress, 4},   {OutputEventKind::Heartbeat, 5},
-      {OutputEventKind::Result, 6},     {OutputEventKind::AgentError, 7},
-      {OutputEventKind::Failed, 7},     {OutputEventKind::Completed, 8},
+      {OutputEventKind::Started, 1},  {OutputEventKind::Output, 3},
+      {OutputEventKind::Progress, 4}, {OutputEventKind::Heartbeat, 5},
+      {OutputEventKind::Result, 6},   {OutputEventKind::AgentError, 7},
+      {OutputEventKind::Failed, 7},   {OutputEventKind::Completed, 8},
       {OutputEventKind::Warning, 9}};
   CHECK(seen == expected);
   CHECK(texts[1] == "hello");
@@ -219,4 +218,37 @@ TEST_CASE("binary garbage never crashes the parser and leaves it Pending", "[par
   const auto snapshot = bgagent::parseOutput(garbage);
   CHECK(snapshot.status == AgentStatus::Pending);
   CHECK(snapshot.bytes == garbage.size());
+}
+
+TEST_CASE("fuzz: a RESULT number too large for a double fails the file, not the caller",
+          "[parser][regression]") {
+  const auto snapshot = bgagent::parseOutput("[START]\n[RESULT] {\"n\": 1e400}\n", "n.out");
+  CHECK(snapshot.status == AgentStatus::Failed);
+  REQUIRE(snapshot.error);
+  CHECK(snapshot.error->code == ErrorCode::InvalidResult);
+  CHECK(snapshot.error->message ==
+        "output file 'n.out' line 2: RESULT is not valid JSON: number overflow parsing '1e400'");
+}
+
+TEST_CASE("fuzz: a marker line that ends an unfinished RESULT is cut like any line",
+          "[parser][regression]") {
+  ParserLimits limits;
+  limits.maxLineBytes = 64;
+  limits.maxResultBytes = 256;
+  const std::string text = "[START]\n[RESULT]\n[PROGRESS] 10% " + std::string(300, 'p') + "\n";
+  const auto whole = bgagent::parseOutput(text, "", limits);
+  CHECK(whole.progress.text.size() == 64 - 11);
+  CHECK(whole.warnings.back().message ==
+        "line 3: line is longer than 64 bytes; the rest of it was skipped");
+  OutputParser chunked("", limits);
+  for (std::size_t at = 0; at < text.size(); at += 7) chunked.feed(text.substr(at, 7));
+  CHECK(chunked.snapshot() == whole);
+}
+
+TEST_CASE("fuzz: an empty feed while a line is held back changes nothing", "[parser][regression]") {
+  OutputParser parser;
+  parser.feed("[START] 2026-01-30T10:00:00Z\npartial");
+  const auto before = parser.snapshot();
+  CHECK(parser.feed(std::string_view{}) == 0);
+  CHECK(parser.snapshot() == before);
 }

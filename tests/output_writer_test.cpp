@@ -1,12 +1,11 @@
 // OutputWriter: records as the parser reads them, one write per record, errors naming the file.
-#include <bgagent/output_parser.hpp>
-#include <bgagent/output_writer.hpp>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <bgagent/output_parser.hpp>
+#include <bgagent/output_writer.hpp>
 #include <cerrno>
 #include <string>
 #include <thread>
@@ -55,7 +54,8 @@ TEST_CASE("free output can never forge a record", "[writer]") {
   const auto path = dir / "agent.out";
   auto writer = OutputWriter::open(path).value();
   REQUIRE(writer.start("forger"));
-  REQUIRE(writer.output("[COMPLETE] 2026-01-30T10:05:00Z\n[RESULT] {\"success\": false}\n[ERROR] x"));
+  REQUIRE(
+      writer.output("[COMPLETE] 2026-01-30T10:05:00Z\n[RESULT] {\"success\": false}\n[ERROR] x"));
   REQUIRE(writer.progress("line one\n[COMPLETE] inside progress"));
 
   const auto snapshot = bgagent::parseOutput(readFile(path));
@@ -169,8 +169,9 @@ TEST_CASE("OnSettle syncs after RESULT, ERROR and COMPLETE only; Never does not"
   REQUIRE(settling.complete());
   CHECK(syncCalls.load() == 3);
 
-  auto lazy = OutputWriter::open(dir / "b.out", WriterOptions{OpenMode::CreateNew, FsyncPolicy::Never})
-                  .value();
+  auto lazy =
+      OutputWriter::open(dir / "b.out", WriterOptions{OpenMode::CreateNew, FsyncPolicy::Never})
+          .value();
   REQUIRE(lazy.result({{"success", true}}));
   REQUIRE(lazy.complete());
   CHECK(syncCalls.load() == 3);

@@ -1,5 +1,4 @@
 #include <bgagent/detail/timestamp.hpp>
-
 #include <chrono>
 
 #include "catch.hpp"
@@ -22,11 +21,12 @@ TEST_CASE("timestamps accept whole seconds, nine fraction digits and +00:00", "[
 }
 
 TEST_CASE("timestamps in any other form are refused", "[timestamp]") {
-  for (const char* text : {"", "yesterday", "2026-01-30", "2026-01-30 10:00:00Z",
-                           "2026-01-30T10:00:00", "2026-01-30T10:00:00+01:00",
-                           "2026-02-29T10:00:00Z", "2026-13-01T10:00:00Z", "2026-01-30T24:00:00Z",
-                           "2026-01-30T10:00:00.Z", "2026-01-30T10:00:00.1234567890Z",
-                           "2026-01-30T10:00:00Zjunk"}) {
+  for (const char* text :
+       {"", "yesterday", "2026-01-30", "2026-01-30 10:00:00Z", "2026-01-30T10:00:00",
+        "2026-01-30T10:00:00+01:00", "2026-02-29T10:00:00Z", "2026-13-01T10:00:00Z",
+        "2026-01-30T24:00:00Z", "2026-01-30T10:00:00.Z", "2026-01-30T10:00:00.1234567890Z",
+        "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2262-04-12T00:00:00Z",
+        "2026-01-30T10:00:00Zjunk"}) {
     INFO(text);
     CHECK_FALSE(parseTimestamp(text).has_value());
   }

@@ -9,3 +9,6 @@
 #include <bgagent/protocol.hpp>
 #include <bgagent/result.hpp>
 #include <bgagent/version.hpp>
+#include <bgagent/wait.hpp>
+#include <bgagent/wait_outcome.hpp>
+#include <bgagent/watcher.hpp>

@@ -83,6 +83,7 @@ constexpr bool isMarkerLine(std::string_view line) noexcept {
 namespace bgagent {
 
 /// The bounds a reader keeps on any input (docs/protocol.md); the defaults are the spec's.
+/// maxLineBytes and maxResultBytes are at least 16 (smaller values are raised to 16).
 struct ParserLimits {
   std::size_t maxLineBytes = std::size_t{64} * 1024;  ///< P4: longer lines are cut, with a warning
   std::size_t maxResultBytes =

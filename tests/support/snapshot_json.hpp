@@ -4,7 +4,6 @@
 
 #include <bgagent/agent_state.hpp>
 #include <bgagent/detail/timestamp.hpp>
-
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -36,8 +35,8 @@ inline nlohmann::json toJson(const OutputSnapshot& snapshot) {
       {"hasResult", snapshot.hasResult},
       {"result", snapshot.result},
       {"error", snapshot.error ? nlohmann::json(snapshot.error->message) : nlohmann::json(nullptr)},
-      {"errorCode", snapshot.error ? nlohmann::json(toString(snapshot.error->code))
-                                   : nlohmann::json(nullptr)},
+      {"errorCode",
+       snapshot.error ? nlohmann::json(toString(snapshot.error->code)) : nlohmann::json(nullptr)},
       {"errorRecords", snapshot.errorRecords},
       {"tail", snapshot.tail.lines()},
       {"warnings", warnings},

@@ -24,11 +24,19 @@ class OutputParserState {
   using EventHandler = std::function<void(const OutputEvent&)>;
 
   OutputParserState(std::string sourceName, ParserLimits limits)
-      : sourceName_(std::move(sourceName)), limits_(limits), deferredTail_(limits.tailLines) {
+      : sourceName_(std::move(sourceName)),
+        limits_(withFloors(limits)),
+        deferredTail_(limits_.tailLines) {
     snapshot_.tail = OutputTail(limits_.tailLines, limits_.tailLineBytes);
   }
 
   void setEventHandler(EventHandler handler) { handler_ = std::move(handler); }
+
+  static ParserLimits withFloors(ParserLimits limits) noexcept {
+    limits.maxLineBytes = std::max<std::size_t>(limits.maxLineBytes, 16);
+    limits.maxResultBytes = std::max<std::size_t>(limits.maxResultBytes, 16);
+    return limits;
+  }
   const OutputSnapshot& snapshot() const noexcept { return snapshot_; }
   const std::string& sourceName() const noexcept { return sourceName_; }
   const ParserLimits& limits() const noexcept { return limits_; }
@@ -49,6 +57,7 @@ class OutputParserState {
   }
 
   std::uint64_t feed(std::string_view bytes) {
+    if (bytes.empty()) return 0;
     const std::uint64_t linesBefore = snapshot_.lines;
     snapshot_.bytes += bytes.size();
     const char* cursor = bytes.data();
@@ -106,10 +115,13 @@ class OutputParserState {
   // Lines that may carry a RESULT value are bounded by maxResultBytes (P14), all others by
   // maxLineBytes (P4). Both parse paths (whole line in one chunk, or held back across chunks)
   // ask this, so the chunking never changes what is kept.
+  // The decision needs only a line's first 12 bytes (the longest tag and its space); limits
+  // keep maxLineBytes >= 16, so a held-back line always has them when it is asked.
   bool inResultContext(std::string_view lineStart) const noexcept {
-    return phase_ == Phase::InResult ||
-           (lineStart.size() > protocol::kResult.size() &&
-            lineStart.starts_with(protocol::kResult) && lineStart[protocol::kResult.size()] == ' ');
+    std::string_view text;
+    const std::optional<protocol::Marker> marker = protocol::markerOf(lineStart, text);
+    if (!marker) return phase_ == Phase::InResult;  // a line of the value being read
+    return *marker == protocol::Marker::Result && lineStart.size() > protocol::kResult.size();
   }
 
   void holdBack(const char* from, const char* to) {
@@ -359,6 +371,10 @@ class OutputParserState {
     } catch (const nlohmann::json::parse_error& error) {
       failResult("RESULT is not valid JSON: " + withoutJsonPrefix(error.what()),
                  lineOfByte(error.byte));
+    } catch (const nlohmann::json::exception& error) {
+      // out_of_range: a number too large for a double ("number overflow parsing '1e400'").
+      failResult("RESULT is not valid JSON: " + withoutJsonPrefix(error.what()),
+                 valueStarted_ ? valueLine_ : resultLine_);
     }
     endResult();
   }
@@ -385,10 +401,19 @@ class OutputParserState {
     return valueLine_ + static_cast<std::uint64_t>(breaks);
   }
 
+  // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..." and
+  // "[json.exception.out_of_range.406] number overflow parsing '1e400'" lose their prefixes: the
+  // message names the file's line itself.
   static std::string withoutJsonPrefix(std::string_view what) {
-    // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..."
-    const std::size_t colon = what.find(": ");
-    return std::string(colon == std::string_view::npos ? what : what.substr(colon + 2));
+    if (what.starts_with("[json.exception.")) {
+      const std::size_t bracket = what.find("] ");
+      if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
+    }
+    if (what.starts_with("parse error")) {
+      const std::size_t colon = what.find(": ");
+      if (colon != std::string_view::npos) what.remove_prefix(colon + 2);
+    }
+    return std::string(what);
   }
 
   std::optional<SystemTime> readTimestamp(std::string_view text, protocol::Marker marker) {

@@ -81,7 +81,12 @@ inline std::optional<SystemTime> parseTimestamp(std::string_view text) {
   if (zone != "Z" && zone != "+00:00") return std::nullopt;
   const year_month_day date{year{yearValue}, month{static_cast<unsigned>(monthValue)},
                             day{static_cast<unsigned>(dayValue)}};
-  if (!date.ok() || hourValue > 23 || minuteValue > 59 || secondValue > 60) return std::nullopt;
+  // Years outside 1700..2200 are refused: system_clock counts nanoseconds in 64 bits, which
+  // reach only 1677..2262.
+  if (!date.ok() || yearValue < 1700 || yearValue > 2200 || hourValue > 23 || minuteValue > 59 ||
+      secondValue > 60) {
+    return std::nullopt;
+  }
   return time_point_cast<SystemTime::duration>(
       sys_days{date} + hours{hourValue} + minutes{minuteValue} + seconds{secondValue} + fraction);
 }

@@ -1,0 +1,84 @@
+// bgagent/wait_outcome.hpp: what waiting on an output file can end in, and how to ask for it.
+//
+// Owns: WaitStatus (succeeded, failed, timed out, cancelled, stalled, crashed), WaitOutcome
+// (the status, the error that explains it, and the snapshot at that moment) and WaitOptions
+// (deadline, idle timeout, poll interval, stop token, the writer's pid).
+// An agent's failure is a value here, never an exception.
+// Thread safety: value types.
+#pragma once
+
+#include <bgagent/agent_state.hpp>
+#include <bgagent/error.hpp>
+#include <bgagent/protocol.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stop_token>
+#include <string_view>
+
+namespace bgagent {
+
+using SteadyClock = std::chrono::steady_clock;
+
+/// How a wait on an output file ended.
+enum class WaitStatus {
+  Succeeded,  ///< the file is Succeeded: [COMPLETE] and no failure
+  Failed,     ///< the file is Failed (ERROR, success=false, bad RESULT, broken protocol), or
+              ///< could not be read (a directory, removed before [COMPLETE], a read error)
+  TimedOut,   ///< the timeout or deadline passed first
+  Cancelled,  ///< the stop token fired, or the watcher shut down
+  Stalled,    ///< no new byte (output or HEARTBEAT) for the idle timeout
+  Crashed,    ///< the writer process exited without [COMPLETE]
+};
+
+constexpr std::string_view toString(WaitStatus status) noexcept {
+  switch (status) {
+    case WaitStatus::Succeeded:
+      return "Succeeded";
+    case WaitStatus::Failed:
+      return "Failed";
+    case WaitStatus::TimedOut:
+      return "TimedOut";
+    case WaitStatus::Cancelled:
+      return "Cancelled";
+    case WaitStatus::Stalled:
+      return "Stalled";
+    case WaitStatus::Crashed:
+      return "Crashed";
+  }
+  return "Unknown";
+}
+
+/// The end of a wait: its status, the error explaining any status but Succeeded, and
+/// everything the file had said by then.
+struct WaitOutcome {
+  WaitStatus status = WaitStatus::Cancelled;
+  std::optional<Error> error;  ///< set exactly when status != Succeeded
+  OutputSnapshot snapshot;
+
+  bool succeeded() const noexcept { return status == WaitStatus::Succeeded; }
+  /// The RESULT value (null when the file had none).
+  const nlohmann::json& result() const noexcept { return snapshot.result; }
+};
+
+/// What to wait for and for how long. Timeout and deadline may both be set: the earlier wins.
+struct WaitOptions {
+  std::optional<SteadyClock::duration> timeout;      ///< from the call; none: no limit
+  std::optional<SteadyClock::time_point> deadline;   ///< absolute; none: no limit
+  std::optional<SteadyClock::duration> idleTimeout;  ///< no new byte for this long: Stalled
+  /// How often a polled file is read: always when polling (forcePolling, or a file system where
+  /// inotify misses writes, such as NFS), and as a safety net under inotify.
+  SteadyClock::duration pollInterval = std::chrono::seconds(5);
+  bool forcePolling = false;  ///< never use inotify for this file
+  std::stop_token stopToken;  ///< a stop request ends the wait: Cancelled
+  /// The writer's process id, when the caller knows it; otherwise the file's `Writer: pid=` is
+  /// used when its host is this host. Its exit without [COMPLETE] ends the wait: Crashed.
+  std::int64_t writerPid = 0;
+  ParserLimits limits;
+  /// Called on the watcher's thread after each read that brought new bytes. Keep it short; it
+  /// must not wait for this watch.
+  std::function<void(const OutputSnapshot&)> onUpdate;
+};
+
+}  // namespace bgagent

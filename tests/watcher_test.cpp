@@ -1,0 +1,437 @@
+// Watcher and waitForCompletion: kernel-woken waits on many files from one thread, with
+// timeouts, cancellation, idle and crash detection. No sleeps: each test writes the bytes, then
+// waits for the watcher's answer; time bounds are lower bounds, upper bounds only catch hangs.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bgagent/wait.hpp>
+#include <bgagent/watcher.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "catch.hpp"
+#include "support/test_support.hpp"
+
+extern char** environ;
+
+using namespace std::chrono_literals;
+using bgagent::ErrorCode;
+using bgagent::SteadyClock;
+using bgagent::WaitOptions;
+using bgagent::WaitOutcome;
+using bgagent::WaitStatus;
+using bgagent::Watcher;
+using bgagent::WatcherOptions;
+using bgagent::test::appendFile;
+using bgagent::test::TempDir;
+using bgagent::test::writeFile;
+
+namespace {
+
+constexpr const char* kStartLine = "[START] 2026-01-30T10:00:00Z\n";
+constexpr const char* kCompleteLine = "[COMPLETE] 2026-01-30T10:05:00Z\n";
+constexpr auto kHang = 20s;  // an upper bound that only a hang reaches
+
+// A watch whose outcome the test waits for.
+struct PendingOutcome {
+  std::shared_ptr<std::promise<WaitOutcome>> promise =
+      std::make_shared<std::promise<WaitOutcome>>();
+  std::future<WaitOutcome> future = promise->get_future();
+  bgagent::WatchHandle handle;
+
+  PendingOutcome(Watcher& watcher, const std::filesystem::path& path, WaitOptions options = {}) {
+    handle = watcher.watch(path, std::move(options), [promise = promise](WaitOutcome outcome) {
+      promise->set_value(std::move(outcome));
+    });
+  }
+  WaitOutcome get() {
+    REQUIRE(future.wait_for(kHang) == std::future_status::ready);
+    return future.get();
+  }
+};
+
+// A shell process, killed and reaped at scope end whatever happened.
+class ShellProcess {
+ public:
+  explicit ShellProcess(const std::string& script) {
+    std::vector<char*> argv{const_cast<char*>("sh"), const_cast<char*>("-c"),
+                            const_cast<char*>(script.c_str()), nullptr};
+    REQUIRE(::posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, argv.data(), environ) == 0);
+  }
+  ~ShellProcess() {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  ShellProcess(const ShellProcess&) = delete;
+  ShellProcess& operator=(const ShellProcess&) = delete;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Blocks until the watcher has read `bytes` bytes of a file, as onUpdate reports them.
+class ReadProgress {
+ public:
+  std::function<void(const bgagent::OutputSnapshot&)> observer() {
+    return [this](const bgagent::OutputSnapshot& snapshot) {
+      std::lock_guard lock(mutex_);
+      snapshots_.push_back(snapshot);
+      changed_.notify_all();
+    };
+  }
+  bgagent::OutputSnapshot waitForBytes(std::uint64_t bytes) {
+    std::unique_lock lock(mutex_);
+    REQUIRE(changed_.wait_for(
+        lock, kHang, [&] { return !snapshots_.empty() && snapshots_.back().bytes >= bytes; }));
+    return snapshots_.back();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<bgagent::OutputSnapshot> snapshots_;  // guarded by mutex_
+};
+
+WaitOptions polling() {
+  WaitOptions options;
+  options.forcePolling = true;
+  options.pollInterval = 10ms;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("a wait on a file that appears later succeeds when it completes", "[watcher]") {
+  TempDir dir;
+  const bgagent::test::ResourceCounts before;
+  {
+    Watcher watcher;
+    auto forced = GENERATE(false, true);
+    INFO("forced polling: " << forced);
+    PendingOutcome pending(watcher, dir / "late.out", forced ? polling() : WaitOptions{});
+    writeFile(dir / "late.out",
+              std::string(kStartLine) + "[RESULT] {\"success\": true}\n" + kCompleteLine);
+    const WaitOutcome outcome = pending.get();
+    CHECK(outcome.status == WaitStatus::Succeeded);
+    CHECK_FALSE(outcome.error);
+    CHECK(outcome.result() == nlohmann::json{{"success", true}});
+  }
+  CHECK_FALSE(before.leaked());
+}
+
+TEST_CASE("COMPLETE written in pieces settles only when its line is whole", "[watcher]") {
+  TempDir dir;
+  const auto path = dir / "agent.out";
+  writeFile(path, kStartLine);
+  Watcher watcher;
+  ReadProgress progress;
+  WaitOptions options;
+  options.onUpdate = progress.observer();
+  PendingOutcome pending(watcher, path, options);
+  progress.waitForBytes(29);
+
+  std::uint64_t written = 29;
+  for (const std::string piece : {"[COMP", "LETE] 2026-01-30T1", "0:05:00Z"}) {
+    appendFile(path, piece);
+    written += piece.size();
+    const auto seen = progress.waitForBytes(written);
+    CHECK(seen.status == bgagent::AgentStatus::Running);
+    CHECK_FALSE(seen.completed);
+    CHECK(pending.future.wait_for(0s) == std::future_status::timeout);
+  }
+  appendFile(path, "\n");
+  const WaitOutcome outcome = pending.get();
+  CHECK(outcome.status == WaitStatus::Succeeded);
+  CHECK(outcome.snapshot.bytes == written + 1);
+}
+
+TEST_CASE("an agent's failure ends the wait as Failed with the file's error", "[watcher]") {
+  TempDir dir;
+  const auto path = dir / "agent.out";
+  Watcher watcher;
+  auto forced = GENERATE(false, true);
+  PendingOutcome pending(watcher, path, forced ? polling() : WaitOptions{});
+  writeFile(path, std::string(kStartLine) + "[ERROR] tests failed\n");
+  const WaitOutcome outcome = pending.get();
+  CHECK(outcome.status == WaitStatus::Failed);
+  REQUIRE(outcome.error);
+  CHECK(outcome.error->code == ErrorCode::AgentFailed);
+  CHECK(outcome.error->message ==
+        "output file '" + path.string() + "' line 2: agent reported an error: tests failed");
+}
+
+TEST_CASE("a path that is a directory ends the wait as Failed, not a hang", "[watcher]") {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "a.out");
+  const WaitOutcome outcome = bgagent::waitForCompletion(dir / "a.out", kHang);
+  CHECK(outcome.status == WaitStatus::Failed);
+  CHECK(outcome.error->code == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("a file removed before COMPLETE ends the wait as Failed", "[watcher]") {
+  TempDir dir;
+  const auto path = dir / "agent.out";
+  writeFile(path, kStartLine);
+  Watcher watcher;
+  ReadProgress progress;
+  WaitOptions options;
+  options.onUpdate = progress.observer();
+  PendingOutcome pending(watcher, path, options);
+  progress.waitForBytes(29);
+  std::filesystem::remove(path);
+  const WaitOutcome outcome = pending.get();
+  CHECK(outcome.status == WaitStatus::Failed);
+  CHECK(outcome.error->code == ErrorCode::NotFound);
+}
+
+TEST_CASE("a timeout ends the wait no earlier than asked", "[watcher][timing]") {
+  TempDir dir;
+  writeFile(dir / "slow.out", kStartLine);
+  const auto started = SteadyClock::now();
+  const WaitOutcome outcome = bgagent::waitForCompletion(dir / "slow.out", 200ms);
+  const auto elapsed = SteadyClock::now() - started;
+  CHECK(outcome.status == WaitStatus::TimedOut);
+  CHECK(outcome.error->code == ErrorCode::DeadlineExceeded);
+  CHECK(outcome.error->message ==
+        "output file '" + (dir / "slow.out").string() + "': not complete after 200ms");
+  CHECK(outcome.snapshot.status == bgagent::AgentStatus::Running);
+  CHECK(elapsed >= 200ms);
+  CHECK(elapsed < kHang);
+}
+
+TEST_CASE("the earlier of timeout and deadline wins", "[watcher][timing]") {
+  TempDir dir;
+  WaitOptions options;
+  options.timeout = kHang;
+  options.deadline = SteadyClock::now() + 100ms;
+  const auto started = SteadyClock::now();
+  const WaitOutcome outcome = bgagent::waitForCompletion(dir / "never.out", options);
+  CHECK(outcome.status == WaitStatus::TimedOut);
+  CHECK(outcome.error->message ==
+        "output file '" + (dir / "never.out").string() + "': not complete after 20s");
+  CHECK(SteadyClock::now() - started >= 100ms);
+  CHECK(SteadyClock::now() - started < kHang);
+}
+
+TEST_CASE("a stop request cancels a wait promptly", "[watcher]") {
+  TempDir dir;
+  std::stop_source stop;
+  std::promise<WaitOutcome> result;
+  std::promise<void> waiting;
+  std::jthread waiter([&] {
+    WaitOptions options;
+    options.stopToken = stop.get_token();
+    waiting.set_value();
+    result.set_value(bgagent::waitForCompletion(dir / "never.out", options));
+  });
+  waiting.get_future().wait();
+  const auto requested = SteadyClock::now();
+  stop.request_stop();
+  auto future = result.get_future();
+  REQUIRE(future.wait_for(kHang) == std::future_status::ready);
+  const WaitOutcome outcome = future.get();
+  CHECK(outcome.status == WaitStatus::Cancelled);
+  CHECK(outcome.error->code == ErrorCode::Cancelled);
+  CHECK(SteadyClock::now() - requested < 5s);
+}
+
+TEST_CASE("a token stopped before the wait cancels it at once", "[watcher]") {
+  TempDir dir;
+  std::stop_source stop;
+  stop.request_stop();
+  WaitOptions options;
+  options.stopToken = stop.get_token();
+  CHECK(bgagent::waitForCompletion(dir / "x.out", options).status == WaitStatus::Cancelled);
+}
+
+TEST_CASE("no new byte for the idle timeout ends the wait as Stalled", "[watcher][timing]") {
+  TempDir dir;
+  writeFile(dir / "quiet.out", kStartLine);
+  WaitOptions options;
+  options.idleTimeout = 150ms;
+  const auto started = SteadyClock::now();
+  const WaitOutcome outcome = bgagent::waitForCompletion(dir / "quiet.out", options);
+  CHECK(outcome.status == WaitStatus::Stalled);
+  CHECK(outcome.error->message == "output file '" + (dir / "quiet.out").string() +
+                                      "': no new output for 150ms (idle timeout)");
+  CHECK(SteadyClock::now() - started >= 150ms);
+}
+
+TEST_CASE("a writer killed with SIGKILL mid-run ends the wait as Crashed", "[watcher][process]") {
+  TempDir dir;
+  const auto path = dir / "agent.out";
+  char host[256] = {};
+  REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+  const bool fromHeader = GENERATE(false, true);
+  INFO("pid from the Writer: line: " << fromHeader);
+  // The shell writes its header, then replaces itself with a command that never ends: the pid
+  // stays the writer's.
+  ShellProcess writer("printf '[START] 2026-01-30T10:00:00Z\\nTask: doomed\\nWriter: pid=%d host=" +
+                      std::string(host) + "\\nworking on it\\n' $$ > '" + path.string() +
+                      "'; exec tail -f /dev/null");
+  Watcher watcher;
+  ReadProgress progress;
+  WaitOptions options;
+  options.onUpdate = progress.observer();
+  if (!fromHeader) options.writerPid = writer.pid();
+  PendingOutcome pending(watcher, path, options);
+  const std::string writerLine =
+      "Writer: pid=" + std::to_string(writer.pid()) + " host=" + std::string(host) + "\n";
+  progress.waitForBytes(29 + 13 + writerLine.size() + 14);  // every line the shell printed
+  ::kill(writer.pid(), SIGKILL);
+
+  const WaitOutcome outcome = pending.get();
+  CHECK(outcome.status == WaitStatus::Crashed);
+  CHECK(outcome.error->code == ErrorCode::AgentKilled);
+  CHECK(outcome.error->message == "output file '" + path.string() + "': writer pid " +
+                                      std::to_string(writer.pid()) +
+                                      " exited without [COMPLETE]; last output: working on it");
+}
+
+TEST_CASE("a writer that completes and exits is not reported as crashed", "[watcher][process]") {
+  TempDir dir;
+  const auto path = dir / "agent.out";
+  {
+    ShellProcess writer(
+        "printf '[START] 2026-01-30T10:00:00Z\\n[COMPLETE] 2026-01-30T10:00:01Z\\n' > '" +
+        path.string() + "'");
+    WaitOptions options;
+    options.writerPid = writer.pid();
+    options.timeout = kHang;
+    ::waitpid(writer.pid(), nullptr, 0);
+    CHECK(bgagent::waitForCompletion(path, options).status == WaitStatus::Succeeded);
+  }
+}
+
+TEST_CASE("1,000 concurrent waits are served by one watcher thread", "[watcher][scale]") {
+  TempDir dir;
+  const bgagent::test::ResourceCounts before;
+  {
+    Watcher watcher;
+    std::vector<std::unique_ptr<PendingOutcome>> pending;
+    for (int i = 0; i < 1000; ++i) {
+      const auto path = dir / ("agent-" + std::to_string(i) + ".out");
+      writeFile(path, kStartLine);
+      pending.push_back(std::make_unique<PendingOutcome>(watcher, path));
+    }
+    CHECK(before.threadsAdded() == 1);
+    for (int i = 0; i < 1000; ++i) {
+      appendFile(
+          dir / ("agent-" + std::to_string(i) + ".out"),
+          "[RESULT] {\"success\": true, \"index\": " + std::to_string(i) + "}\n" + kCompleteLine);
+    }
+    for (int i = 0; i < 1000; ++i) {
+      const WaitOutcome outcome = pending[static_cast<std::size_t>(i)]->get();
+      REQUIRE(outcome.status == WaitStatus::Succeeded);
+      REQUIRE(outcome.result().at("index") == i);
+    }
+    CHECK(before.threadsAdded() == 1);
+  }
+  CHECK_FALSE(before.leaked());
+}
+
+TEST_CASE("an inotify queue overflow is recovered by re-reading every file", "[watcher]") {
+  TempDir dir;
+  const std::size_t queueLimit =
+      std::stoul(bgagent::test::readFile("/proc/sys/fs/inotify/max_queued_events"));
+  if (queueLimit > 100'000) {
+    WARN("max_queued_events is " << queueLimit << ": too many events to overflow in a test");
+    return;
+  }
+  Watcher watcher;
+  REQUIRE(watcher.usesInotify());
+  const auto path = dir / "agent.out";
+  writeFile(path, kStartLine);
+  ReadProgress progress;
+  WaitOptions options;
+  options.onUpdate = progress.observer();
+  PendingOutcome pending(watcher, path, options);
+  progress.waitForBytes(29);  // watched and read: from here on only events wake it
+
+  // A second watch whose first update holds the watcher's thread while the queue overflows.
+  std::promise<void> blocked;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  writeFile(dir / "gate.out", kStartLine);
+  WaitOptions gateOptions;
+  bool first = true;  // touched on the watcher's thread only
+  gateOptions.onUpdate = [&, released](const bgagent::OutputSnapshot&) {
+    if (!std::exchange(first, false)) return;
+    blocked.set_value();
+    released.wait();
+  };
+  PendingOutcome gate(watcher, dir / "gate.out", gateOptions);
+  blocked.get_future().wait();
+
+  for (std::size_t i = 0; i < queueLimit + 100; ++i) {
+    writeFile(dir / ("noise-" + std::to_string(i)), "");
+  }
+  appendFile(path, kCompleteLine);
+  release.set_value();
+  CHECK(pending.get().status == WaitStatus::Succeeded);
+}
+
+TEST_CASE("destroying a watcher settles its open watches as Cancelled", "[watcher]") {
+  TempDir dir;
+  std::future<WaitOutcome> future;
+  {
+    Watcher watcher;
+    auto promise = std::make_shared<std::promise<WaitOutcome>>();
+    future = promise->get_future();
+    watcher
+        .watch(dir / "never.out", {},
+               [promise](WaitOutcome outcome) { promise->set_value(std::move(outcome)); })
+        .release();
+  }
+  REQUIRE(future.wait_for(0s) == std::future_status::ready);
+  const WaitOutcome outcome = future.get();
+  CHECK(outcome.status == WaitStatus::Cancelled);
+  CHECK(outcome.error->message ==
+        "output file '" + (dir / "never.out").string() + "': the watcher shut down");
+}
+
+TEST_CASE("a cancelled handle never calls its callback", "[watcher]") {
+  TempDir dir;
+  std::atomic<int> calls{0};
+  {
+    Watcher watcher;
+    auto handle = watcher.watch(dir / "never.out", {}, [&](WaitOutcome) { calls.fetch_add(1); });
+    handle.cancel();
+  }
+  CHECK(calls.load() == 0);
+}
+
+TEST_CASE("misuse of the watcher throws", "[watcher]") {
+  Watcher watcher;
+  CHECK_THROWS_AS(watcher.watch("", {}, [](WaitOutcome) {}), std::invalid_argument);
+  CHECK_THROWS_AS(watcher.watch("a.out", {}, nullptr), std::invalid_argument);
+  WaitOptions zero;
+  zero.pollInterval = 0s;
+  CHECK_THROWS_AS(watcher.watch("a.out", zero, [](WaitOutcome) {}), std::invalid_argument);
+
+  TempDir dir;
+  writeFile(dir / "a.out", std::string(kStartLine) + kCompleteLine);
+  std::promise<bool> threw;
+  watcher
+      .watch(dir / "a.out", {},
+             [&](WaitOutcome) {
+               try {
+                 (void)bgagent::waitForCompletion(dir / "b.out", WaitOptions{}, watcher);
+                 threw.set_value(false);
+               } catch (const std::logic_error&) {
+                 threw.set_value(true);
+               }
+             })
+      .release();
+  auto answer = threw.get_future();
+  REQUIRE(answer.wait_for(kHang) == std::future_status::ready);
+  CHECK(answer.get());
+}
