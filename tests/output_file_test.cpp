@@ -16,13 +16,12 @@ using bgagent::AgentStatus;
 using bgagent::ErrorCode;
 using bgagent::OutputFile;
 using bgagent::test::appendFile;
+using bgagent::test::kCompleteLine;
+using bgagent::test::kStartLine;
 using bgagent::test::TempDir;
 using bgagent::test::writeFile;
 
 namespace {
-
-constexpr const char* kStartLine = "[START] 2026-01-30T10:00:00Z\n";
-constexpr const char* kCompleteLine = "[COMPLETE] 2026-01-30T10:05:00Z\n";
 
 std::atomic<int> preadCalls{0};
 

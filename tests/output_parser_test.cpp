@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "support/test_support.hpp"
 
 using bgagent::AgentStatus;
 using bgagent::ErrorCode;
@@ -12,11 +13,10 @@ using bgagent::OutputEvent;
 using bgagent::OutputEventKind;
 using bgagent::OutputParser;
 using bgagent::ParserLimits;
+using bgagent::test::kCompleteLine;
+using bgagent::test::kStartLine;
 
 namespace {
-
-constexpr const char* kStartLine = "[START] 2026-01-30T10:00:00Z\n";
-constexpr const char* kCompleteLine = "[COMPLETE] 2026-01-30T10:05:00Z\n";
 
 ParserLimits smallLimits() {
   ParserLimits limits;

@@ -30,13 +30,13 @@ using bgagent::WaitStatus;
 using bgagent::Watcher;
 using bgagent::WatcherOptions;
 using bgagent::test::appendFile;
+using bgagent::test::kCompleteLine;
+using bgagent::test::kStartLine;
 using bgagent::test::TempDir;
 using bgagent::test::writeFile;
 
 namespace {
 
-constexpr const char* kStartLine = "[START] 2026-01-30T10:00:00Z\n";
-constexpr const char* kCompleteLine = "[COMPLETE] 2026-01-30T10:05:00Z\n";
 constexpr auto kHang = 20s;  // an upper bound that only a hang reaches
 
 // A watch whose outcome the test waits for.

@@ -19,6 +19,10 @@
 
 namespace bgagent::test {
 
+/// A [START] and a [COMPLETE] line with fixed times, for files written by hand.
+inline constexpr const char* kStartLine = "[START] 2026-01-30T10:00:00Z\n";
+inline constexpr const char* kCompleteLine = "[COMPLETE] 2026-01-30T10:05:00Z\n";
+
 /// A fresh directory under $TMPDIR, removed with everything in it at scope end.
 class TempDir {
  public:
