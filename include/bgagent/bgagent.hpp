@@ -1,13 +1,16 @@
 // bgagent/bgagent.hpp: the umbrella header. Includes every public header, nothing else.
 #pragma once
 
+#include <bgagent/agent_registry.hpp>
 #include <bgagent/agent_state.hpp>
 #include <bgagent/error.hpp>
+#include <bgagent/launch_options.hpp>
 #include <bgagent/output_file.hpp>
 #include <bgagent/output_parser.hpp>
 #include <bgagent/output_writer.hpp>
 #include <bgagent/protocol.hpp>
 #include <bgagent/result.hpp>
+#include <bgagent/task.hpp>
 #include <bgagent/version.hpp>
 #include <bgagent/wait.hpp>
 #include <bgagent/wait_outcome.hpp>

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -103,18 +104,31 @@ class OutputWriter {
     return writeRecord(record, "output", false);
   }
 
+  /// Appends complete lines exactly as given, markers included: for a relay that has already
+  /// decided which records its source may write (the process supervisor forbids START and
+  /// COMPLETE). `lines` must end with a newline.
+  Result<void> relay(std::string_view lines) { return writeRecord(lines, "output", false); }
+
   /// [RESULT] followed by the value, pretty-printed on the lines after it.
   Result<void> result(const nlohmann::json& value) {
-    std::string record = std::string(protocol::kResult) + '\n';
-    // replace: invalid UTF-8 in a string becomes U+FFFD instead of an exception.
-    record += value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-    record += '\n';
-    return writeRecord(record, protocol::kResult, true);
+    return writeRecord(resultRecord(value), protocol::kResult, true);
   }
 
   /// [ERROR] message: the agent failed.
   Result<void> error(std::string_view message) {
     return writeMarker(protocol::kError, oneLine(message), true);
+  }
+
+  /// The agent's ending in one write(): an optional [ERROR], an optional [RESULT], then
+  /// [COMPLETE]. A reader sees all of it or none, so a waiter woken by the ERROR already has
+  /// the RESULT that explains it.
+  Result<void> finish(const std::optional<std::string>& errorMessage,
+                      const std::optional<nlohmann::json>& value) {
+    std::string record;
+    if (errorMessage) record += std::string(protocol::kError) + ' ' + oneLine(*errorMessage) + '\n';
+    if (value) record += resultRecord(*value);
+    record += std::string(protocol::kComplete) + ' ' + now() + '\n';
+    return writeRecord(record, protocol::kComplete, true);
   }
 
   /// [COMPLETE] with the current time: the record is closed.
@@ -125,6 +139,14 @@ class OutputWriter {
  private:
   OutputWriter(std::string path, detail::UniqueFd fd, FsyncPolicy fsync)
       : path_(std::move(path)), fd_(std::move(fd)), fsync_(fsync) {}
+
+  static std::string resultRecord(const nlohmann::json& value) {
+    std::string record = std::string(protocol::kResult) + '\n';
+    // replace: invalid UTF-8 in a string becomes U+FFFD instead of an exception.
+    record += value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    record += '\n';
+    return record;
+  }
 
   static std::string now() { return detail::formatTimestamp(std::chrono::system_clock::now()); }
 

@@ -54,7 +54,7 @@ constexpr std::string_view toString(WaitStatus status) noexcept {
 /// everything the file had said by then.
 struct WaitOutcome {
   WaitStatus status = WaitStatus::Cancelled;
-  std::optional<Error> error;  ///< set exactly when status != Succeeded
+  std::optional<Error> error{};  ///< set exactly when status != Succeeded
   OutputSnapshot snapshot;
 
   bool succeeded() const noexcept { return status == WaitStatus::Succeeded; }
@@ -64,21 +64,21 @@ struct WaitOutcome {
 
 /// What to wait for and for how long. Timeout and deadline may both be set: the earlier wins.
 struct WaitOptions {
-  std::optional<SteadyClock::duration> timeout;      ///< from the call; none: no limit
-  std::optional<SteadyClock::time_point> deadline;   ///< absolute; none: no limit
-  std::optional<SteadyClock::duration> idleTimeout;  ///< no new byte for this long: Stalled
+  std::optional<SteadyClock::duration> timeout{};      ///< from the call; none: no limit
+  std::optional<SteadyClock::time_point> deadline{};   ///< absolute; none: no limit
+  std::optional<SteadyClock::duration> idleTimeout{};  ///< no new byte for this long: Stalled
   /// How often a polled file is read: always when polling (forcePolling, or a file system where
   /// inotify misses writes, such as NFS), and as a safety net under inotify.
   SteadyClock::duration pollInterval = std::chrono::seconds(5);
-  bool forcePolling = false;  ///< never use inotify for this file
-  std::stop_token stopToken;  ///< a stop request ends the wait: Cancelled
+  bool forcePolling = false;    ///< never use inotify for this file
+  std::stop_token stopToken{};  ///< a stop request ends the wait: Cancelled
   /// The writer's process id, when the caller knows it; otherwise the file's `Writer: pid=` is
   /// used when its host is this host. Its exit without [COMPLETE] ends the wait: Crashed.
   std::int64_t writerPid = 0;
-  ParserLimits limits;
+  ParserLimits limits{};
   /// Called on the watcher's thread after each read that brought new bytes. Keep it short; it
   /// must not wait for this watch.
-  std::function<void(const OutputSnapshot&)> onUpdate;
+  std::function<void(const OutputSnapshot&)> onUpdate{};
 };
 
 }  // namespace bgagent

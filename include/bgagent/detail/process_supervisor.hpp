@@ -1,0 +1,431 @@
+// bgagent/detail/process_supervisor.hpp: the one thread that serves every process agent.
+// It relays each child's stdout and stderr into its output file line by line (a child can
+// write PROGRESS, RESULT and ERROR, never START or COMPLETE), enforces the output cap, runs the
+// kill sequence (SIGTERM to the group, the grace period, SIGKILL), reaps every child through its
+// pidfd, and closes the file with how the agent ended. One epoll set, no thread per child.
+// IWYU pragma: private, include <bgagent/bgagent.hpp>
+#pragma once
+
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <bgagent/detail/duration_text.hpp>
+#include <bgagent/detail/json_value_scanner.hpp>
+#include <bgagent/detail/process_liveness.hpp>
+#include <bgagent/detail/spawn.hpp>
+#include <bgagent/detail/wake_fd.hpp>
+#include <bgagent/output_writer.hpp>
+#include <bgagent/protocol.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace bgagent::detail {
+
+/// Why the host ended an agent, shared by the Task and the supervisor.
+enum class EndReason : int { None, Cancelled, TimedOut, HostShutdown };
+
+struct AgentControl {
+  std::atomic<EndReason> endReason{EndReason::None};
+};
+
+struct ProcessLaunch {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> environment;
+  std::string workingDirectory;
+  std::optional<std::chrono::steady_clock::duration> timeout;
+  std::chrono::steady_clock::duration gracePeriod = std::chrono::seconds(2);
+  std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
+};
+
+class ProcessSupervisor {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ProcessSupervisor() {
+    if (!epoll_) throw std::system_error(errno, std::generic_category(), "bgagent: epoll_create1");
+    watch(wake_.get(), kWakeKey);
+    thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
+  }
+  ~ProcessSupervisor() {
+    thread_.request_stop();
+    wake_.wake();
+    thread_.join();
+  }
+  ProcessSupervisor(const ProcessSupervisor&) = delete;
+  ProcessSupervisor& operator=(const ProcessSupervisor&) = delete;
+  ProcessSupervisor(ProcessSupervisor&&) = delete;
+  ProcessSupervisor& operator=(ProcessSupervisor&&) = delete;
+
+  static ProcessSupervisor& shared() {
+    static ProcessSupervisor supervisor;
+    return supervisor;
+  }
+
+  /// Starts the process and supervises it; `writer` has written START already and is taken
+  /// over on success. Returns the agent's id for stop(), or the spawn error (the writer is then
+  /// still the caller's, to record it).
+  Result<std::uint64_t> start(ProcessLaunch launch, OutputWriter& writer,
+                              std::shared_ptr<AgentControl> control) {
+    Result<SpawnedProcess> spawned =
+        spawnProcess(launch.argv, launch.environment, launch.workingDirectory);
+    if (!spawned) return spawned.error();
+    auto child = std::make_unique<Child>(std::move(writer));
+    child->pid = spawned->pid;
+    child->output = std::move(spawned->output);
+    child->pidFd = openPidFd(child->pid, child->exited);
+    child->control = std::move(control);
+    child->launch = std::move(launch);
+    if (child->launch.timeout) child->deadline = Clock::now() + *child->launch.timeout;
+    std::lock_guard lock(mutex_);
+    child->id = ++lastId_;
+    const std::uint64_t id = child->id;
+    added_.push_back(std::move(child));
+    wake_.wake();
+    return id;
+  }
+
+  /// Starts the kill sequence for agent `id` (if it still runs), recording `reason`.
+  void stop(std::uint64_t id, EndReason reason) {
+    {
+      std::lock_guard lock(mutex_);
+      stops_.emplace_back(id, reason);
+    }
+    wake_.wake();
+  }
+
+  /// Blocks until no child is supervised (tests: everything reaped and closed), at most
+  /// `timeout`. True when idle.
+  bool waitUntilIdle(Clock::duration timeout) {
+    std::unique_lock lock(mutex_);
+    return idle_.wait_for(lock, timeout, [this] { return childCount_ == 0 && added_.empty(); });
+  }
+
+  std::size_t childCount() const {
+    std::lock_guard lock(mutex_);
+    return childCount_;
+  }
+
+ private:
+  static constexpr std::uint64_t kWakeKey = 0;
+  static constexpr std::size_t kLastLines = 5;
+  static constexpr std::size_t kMaxLineBytes = 64 * 1024;
+  static constexpr std::size_t kMaxResultLineBytes = 16 * 1024 * 1024 + 64;
+
+  struct Child {
+    explicit Child(OutputWriter outputWriter) : writer(std::move(outputWriter)) {}
+    std::uint64_t id = 0;
+    pid_t pid = -1;
+    UniqueFd output;
+    UniqueFd pidFd;
+    OutputWriter writer;
+    std::shared_ptr<AgentControl> control;
+    ProcessLaunch launch;
+    std::optional<Clock::time_point> deadline;
+    std::optional<Clock::time_point> killAt;
+    std::string carry;
+    std::string pending;  // relayed lines not written yet
+    std::deque<std::string> lastLines;
+    std::uint64_t bytesRelayed = 0;
+    bool truncated = false;
+    bool wroteResult = false;
+    bool inResultValue = false;  // relaying the lines of a RESULT value
+    bool resultValueStarted = false;
+    JsonValueScanner resultScanner;
+    bool exited = false;
+  };
+
+  // Keys in the epoll set: 0 wakes; a child's pipe is 2*id, its pidfd 2*id+1.
+  void watch(int fd, std::uint64_t key) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = key;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event);
+  }
+
+  void run(const std::stop_token& stop) {
+    std::vector<epoll_event> events(64);
+    while (!stop.stop_requested()) {
+      const int ready = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
+                                     millisecondsToNextTimer());
+      for (int i = 0; i < ready; ++i) {
+        const std::uint64_t key = events[static_cast<std::size_t>(i)].data.u64;
+        if (key == kWakeKey) {
+          wake_.drain();
+          continue;
+        }
+        const auto found = children_.find(key / 2);
+        if (found == children_.end()) continue;
+        if (key % 2 == 0) {
+          relayOutput(*found->second);
+        } else {
+          found->second->exited = true;
+        }
+      }
+      takeQueued();
+      const Clock::time_point now = Clock::now();
+      std::vector<std::uint64_t> finished;
+      for (auto& [id, child] : children_) {
+        if (child->exited) {
+          finished.push_back(id);
+          continue;
+        }
+        if (child->deadline && now >= *child->deadline && !child->killAt) {
+          beginKill(*child, EndReason::TimedOut, now);
+        }
+        if (child->killAt && now >= *child->killAt) {
+          ::kill(-child->pid, SIGKILL);  // the grace period is over
+          child->killAt = Clock::time_point::max();
+        }
+      }
+      for (const std::uint64_t id : finished) finish(id);
+    }
+    // Shutting down: no agent outlives its supervisor.
+    takeQueued();
+    for (auto& [id, child] : children_) {
+      child->control->endReason.store(EndReason::HostShutdown, std::memory_order_release);
+      ::kill(-child->pid, SIGKILL);
+    }
+    while (!children_.empty()) finish(children_.begin()->first);
+  }
+
+  int millisecondsToNextTimer() const {
+    std::optional<Clock::time_point> next;
+    for (const auto& [id, child] : children_) {
+      if (child->exited) return 0;
+      // Before the kill sequence the deadline is the timer; during it, the end of the grace.
+      const std::optional<Clock::time_point> timer =
+          child->killAt ? child->killAt : child->deadline;
+      if (timer && *timer != Clock::time_point::max())
+        next = next ? std::min(*next, *timer) : *timer;
+    }
+    if (!next) return -1;
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now());
+    return static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 24 * 3600 * 1000));
+  }
+
+  void takeQueued() {
+    std::vector<std::unique_ptr<Child>> added;
+    std::vector<std::pair<std::uint64_t, EndReason>> stops;
+    {
+      std::lock_guard lock(mutex_);
+      added.swap(added_);
+      stops.swap(stops_);
+    }
+    for (auto& child : added) {
+      watch(child->output.get(), child->id * 2);
+      if (child->pidFd) watch(child->pidFd.get(), child->id * 2 + 1);
+      children_.emplace(child->id, std::move(child));
+    }
+    {
+      std::lock_guard lock(mutex_);
+      childCount_ = children_.size();
+    }
+    for (const auto& [id, reason] : stops) {
+      const auto found = children_.find(id);
+      if (found != children_.end() && !found->second->killAt) {
+        beginKill(*found->second, reason, Clock::now());
+      }
+    }
+  }
+
+  static void beginKill(Child& child, EndReason reason, Clock::time_point now) {
+    child.control->endReason.store(reason, std::memory_order_release);
+    // The whole group: `sh -c 'work & wait'` leaves no grandchild behind.
+    ::kill(-child.pid, SIGTERM);
+    child.killAt = now + child.launch.gracePeriod;
+  }
+
+  void relayOutput(Child& child) {
+    char buffer[64 * 1024];
+    // A bounded number of reads per turn, so one chatty child cannot starve the others.
+    for (int reads = 0; reads < 16; ++reads) {
+      const ssize_t count = ::read(child.output.get(), buffer, sizeof buffer);
+      if (count > 0) {
+        relayBytes(child, std::string_view(buffer, static_cast<std::size_t>(count)));
+        continue;
+      }
+      if (count == 0 || (errno != EINTR && errno != EAGAIN)) {
+        child.output.reset();  // EOF: every writer of the pipe is gone
+      }
+      break;
+    }
+    flushPending(child);
+  }
+
+  void relayBytes(Child& child, std::string_view bytes) {
+    while (!bytes.empty()) {
+      const std::size_t newline = bytes.find('\n');
+      if (newline == std::string_view::npos) {
+        child.carry.append(bytes);
+        const std::size_t limit = child.inResultValue || child.carry.starts_with(protocol::kResult)
+                                      ? kMaxResultLineBytes
+                                      : kMaxLineBytes;
+        if (child.carry.size() > limit) {
+          relayLine(child, child.carry);  // a line too long to hold is split
+          child.carry.clear();
+        }
+        return;
+      }
+      if (child.carry.empty()) {
+        relayLine(child, bytes.substr(0, newline));
+      } else {
+        child.carry.append(bytes.substr(0, newline));
+        relayLine(child, child.carry);
+        child.carry.clear();
+      }
+      bytes.remove_prefix(newline + 1);
+    }
+  }
+
+  void relayLine(Child& child, std::string_view line) {
+    std::string_view clean = line;
+    if (!clean.empty() && clean.back() == '\r') clean.remove_suffix(1);
+    std::string_view text;
+    const std::optional<protocol::Marker> marker = protocol::markerOf(clean, text);
+    const bool partOfResult = child.inResultValue;
+    if (child.inResultValue) {
+      if (marker) {
+        child.inResultValue = false;
+      } else {
+        trackResultValue(child, clean);
+      }
+    }
+    if (marker == protocol::Marker::Result) {
+      child.wroteResult = true;
+      child.resultScanner.reset();
+      child.inResultValue = true;
+      child.resultValueStarted = false;
+      if (!text.empty()) trackResultValue(child, text);
+    }
+    const bool forged = marker == protocol::Marker::Start || marker == protocol::Marker::Complete;
+    const bool isFree = !marker && !partOfResult;
+    if (isFree || forged) {
+      child.lastLines.emplace_back(clean.substr(0, 200));
+      if (child.lastLines.size() > kLastLines) child.lastLines.pop_front();
+    }
+    if (child.bytesRelayed + line.size() + 1 > child.launch.maxOutputBytes && isFree) {
+      if (!child.truncated) {
+        child.truncated = true;
+        child.pending += "bgagent: output exceeded " + std::to_string(child.launch.maxOutputBytes) +
+                         " bytes; further free output is dropped\n";
+      }
+      return;
+    }
+    // The host owns START and COMPLETE: a child's copy is indented into free output (P5).
+    if (forged) child.pending += ' ';
+    child.pending.append(line);
+    child.pending += '\n';
+    child.bytesRelayed += line.size() + 1;
+  }
+
+  // Follows a RESULT value line by line (P13), so the output cap never drops a part of it.
+  static void trackResultValue(Child& child, std::string_view text) {
+    if (!child.resultValueStarted) {
+      const std::size_t first = text.find_first_not_of(" \t");
+      if (first == std::string_view::npos) return;  // blank lines before the value
+      child.resultValueStarted = true;
+      if (text[first] != '{' && text[first] != '[') {
+        child.inResultValue = false;  // a scalar ends with its line
+        return;
+      }
+      text.remove_prefix(first);
+    }
+    if (child.resultScanner.scan(text) != JsonValueScanner::kNotEnded) child.inResultValue = false;
+  }
+
+  static void flushPending(Child& child) {
+    if (child.pending.empty()) return;
+    // A write error (a full disk) cannot be reported to the child; the file's reader sees the
+    // file stop short, and the final records below report the same error if it persists.
+    (void)child.writer.relay(child.pending);
+    child.pending.clear();
+  }
+
+  void finish(std::uint64_t id) {
+    const auto found = children_.find(id);
+    std::unique_ptr<Child> child = std::move(found->second);
+    children_.erase(found);
+    // Background processes the agent left in its group end with it. Before the reap: until
+    // then the leader's zombie keeps its group id from being reused.
+    ::kill(-child->pid, SIGKILL);
+    int status = 0;
+    const pid_t reaped = ::waitpid(child->pid, &status, 0);
+    if (child->output) {
+      char buffer[64 * 1024];
+      ssize_t count = 0;
+      while ((count = ::read(child->output.get(), buffer, sizeof buffer)) > 0) {
+        relayBytes(*child, std::string_view(buffer, static_cast<std::size_t>(count)));
+      }
+    }
+    if (!child->carry.empty()) relayLine(*child, child->carry);
+    flushPending(*child);
+    writeEnding(*child, reaped == child->pid ? std::optional<int>(status) : std::nullopt);
+    child.reset();  // its descriptors close before it stops counting
+    {
+      std::lock_guard lock(mutex_);
+      childCount_ = children_.size();
+    }
+    idle_.notify_all();
+  }
+
+  static void writeEnding(Child& child, std::optional<int> status) {
+    const EndReason reason = child.control->endReason.load(std::memory_order_acquire);
+    std::optional<std::string> error;
+    if (reason == EndReason::Cancelled) error = "cancelled by the host";
+    if (reason == EndReason::TimedOut)
+      error = "timed out after " + durationText(*child.launch.timeout);
+    if (reason == EndReason::HostShutdown) error = "the host shut down";
+    std::optional<nlohmann::json> result;
+    if (!child.wroteResult) {
+      result = nlohmann::json{{"success", false}};
+      if (!status) {
+        (*result)["error"] = "exit status unknown (reaped elsewhere)";
+      } else if (WIFEXITED(*status)) {
+        const int code = WEXITSTATUS(*status);
+        (*result)["exitCode"] = code;
+        if (code == 0 && reason == EndReason::None) {
+          (*result)["success"] = true;
+        } else if (code != 0) {
+          (*result)["error"] = "exited with code " + std::to_string(code);
+        }
+      } else if (WIFSIGNALED(*status)) {
+        const int signal = WTERMSIG(*status);
+        const char* name = ::sigabbrev_np(signal);
+        (*result)["signal"] = signal;
+        (*result)["error"] = "killed by signal " + std::to_string(signal) +
+                             (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
+      }
+      if (!(*result)["success"].get<bool>()) {
+        (*result)["lastOutput"] =
+            std::vector<std::string>(child.lastLines.begin(), child.lastLines.end());
+      }
+    }
+    (void)child.writer.finish(error, result);
+  }
+
+  UniqueFd epoll_{::epoll_create1(EPOLL_CLOEXEC)};
+  WakeFd wake_;
+  mutable std::mutex mutex_;
+  std::uint64_t lastId_ = 0;                                // guarded by mutex_
+  std::vector<std::unique_ptr<Child>> added_;               // guarded by mutex_
+  std::vector<std::pair<std::uint64_t, EndReason>> stops_;  // guarded by mutex_
+  std::size_t childCount_ = 0;                              // guarded by mutex_
+  std::condition_variable idle_;                            // notified when childCount_ changes
+  std::unordered_map<std::uint64_t, std::unique_ptr<Child>> children_;  // the thread's own
+  std::jthread thread_;  // last: started after every member above exists
+};
+
+}  // namespace bgagent::detail

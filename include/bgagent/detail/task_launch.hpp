@@ -1,0 +1,132 @@
+// bgagent/detail/task_launch.hpp: the steps every launch shares: a TaskState, an output file
+// created and started, a watch that settles the task from that file, and the two kinds of
+// agent started on it (a process under the supervisor, a callable on a std::jthread).
+// IWYU pragma: private, include <bgagent/bgagent.hpp>
+#pragma once
+
+#include <bgagent/detail/output_directory.hpp>
+#include <bgagent/detail/process_supervisor.hpp>
+#include <bgagent/detail/task_state.hpp>
+#include <bgagent/launch_options.hpp>
+#include <bgagent/output_writer.hpp>
+#include <bgagent/task.hpp>
+#include <bgagent/watcher.hpp>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bgagent::detail {
+
+/// An in-process agent's body, as registered by name.
+using FunctionBody =
+    std::function<nlohmann::json(std::stop_token, OutputWriter&, const LaunchOptions&)>;
+
+/// A fresh state whose output file exists and holds the START header, or the state already
+/// failed (returned with no writer) when the file cannot be made.
+template <typename T>
+std::pair<std::shared_ptr<TaskState<T>>, std::optional<OutputWriter>> prepareTask(
+    const LaunchOptions& options) {
+  auto state = std::make_shared<TaskState<T>>();
+  static std::atomic<std::uint64_t> lastId{0};
+  state->id = lastId.fetch_add(1) + 1;
+  state->description = options.description;
+  state->cleanup = options.cleanup;
+  Result<std::filesystem::path> directory =
+      options.outputDirectory.empty() ? defaultOutputDirectory()
+                                      : Result<std::filesystem::path>(options.outputDirectory);
+  if (!directory) {
+    state->fail(directory.error());
+    return {state, std::nullopt};
+  }
+  state->outputPath = outputFileName(*directory, options.description);
+  Result<OutputWriter> writer = OutputWriter::open(state->outputPath);
+  if (writer) {
+    if (Result<void> started = writer->start(options.description); !started)
+      writer = started.error();
+  }
+  if (!writer) {
+    state->fail(writer.error());
+    return {state, std::nullopt};
+  }
+  return {state, std::move(*writer)};
+}
+
+/// The watch that settles `state` from its output file, with an optional timeout (in-process
+/// agents; the supervisor times processes out itself).
+template <typename T>
+void watchTask(const std::shared_ptr<TaskState<T>>& state,
+               std::optional<SteadyClock::duration> timeout) {
+  WaitOptions waitOptions;
+  waitOptions.timeout = timeout;
+  waitOptions.onUpdate = [state](const OutputSnapshot& snapshot) { state->update(snapshot); };
+  state->watch =
+      Watcher::shared().watch(state->outputPath, std::move(waitOptions),
+                              [state](WaitOutcome outcome) { state->settle(std::move(outcome)); });
+}
+
+/// Records a failure to start in the file itself, so the watch settles the task with it.
+inline void recordLaunchFailure(OutputWriter& writer, const Error& error) {
+  (void)writer.finish(error.message, nlohmann::json{{"success", false}, {"error", error.message}});
+}
+
+template <typename T>
+Task<T> startProcessTask(const LaunchOptions& options, std::vector<std::string> argv) {
+  auto [state, writer] = prepareTask<T>(options);
+  if (!writer) return Task<T>(state);
+  ProcessLaunch launch;
+  launch.argv = std::move(argv);
+  launch.environment = options.environment;
+  launch.workingDirectory = options.workingDirectory.string();
+  launch.timeout = options.timeout;
+  launch.gracePeriod = options.gracePeriod;
+  launch.maxOutputBytes = options.maxOutputBytes;
+  ProcessSupervisor& supervisor = ProcessSupervisor::shared();
+  Result<std::uint64_t> id = supervisor.start(std::move(launch), *writer, state->control);
+  if (id) {
+    state->stopAgent = [&supervisor, id = *id](EndReason reason) { supervisor.stop(id, reason); };
+  } else {
+    recordLaunchFailure(*writer, id.error());
+  }
+  watchTask(state, std::nullopt);  // after stopAgent is set: the watcher's thread may read it
+  return Task<T>(state);
+}
+
+template <typename T>
+Task<T> startFunctionTask(const LaunchOptions& options, FunctionBody body) {
+  auto [state, writer] = prepareTask<T>(options);
+  if (!writer) return Task<T>(state);
+  // The worker owns its writer, body and options, never the state: the state may be destroyed
+  // on the watcher's thread, which must not be the one to wait for this thread.
+  state->worker = std::jthread([body = std::move(body), writer = std::move(*writer), options,
+                                control = state->control](const std::stop_token& stop) mutable {
+    try {
+      nlohmann::json value = body(stop, writer, options);
+      const EndReason reason = control->endReason.load(std::memory_order_acquire);
+      if (reason == EndReason::TimedOut) {
+        (void)writer.error("timed out after " + durationText(*options.timeout));
+      } else if (stop.stop_requested()) {
+        (void)writer.error("cancelled by the host");
+      }
+      (void)writer.result(value);
+    } catch (const std::exception& exception) {
+      (void)writer.error(std::string("threw: ") + exception.what());
+    } catch (...) {
+      (void)writer.error("threw an exception that is not a std::exception");
+    }
+    (void)writer.complete();
+  });
+  state->stopAgent = [stop = state->worker.get_stop_source(),
+                      control = state->control](EndReason reason) mutable {
+    EndReason expected = EndReason::None;
+    control->endReason.compare_exchange_strong(expected, reason);
+    stop.request_stop();
+  };
+  watchTask(state, options.timeout);  // after stopAgent is set: the watcher's thread may read it
+  return Task<T>(state);
+}
+
+}  // namespace bgagent::detail

@@ -1,0 +1,172 @@
+// bgagent/detail/task_state.hpp: what a Task<T> shares with the threads that finish it: the
+// watcher's callback (which settles it from the output file) and, for in-process agents, the
+// worker thread.
+// IWYU pragma: private, include <bgagent/bgagent.hpp>
+#pragma once
+
+#include <bgagent/agent_state.hpp>
+#include <bgagent/detail/process_supervisor.hpp>
+#include <bgagent/result.hpp>
+#include <bgagent/wait_outcome.hpp>
+#include <bgagent/watcher.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace bgagent {
+
+/// Everything a task can be in: the file's states plus how the host ended it.
+enum class TaskStatus { Pending, Running, Succeeded, Failed, Cancelled, TimedOut, Crashed };
+
+constexpr std::string_view toString(TaskStatus status) noexcept {
+  switch (status) {
+    case TaskStatus::Pending:
+      return "Pending";
+    case TaskStatus::Running:
+      return "Running";
+    case TaskStatus::Succeeded:
+      return "Succeeded";
+    case TaskStatus::Failed:
+      return "Failed";
+    case TaskStatus::Cancelled:
+      return "Cancelled";
+    case TaskStatus::TimedOut:
+      return "TimedOut";
+    case TaskStatus::Crashed:
+      return "Crashed";
+  }
+  return "Unknown";
+}
+
+/// What happens to a task's output file once it settles.
+enum class CleanupPolicy {
+  Keep,             ///< leave it (the default: it is the agent's record)
+  DeleteOnSuccess,  ///< remove it when the task succeeded
+  DeleteAlways,     ///< remove it whatever the outcome
+};
+
+namespace detail {
+
+template <typename T>
+struct TaskState {
+  std::uint64_t id = 0;
+  std::string description;
+  std::filesystem::path outputPath;
+  CleanupPolicy cleanup = CleanupPolicy::Keep;
+  SteadyClock::time_point startedAt = SteadyClock::now();
+  std::shared_ptr<AgentControl> control = std::make_shared<AgentControl>();
+  std::function<void(EndReason)> stopAgent;  // set before the agent can settle
+
+  mutable std::mutex mutex;
+  std::condition_variable settledChanged;
+  OutputSnapshot snapshot;                           // guarded by mutex
+  TaskStatus status = TaskStatus::Pending;           // guarded by mutex
+  std::optional<Result<T>> outcome;                  // guarded by mutex
+  std::optional<SteadyClock::time_point> settledAt;  // guarded by mutex
+
+  std::promise<Result<T>> promise;
+  std::shared_future<Result<T>> future = promise.get_future().share();
+  WatchHandle watch;
+  std::jthread worker;  // in-process agents only; last, so it is joined first
+
+  void update(const OutputSnapshot& latest) {
+    std::lock_guard lock(mutex);
+    snapshot = latest;
+    if (status == TaskStatus::Pending && latest.status != AgentStatus::Pending) {
+      status = TaskStatus::Running;
+    }
+  }
+
+  /// Turns the watcher's outcome into the task's, converting the RESULT to T (user code, so
+  /// outside the lock), then wakes every waiter. Runs once.
+  void settle(WaitOutcome waited) {
+    const EndReason reason = control->endReason.load(std::memory_order_acquire);
+    TaskStatus finalStatus = TaskStatus::Failed;
+    std::optional<Error> error = waited.error;
+    switch (waited.status) {
+      case WaitStatus::Succeeded:
+        finalStatus = TaskStatus::Succeeded;
+        break;
+      case WaitStatus::TimedOut:
+        finalStatus = TaskStatus::TimedOut;
+        if (stopAgent) stopAgent(EndReason::TimedOut);
+        break;
+      case WaitStatus::Crashed:
+        finalStatus = TaskStatus::Crashed;
+        break;
+      case WaitStatus::Cancelled:
+        finalStatus = TaskStatus::Cancelled;
+        break;
+      default:
+        break;
+    }
+    if (finalStatus == TaskStatus::Failed && reason == EndReason::Cancelled) {
+      finalStatus = TaskStatus::Cancelled;
+    }
+    if (finalStatus == TaskStatus::Failed && reason == EndReason::TimedOut) {
+      finalStatus = TaskStatus::TimedOut;
+    }
+    if (error) {
+      if (finalStatus == TaskStatus::Cancelled) error->code = ErrorCode::Cancelled;
+      if (finalStatus == TaskStatus::TimedOut) error->code = ErrorCode::DeadlineExceeded;
+      if (finalStatus == TaskStatus::Failed && reason == EndReason::HostShutdown) {
+        error->code = ErrorCode::Cancelled;
+      }
+    }
+    Result<T> result = error ? Result<T>(nameAgent(*error)) : convert(waited.snapshot);
+    if (!result && finalStatus == TaskStatus::Succeeded) finalStatus = TaskStatus::Failed;
+    if (cleanup == CleanupPolicy::DeleteAlways ||
+        (cleanup == CleanupPolicy::DeleteOnSuccess && finalStatus == TaskStatus::Succeeded)) {
+      std::error_code ignored;
+      std::filesystem::remove(outputPath, ignored);
+    }
+    {
+      std::lock_guard lock(mutex);
+      snapshot = std::move(waited.snapshot);
+      status = finalStatus;
+      outcome = result;
+      settledAt = SteadyClock::now();
+    }
+    settledChanged.notify_all();
+    promise.set_value(std::move(result));
+  }
+
+  /// A failure that settles the task before any agent ran (a launch error).
+  void fail(Error error) {
+    WaitOutcome waited;
+    waited.status = WaitStatus::Failed;
+    waited.error = std::move(error);
+    settle(std::move(waited));
+  }
+
+  Error nameAgent(Error error) const {
+    error.message = "agent '" + description + "': " + error.message;
+    if (error.path.empty()) error.path = outputPath.string();
+    return error;
+  }
+
+  Result<T> convert(const OutputSnapshot& settled) const {
+    if constexpr (std::is_same_v<T, nlohmann::json>) {
+      return settled.result;
+    } else {
+      try {
+        return settled.result.template get<T>();
+      } catch (const nlohmann::json::exception& exception) {
+        return nameAgent(
+            Error{ErrorCode::InvalidResult,
+                  "output file '" + outputPath.string() +
+                      "': RESULT does not convert to the requested type: " + exception.what(),
+                  outputPath.string(), 0, 0});
+      }
+    }
+  }
+};
+
+}  // namespace detail
+}  // namespace bgagent

@@ -1,0 +1,34 @@
+// bgagent/launch_options.hpp: what a host asks for when it starts an agent, in the seed's
+// words (description, prompt, agent type), plus the limits a serious host needs.
+// Thread safety: a value type.
+#pragma once
+
+#include <bgagent/detail/task_state.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bgagent {
+
+struct LaunchOptions {
+  std::string description{};             ///< shown in the `Task:` line, messages and dashboards
+  std::string prompt{};                  ///< "Bash": the shell command; a user type: its input
+  std::string agentType = "Bash";        ///< a name registered in the AgentRegistry
+  std::vector<std::string> arguments{};  ///< "Process": program and arguments, no shell
+  std::optional<SteadyClock::duration> timeout{};  ///< then the kill sequence; TimedOut
+  /// Where the output file goes; empty: a directory of this process's own under $TMPDIR.
+  std::filesystem::path outputDirectory{};
+  CleanupPolicy cleanup = CleanupPolicy::Keep;
+  std::map<std::string, std::string> environment{};  ///< added to the host's environment
+  std::filesystem::path workingDirectory{};          ///< empty: the host's
+  /// Between SIGTERM and SIGKILL when the agent is cancelled or times out.
+  SteadyClock::duration gracePeriod = std::chrono::seconds(2);
+  /// Free output beyond this is dropped (a notice says so); RESULT and COMPLETE are kept.
+  std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
+};
+
+}  // namespace bgagent

@@ -1,0 +1,133 @@
+// bgagent/task.hpp: Task<T>, the handle to a running agent.
+//
+// Owns: Task<T> (T defaults to nlohmann::json; any T with from_json, such as a struct with
+// NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE, works). A task is settled by its output file, read by
+// the shared Watcher: Succeeded (the RESULT converted to T), Failed, Cancelled, TimedOut or
+// Crashed. waiting returns Result<T> and never throws for an agent's failure; get() throws
+// bgagent::Exception naming the agent, its output file and the error.
+// Thread safety: a Task may be queried and waited on from several threads; moving or
+// destroying it may not race with those calls.
+// Lifetime: destroying a Task that has not settled cancels its agent: a process agent's group
+// gets SIGTERM, the grace period, SIGKILL and is reaped by the supervisor (asynchronously,
+// bounded by the grace period); an in-process agent's stop token is requested and its thread
+// joined (bounded by how often the callable checks the token, docs/threading.md). detach() lets
+// an agent outlive its handle.
+// Example:
+//   bgagent::Task<Report> task = bgagent::launch<Report>({.description = "tests",
+//                                                         .prompt = "make test"});
+//   Report report = task.get();
+#pragma once
+
+#include <bgagent/detail/task_state.hpp>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace bgagent {
+
+template <typename T = nlohmann::json>
+class Task {
+ public:
+  Task() = default;
+  explicit Task(std::shared_ptr<detail::TaskState<T>> state) : state_(std::move(state)) {}
+  Task(Task&&) noexcept = default;
+  Task& operator=(Task&& other) noexcept {
+    if (this != &other) {
+      abandon();
+      state_ = std::move(other.state_);
+    }
+    return *this;
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  ~Task() { abandon(); }
+
+  bool valid() const noexcept { return state_ != nullptr; }
+  std::uint64_t id() const { return state().id; }
+  const std::string& description() const { return state().description; }
+  const std::filesystem::path& outputPath() const { return state().outputPath; }
+
+  TaskStatus status() const {
+    std::lock_guard lock(state().mutex);
+    return state().status;
+  }
+  bool settled() const {
+    return status() != TaskStatus::Pending && status() != TaskStatus::Running;
+  }
+
+  /// A copy of what the output file has said so far.
+  OutputSnapshot snapshot() const {
+    std::lock_guard lock(state().mutex);
+    return state().snapshot;
+  }
+
+  /// Time since launch, or from launch to settling.
+  SteadyClock::duration duration() const {
+    std::lock_guard lock(state().mutex);
+    return state().settledAt.value_or(SteadyClock::now()) - state().startedAt;
+  }
+
+  /// Waits until the task settles; its value or its error.
+  Result<T> wait() const { return state().future.get(); }
+
+  /// Waits at most `timeout`; a DeadlineExceeded error if the task is still running (it runs on).
+  template <typename Rep, typename Period>
+  Result<T> waitFor(std::chrono::duration<Rep, Period> timeout) const {
+    return waitUntil(SteadyClock::now() + std::chrono::ceil<SteadyClock::duration>(timeout));
+  }
+
+  Result<T> waitUntil(SteadyClock::time_point deadline) const {
+    if (state().future.wait_until(deadline) == std::future_status::ready) return wait();
+    return Error{ErrorCode::DeadlineExceeded,
+                 "agent '" + description() + "' is still running (output file '" +
+                     outputPath().string() + "')",
+                 outputPath().string(), 0, 0};
+  }
+
+  /// The value; throws bgagent::Exception with the agent's error otherwise.
+  T get() const { return wait().value(); }
+
+  /// The standard view, for code that wants std::shared_future.
+  std::shared_future<Result<T>> sharedFuture() const { return state().future; }
+
+  /// Stops the agent (asynchronously); the task then settles as Cancelled.
+  void cancel() const {
+    detail::TaskState<T>& shared = state();
+    EndReason expected = EndReason::None;
+    shared.control->endReason.compare_exchange_strong(expected, EndReason::Cancelled);
+    if (shared.stopAgent) shared.stopAgent(EndReason::Cancelled);
+  }
+
+  /// Lets the agent run on without this handle; the Task becomes empty.
+  void detach() noexcept { state_.reset(); }
+
+ private:
+  using EndReason = detail::EndReason;
+
+  detail::TaskState<T>& state() const {
+    if (!state_) throw std::logic_error("bgagent: use of an empty Task");
+    return *state_;
+  }
+
+  void abandon() noexcept {
+    if (!state_) return;
+    if (!state_->future.valid() ||
+        state_->future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      try {
+        cancel();
+      } catch (...) {
+        // Destructors never throw; the watcher still settles the task.
+      }
+    }
+    if (state_->worker.joinable()) state_->worker.join();
+    state_.reset();
+  }
+
+  std::shared_ptr<detail::TaskState<T>> state_;
+};
+
+}  // namespace bgagent

@@ -1,0 +1,450 @@
+// Agents and Task<T>: real processes and real files. Every test ends with no child process,
+// descriptor or thread left behind (the shared watcher and supervisor, created once, aside).
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <bgagent/agent_registry.hpp>
+#include <bgagent/wait.hpp>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "catch.hpp"
+#include "support/test_support.hpp"
+
+using namespace std::chrono_literals;
+using bgagent::ErrorCode;
+using bgagent::LaunchOptions;
+using bgagent::Task;
+using bgagent::TaskStatus;
+using bgagent::test::readFile;
+using bgagent::test::TempDir;
+
+namespace {
+
+struct Report {
+  int passed = 0;
+  int failed = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Report, passed, failed)
+
+// Children of this process, from /proc (zombies included: they are not reaped yet).
+std::size_t childProcessCount() {
+  std::size_t count = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream children(task.path() / "children");
+    std::string pid;
+    while (children >> pid) ++count;
+  }
+  return count;
+}
+
+// Creates the shared watcher and supervisor (and their descriptors and threads) before a test
+// counts what it leaves behind.
+void warmUpSharedThreads() {
+  TempDir dir;
+  LaunchOptions options{.description = "warm-up", .prompt = "true"};
+  options.outputDirectory = dir.path();
+  REQUIRE(bgagent::launch(options).wait());
+  REQUIRE(bgagent::detail::ProcessSupervisor::shared().waitUntilIdle(20s));
+}
+
+// What a test leaves behind: child processes, descriptors, threads. The shared supervisor
+// closes a child's descriptors just after its COMPLETE is visible, so the check first waits for
+// it to be idle.
+struct NothingLeftBehind {
+  bool warm = (warmUpSharedThreads(), true);
+  bgagent::test::ResourceCounts counts;
+  ~NothingLeftBehind() {
+    CHECK(bgagent::detail::ProcessSupervisor::shared().waitUntilIdle(20s));
+    CHECK(childProcessCount() == 0);
+    CHECK(counts.descriptorsAdded() == 0);
+    CHECK(counts.threadsAdded() == 0);
+  }
+};
+
+LaunchOptions bash(const TempDir& dir, std::string description, std::string command) {
+  LaunchOptions options;
+  options.description = std::move(description);
+  options.prompt = std::move(command);
+  options.outputDirectory = dir.path();
+  return options;
+}
+
+// Waits, through a watcher of its own, until `path` contains `text`: the event a test needs
+// before it checks that something did not happen yet.
+void waitForText(const std::filesystem::path& path, const std::string& text) {
+  std::mutex mutex;
+  std::condition_variable seen;
+  bool found = false;
+  bgagent::Watcher watcher;
+  bgagent::WaitOptions options;
+  options.onUpdate = [&](const bgagent::OutputSnapshot&) {
+    if (readFile(path).find(text) == std::string::npos) return;
+    std::lock_guard lock(mutex);
+    found = true;
+    seen.notify_all();
+  };
+  auto handle = watcher.watch(path, options, [](bgagent::WaitOutcome) {});
+  std::unique_lock lock(mutex);
+  REQUIRE(seen.wait_for(lock, 20s, [&] { return found; }));
+}
+
+}  // namespace
+
+TEST_CASE("a Bash agent's output, progress and RESULT reach its task", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  Task<Report> task = bgagent::launch<Report>(
+      bash(dir, "run tests",
+           "echo compiling; echo '[PROGRESS] 2/4 halfway' >&2; "
+           "echo '[RESULT] {\"success\": true, \"passed\": 7, \"failed\": 0}'"));
+  const bgagent::Result<Report> result = task.wait();
+  REQUIRE(result);
+  CHECK(result->passed == 7);
+  CHECK(task.status() == TaskStatus::Succeeded);
+  const auto snapshot = task.snapshot();
+  CHECK(snapshot.description == "run tests");
+  CHECK(snapshot.progress.percent == 50.0);
+  CHECK(snapshot.tail.lines() == std::vector<std::string>{"compiling"});
+  CHECK(task.outputPath().parent_path() == dir.path());
+  struct stat status {};
+  REQUIRE(::stat(task.outputPath().c_str(), &status) == 0);
+  CHECK((status.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("an agent's exit code without a RESULT decides its outcome", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  auto succeeded = bgagent::launch(bash(dir, "fine", "echo ok"));
+  auto failed = bgagent::launch(bash(dir, "broken", "echo 'step 1'; echo 'disk full' >&2; exit 3"));
+  REQUIRE(succeeded.wait());
+  CHECK(succeeded.wait().value() == nlohmann::json{{"success", true}, {"exitCode", 0}});
+
+  const auto result = failed.wait();
+  REQUIRE_FALSE(result);
+  CHECK(failed.status() == TaskStatus::Failed);
+  CHECK(result.error().code == ErrorCode::AgentFailed);
+  CHECK(result.error().message == "agent 'broken': output file '" + failed.outputPath().string() +
+                                      "' line 7: RESULT reports success=false: exited with code 3");
+  CHECK(failed.snapshot().result.at("lastOutput") == nlohmann::json{"step 1", "disk full"});
+  try {
+    (void)failed.get();
+    FAIL("get() did not throw");
+  } catch (const bgagent::Exception& exception) {
+    CHECK(exception.error().message == result.error().message);
+  }
+}
+
+TEST_CASE("an agent killed by a signal is reported with the signal", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  auto task = bgagent::launch(bash(dir, "segfault", "kill -SEGV $$"));
+  const auto result = task.wait();
+  REQUIRE_FALSE(result);
+  CHECK(task.snapshot().result.at("signal") == SIGSEGV);
+  CHECK(result.error().message.ends_with(
+      "RESULT reports success=false: killed by signal 11 (SIGSEGV)"));
+}
+
+TEST_CASE("a child that ignores SIGTERM is killed after the grace period", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  LaunchOptions options = bash(dir, "stubborn", "trap '' TERM; echo ready; exec sleep 100");
+  options.gracePeriod = 300ms;
+  auto task = bgagent::launch(options);
+  waitForText(task.outputPath(), "ready\n");
+  const auto cancelled = bgagent::SteadyClock::now();
+  task.cancel();
+  const auto result = task.wait();
+  CHECK(bgagent::SteadyClock::now() - cancelled >= 300ms);
+  REQUIRE_FALSE(result);
+  CHECK(task.status() == TaskStatus::Cancelled);
+  CHECK(result.error().code == ErrorCode::Cancelled);
+  const std::string file = readFile(task.outputPath());
+  CHECK(file.find("[ERROR] cancelled by the host\n") != std::string::npos);
+  CHECK(task.snapshot().result.at("signal") == SIGKILL);
+}
+
+TEST_CASE("cancelling an agent kills its whole process group", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  const auto pidFile = dir / "grandchild.pid";
+  auto task =
+      bgagent::launch(bash(dir, "with grandchild",
+                           "sleep 100 & echo $! > '" + pidFile.string() + "'; echo started; wait"));
+  waitForText(task.outputPath(), "started\n");
+  const pid_t grandchild = std::stoi(readFile(pidFile));
+  task.cancel();
+  CHECK(task.wait().error().code == ErrorCode::Cancelled);
+  // Killed with its group: gone, or a zombie waiting for init to reap it.
+  std::ifstream stat("/proc/" + std::to_string(grandchild) + "/stat");
+  std::string pid, name, state;
+  if (stat >> pid >> name >> state) CHECK(state == "Z");
+}
+
+TEST_CASE("a child printing [COMPLETE] cannot finish its task early", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  const auto fifo = dir / "gate";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto task = bgagent::launch(bash(dir, "forger",
+                                   "echo '[COMPLETE] 2026-01-30T10:05:00Z'; echo '[START] again'; "
+                                   "echo '[PROGRESS] 1/2 after the forgery'; read line < '" +
+                                       fifo.string() + "'; echo released"));
+  waitForText(task.outputPath(), "after the forgery\n");
+  CHECK(task.status() == TaskStatus::Running);
+  CHECK(task.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
+  std::ofstream(fifo) << "go\n";
+  REQUIRE(task.wait());
+  const auto snapshot = task.snapshot();
+  CHECK(snapshot.tail.lines() ==
+        std::vector<std::string>{" [COMPLETE] 2026-01-30T10:05:00Z", " [START] again", "released"});
+  CHECK(snapshot.warningCount == 0);
+}
+
+TEST_CASE("a child writing 200 MB is capped and nothing hangs", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  LaunchOptions options = bash(dir, "flood",
+                               "head -c 200000000 /dev/zero | tr '\\0' x | fold -w 99; echo; "
+                               "echo '[RESULT] {\"success\": true, \"flooded\": true}'");
+  options.maxOutputBytes = 1 << 20;
+  auto task = bgagent::launch(options);
+  const auto result = task.wait();
+  REQUIRE(result);
+  CHECK(result->at("flooded") == true);
+  CHECK(std::filesystem::file_size(task.outputPath()) < (1 << 20) + 4096);
+  CHECK(readFile(task.outputPath())
+            .find("bgagent: output exceeded 1048576 bytes; further free output is dropped\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("a missing program is a clear error, not a hang", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  LaunchOptions options;
+  options.description = "ghost";
+  options.agentType = "Process";
+  options.arguments = {"/nonexistent/agent", "--flag"};
+  options.outputDirectory = dir.path();
+  auto task = bgagent::launch(options);
+  const auto result = task.wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message.ends_with(
+      "agent reported an error: cannot start '/nonexistent/agent': No such file or directory"));
+
+  auto missingCommand = bgagent::launch(bash(dir, "typo", "no-such-command-here"));
+  const auto typo = missingCommand.wait();
+  REQUIRE_FALSE(typo);
+  CHECK(typo.error().message.ends_with("exited with code 127"));
+  CHECK(missingCommand.snapshot()
+            .result.at("lastOutput")
+            .at(0)
+            .get<std::string>()
+            .find("not found") != std::string::npos);
+}
+
+TEST_CASE("a launch into a missing or read-only directory is a clear error", "[task]") {
+  TempDir dir;
+  for (const std::filesystem::path& directory : {dir / "missing", std::filesystem::path("/sys")}) {
+    LaunchOptions options = bash(dir, "nowhere", "true");
+    options.outputDirectory = directory;
+    auto task = bgagent::launch(options);
+    const auto result = task.wait();
+    REQUIRE_FALSE(result);
+    CHECK(task.status() == TaskStatus::Failed);
+    CHECK(result.error().message.starts_with("agent 'nowhere': output file '" + directory.string() +
+                                             "/nowhere-"));
+    CHECK((result.error().message.ends_with(": cannot create: No such file or directory") ||
+           result.error().message.ends_with(": cannot create: Permission denied")));
+  }
+}
+
+TEST_CASE("an unknown agent type is a NotFound error", "[task][registry]") {
+  LaunchOptions options;
+  options.description = "mystery";
+  options.agentType = "Nope";
+  const auto result = bgagent::launch(options).wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == ErrorCode::NotFound);
+  CHECK(result.error().message == "agent 'mystery': agent type 'Nope' is not registered");
+}
+
+TEST_CASE("a timeout stops a process agent and is recorded in its file", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  LaunchOptions options = bash(dir, "slow", "exec sleep 100");
+  options.timeout = 200ms;
+  const auto started = bgagent::SteadyClock::now();
+  auto task = bgagent::launch(options);
+  const auto result = task.wait();
+  CHECK(bgagent::SteadyClock::now() - started >= 200ms);
+  REQUIRE_FALSE(result);
+  CHECK(task.status() == TaskStatus::TimedOut);
+  CHECK(result.error().code == ErrorCode::DeadlineExceeded);
+  CHECK(readFile(task.outputPath()).find("[ERROR] timed out after 200ms\n") != std::string::npos);
+}
+
+TEST_CASE("a Task converts its RESULT to T, and says when it does not convert", "[task]") {
+  TempDir dir;
+  auto good = bgagent::launch<Report>(
+      bash(dir, "good", "echo '[RESULT] {\"success\": true, \"passed\": 2, \"failed\": 1}'"));
+  CHECK(good.get().failed == 1);
+  auto bad = bgagent::launch<Report>(
+      bash(dir, "bad", "echo '[RESULT] {\"success\": true, \"passed\": \"two\"}'"));
+  const auto result = bad.wait();
+  REQUIRE_FALSE(result);
+  CHECK(bad.status() == TaskStatus::Failed);
+  CHECK(result.error().code == ErrorCode::InvalidResult);
+  CHECK(result.error().message.starts_with("agent 'bad': output file '" +
+                                           bad.outputPath().string() +
+                                           "': RESULT does not convert to the requested type: "));
+  CHECK(bad.sharedFuture().get().error() == result.error());
+}
+
+TEST_CASE("an in-process agent's value becomes its RESULT and its exception its ERROR",
+          "[task][function]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  LaunchOptions options;
+  options.description = "count";
+  options.outputDirectory = dir.path();
+  auto counted = bgagent::runInThread(options, [](std::stop_token, bgagent::OutputWriter& out) {
+    (void)out.progress("1/1 counting");
+    return Report{3, 0};
+  });
+  CHECK(counted.get().passed == 3);
+  CHECK(counted.snapshot().progress.updates == 1);
+
+  options.description = "thrower";
+  auto thrown = bgagent::runInThread(options, [](std::stop_token, bgagent::OutputWriter&) -> int {
+    throw std::runtime_error("boom");
+  });
+  const auto result = thrown.wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message == "agent 'thrower': output file '" + thrown.outputPath().string() +
+                                      "' line 4: agent reported an error: threw: boom");
+}
+
+TEST_CASE("cancelling an in-process agent requests its stop token", "[task][function]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  LaunchOptions options;
+  options.description = "patient";
+  options.outputDirectory = dir.path();
+  std::promise<void> running;
+  auto task =
+      bgagent::runInThread(options, [&running](std::stop_token stop, bgagent::OutputWriter&) {
+        std::mutex mutex;
+        std::condition_variable_any stopped;
+        running.set_value();
+        std::unique_lock lock(mutex);
+        stopped.wait(lock, stop, [] { return false; });
+      });
+  running.get_future().wait();
+  task.cancel();
+  const auto result = task.wait();
+  REQUIRE_FALSE(result);
+  CHECK(task.status() == TaskStatus::Cancelled);
+  CHECK(readFile(task.outputPath()).find("[ERROR] cancelled by the host\n") != std::string::npos);
+}
+
+TEST_CASE("destroying an unsettled Task cancels its agent", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  std::filesystem::path path;
+  {
+    auto task = bgagent::launch(bash(dir, "abandoned", "echo up; exec sleep 100"));
+    path = task.outputPath();
+    waitForText(path, "up\n");
+  }
+  const auto outcome = bgagent::waitForCompletion(path, 20s);
+  CHECK(outcome.status == bgagent::WaitStatus::Failed);
+  CHECK(outcome.error->message.ends_with("agent reported an error: cancelled by the host"));
+}
+
+TEST_CASE("a detached agent runs on and completes its file", "[task][process]") {
+  TempDir dir;
+  const auto fifo = dir / "gate";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::filesystem::path path;
+  {
+    auto task =
+        bgagent::launch(bash(dir, "free", "read line < '" + fifo.string() + "'; echo done"));
+    path = task.outputPath();
+    task.detach();
+    CHECK_FALSE(task.valid());
+  }
+  std::ofstream(fifo) << "go\n";
+  CHECK(bgagent::waitForCompletion(path, 20s).status == bgagent::WaitStatus::Succeeded);
+}
+
+TEST_CASE("cleanup policies remove output files as asked", "[task]") {
+  TempDir dir;
+  LaunchOptions options = bash(dir, "tidy", "true");
+  options.cleanup = bgagent::CleanupPolicy::DeleteOnSuccess;
+  auto tidy = bgagent::launch(options);
+  REQUIRE(tidy.wait());
+  CHECK_FALSE(std::filesystem::exists(tidy.outputPath()));
+
+  options.prompt = "exit 1";
+  auto kept = bgagent::launch(options);
+  REQUIRE_FALSE(kept.wait());
+  CHECK(std::filesystem::exists(kept.outputPath()));
+
+  options.cleanup = bgagent::CleanupPolicy::DeleteAlways;
+  auto gone = bgagent::launch(options);
+  REQUIRE_FALSE(gone.wait());
+  CHECK_FALSE(std::filesystem::exists(gone.outputPath()));
+}
+
+TEST_CASE("environment and working directory reach the agent", "[task][process]") {
+  TempDir dir;
+  LaunchOptions options = bash(dir, "env", "echo \"$GREETING from $(pwd)\"");
+  options.environment = {{"GREETING", "hello"}};
+  options.workingDirectory = dir.path();
+  auto task = bgagent::launch(options);
+  REQUIRE(task.wait());
+  CHECK(task.snapshot().tail.lines() ==
+        std::vector<std::string>{"hello from " + std::filesystem::canonical(dir.path()).string()});
+}
+
+TEST_CASE("a user agent type passes the prompt as an argument, never through a shell",
+          "[task][registry]") {
+  TempDir dir;
+  const auto script = dir / "explore-agent";
+  bgagent::test::writeFile(
+      script, "#!/bin/sh\nprintf '[RESULT] {\"success\": true, \"prompt\": \"%s\"}\\n' \"$2\"\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  bgagent::AgentRegistry registry;
+  registry.addCommand("Explore", {script.string(), "--prompt", "{prompt}"});
+  LaunchOptions options;
+  options.description = "explore";
+  options.prompt = "$(touch pwned) list modules";
+  options.agentType = "Explore";
+  options.outputDirectory = dir.path();
+  auto task = registry.launch(options);
+  REQUIRE(task.wait());
+  CHECK(task.wait()->at("prompt") == "$(touch pwned) list modules");
+  CHECK_FALSE(std::filesystem::exists(dir / "pwned"));
+}
+
+TEST_CASE("200 agents at once all settle, served by the same two threads", "[task][scale]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  std::vector<Task<>> tasks;
+  for (int i = 0; i < 200; ++i) {
+    tasks.push_back(bgagent::launch(
+        bash(dir, "agent " + std::to_string(i),
+             "echo '[RESULT] {\"success\": true, \"index\": " + std::to_string(i) + "}'")));
+  }
+  CHECK(check.counts.threadsAdded() == 0);
+  for (int i = 0; i < 200; ++i) {
+    const auto result = tasks[static_cast<std::size_t>(i)].wait();
+    REQUIRE(result);
+    CHECK(result->at("index") == i);
+  }
+}
