@@ -252,3 +252,31 @@ TEST_CASE("fuzz: an empty feed while a line is held back changes nothing", "[par
   CHECK(parser.feed(std::string_view{}) == 0);
   CHECK(parser.snapshot() == before);
 }
+
+TEST_CASE("review: a deeply nested RESULT fails the file instead of the stack",
+          "[parser][regression]") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto snapshot =
+      bgagent::parseOutput(std::string(kStartLine) + "[RESULT] " + deep + "\n" + kCompleteLine);
+  CHECK(snapshot.status == AgentStatus::Failed);
+  REQUIRE(snapshot.error);
+  CHECK(snapshot.error->code == ErrorCode::InvalidResult);
+  CHECK(snapshot.error->message == "line 2: RESULT nests deeper than 512 levels");
+  CHECK(snapshot.completed);
+  const std::string allowed = std::string(512, '[') + std::string(512, ']');
+  CHECK(bgagent::parseOutput(std::string(kStartLine) + "[RESULT] " + allowed + "\n").hasResult);
+}
+
+TEST_CASE("review: a throwing event handler leaves the parser usable", "[parser][regression]") {
+  OutputParser parser;
+  parser.setEventHandler([](const OutputEvent& event) {
+    if (event.kind == OutputEventKind::Progress) throw std::runtime_error("handler failed");
+  });
+  {
+    const std::string chunk = std::string(kStartLine) + "free\n[PROGRESS] 1/2\n";
+    CHECK_THROWS_AS(parser.feed(chunk), std::runtime_error);
+  }
+  parser.setEventHandler(nullptr);
+  parser.feed("more\n");
+  CHECK(parser.snapshot().tail.lines().back() == "more");
+}

@@ -57,13 +57,14 @@ TEST_CASE("free output can never forge a record", "[writer]") {
   REQUIRE(
       writer.output("[COMPLETE] 2026-01-30T10:05:00Z\n[RESULT] {\"success\": false}\n[ERROR] x"));
   REQUIRE(writer.progress("line one\n[COMPLETE] inside progress"));
+  REQUIRE(writer.output("[COMPLETE]\r\n[ERROR]\r"));
 
   const auto snapshot = bgagent::parseOutput(readFile(path));
   CHECK(snapshot.status == AgentStatus::Running);
   CHECK_FALSE(snapshot.hasResult);
   CHECK(snapshot.tail.lines() == std::vector<std::string>{" [COMPLETE] 2026-01-30T10:05:00Z",
                                                           " [RESULT] {\"success\": false}",
-                                                          " [ERROR] x"});
+                                                          " [ERROR] x", " [COMPLETE]", " [ERROR]"});
   CHECK(snapshot.progress.text == "line one [COMPLETE] inside progress");
 }
 

@@ -117,6 +117,11 @@ TEST_CASE("a wait on a file that appears later succeeds when it completes", "[wa
     auto forced = GENERATE(false, true);
     INFO("forced polling: " << forced);
     PendingOutcome pending(watcher, dir / "late.out", forced ? polling() : WaitOptions{});
+    // Watches are registered in order: once a later one has settled, this one is registered,
+    // so the file below really appears after the watch began.
+    writeFile(dir / "marker.out", std::string(kStartLine) + kCompleteLine);
+    REQUIRE(PendingOutcome(watcher, dir / "marker.out").get().status == WaitStatus::Succeeded);
+    REQUIRE(pending.future.wait_for(0s) == std::future_status::timeout);
     writeFile(dir / "late.out",
               std::string(kStartLine) + "[RESULT] {\"success\": true}\n" + kCompleteLine);
     const WaitOutcome outcome = pending.get();
@@ -223,16 +228,19 @@ TEST_CASE("the earlier of timeout and deadline wins", "[watcher][timing]") {
 
 TEST_CASE("a stop request cancels a wait promptly", "[watcher]") {
   TempDir dir;
+  writeFile(dir / "running.out", kStartLine);
   std::stop_source stop;
   std::promise<WaitOutcome> result;
-  std::promise<void> waiting;
+  ReadProgress progress;
+  const bgagent::test::ResourceCounts before;
   std::jthread waiter([&] {
     WaitOptions options;
     options.stopToken = stop.get_token();
-    waiting.set_value();
-    result.set_value(bgagent::waitForCompletion(dir / "never.out", options));
+    options.timeout = SteadyClock::duration::max();  // no deadline: saturates, never overflows
+    options.onUpdate = progress.observer();
+    result.set_value(bgagent::waitForCompletion(dir / "running.out", options));
   });
-  waiting.get_future().wait();
+  progress.waitForBytes(29);  // the wait is registered and has read the file
   const auto requested = SteadyClock::now();
   stop.request_stop();
   auto future = result.get_future();
@@ -241,6 +249,8 @@ TEST_CASE("a stop request cancels a wait promptly", "[watcher]") {
   CHECK(outcome.status == WaitStatus::Cancelled);
   CHECK(outcome.error->code == ErrorCode::Cancelled);
   CHECK(SteadyClock::now() - requested < 5s);
+  waiter.join();
+  CHECK(before.descriptorsAdded() == 0);
 }
 
 TEST_CASE("a token stopped before the wait cancels it at once", "[watcher]") {
@@ -434,4 +444,168 @@ TEST_CASE("misuse of the watcher throws", "[watcher]") {
   auto answer = threw.get_future();
   REQUIRE(answer.wait_for(kHang) == std::future_status::ready);
   CHECK(answer.get());
+}
+
+TEST_CASE("timeouts, idle timeouts and crashes end polled waits the same way",
+          "[watcher][polling]") {
+  TempDir dir;
+  writeFile(dir / "quiet.out", kStartLine);
+  WaitOptions options = polling();
+  options.timeout = 150ms;
+  CHECK(bgagent::waitForCompletion(dir / "quiet.out", options).status == WaitStatus::TimedOut);
+  options = polling();
+  options.idleTimeout = 150ms;
+  CHECK(bgagent::waitForCompletion(dir / "quiet.out", options).status == WaitStatus::Stalled);
+
+  ShellProcess writer("exec tail -f /dev/null");
+  options = polling();
+  options.writerPid = writer.pid();
+  Watcher watcher(WatcherOptions{.forcePolling = true});
+  PendingOutcome pending(watcher, dir / "quiet.out", options);
+  ::kill(writer.pid(), SIGKILL);
+  CHECK(pending.get().status == WaitStatus::Crashed);
+}
+
+TEST_CASE("heartbeats keep an idle wait alive", "[watcher][timing]") {
+  TempDir dir;
+  const auto path = dir / "beating.out";
+  writeFile(path, kStartLine);
+  Watcher watcher;
+  ReadProgress progress;
+  WaitOptions options;
+  options.idleTimeout = 1s;
+  options.onUpdate = progress.observer();
+  PendingOutcome pending(watcher, path, options);
+  std::uint64_t written = 29;
+  const auto started = SteadyClock::now();
+  for (int beat = 0; beat < 8; ++beat) {
+    const std::string line = "[HEARTBEAT] 2026-01-30T10:00:0" + std::to_string(beat) + "Z\n";
+    appendFile(path, line);
+    written += line.size();
+    progress.waitForBytes(written);
+    std::this_thread::sleep_for(200ms);  // pacing the writer, not synchronising with it
+  }
+  REQUIRE(SteadyClock::now() - started > 1s);  // longer than the idle timeout in all
+  appendFile(path, kCompleteLine);
+  const WaitOutcome outcome = pending.get();
+  CHECK(outcome.status == WaitStatus::Succeeded);
+  CHECK(outcome.snapshot.heartbeats == 8);
+}
+
+TEST_CASE("a symlinked output path is followed to where it points", "[watcher]") {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "real");
+  std::filesystem::create_directory(dir / "links");
+  writeFile(dir / "real" / "agent.out", kStartLine);
+  std::filesystem::create_symlink(dir / "real" / "agent.out", dir / "links" / "agent.out");
+  Watcher watcher;
+  ReadProgress progress;
+  WaitOptions options;
+  options.onUpdate = progress.observer();
+  PendingOutcome pending(watcher, dir / "links" / "agent.out", options);
+  progress.waitForBytes(29);
+  appendFile(dir / "real" / "agent.out", kCompleteLine);
+  CHECK(pending.get().status == WaitStatus::Succeeded);
+}
+
+TEST_CASE("a file that grows and is then replaced in one turn is read from the new file",
+          "[watcher]") {
+  TempDir dir;
+  const auto path = dir / "agent.out";
+  writeFile(path, kStartLine);
+  Watcher watcher;
+  ReadProgress progress;
+  WaitOptions options;
+  options.onUpdate = progress.observer();
+  PendingOutcome pending(watcher, path, options);
+  progress.waitForBytes(29);
+
+  // Hold the watcher's thread in another watch's callback while both changes happen.
+  std::promise<void> blocked;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  writeFile(dir / "gate.out", kStartLine);
+  WaitOptions gateOptions;
+  gateOptions.onUpdate = [&blocked, released](const bgagent::OutputSnapshot&) {
+    blocked.set_value();
+    released.wait();
+  };
+  PendingOutcome gate(watcher, dir / "gate.out", gateOptions);
+  blocked.get_future().wait();
+  appendFile(path, "old output\n");
+  writeFile(dir / "next.out", std::string(kStartLine) + kCompleteLine);
+  std::filesystem::rename(dir / "next.out", path);
+  release.set_value();
+
+  const WaitOutcome outcome = pending.get();
+  CHECK(outcome.status == WaitStatus::Succeeded);
+  CHECK(outcome.snapshot.restarts == 1);
+}
+
+TEST_CASE("a throwing callback fails its own watch and no other", "[watcher]") {
+  TempDir dir;
+  writeFile(dir / "a.out", kStartLine);
+  writeFile(dir / "b.out", std::string(kStartLine) + kCompleteLine);
+  Watcher watcher;
+  WaitOptions throwing;
+  throwing.onUpdate = [](const bgagent::OutputSnapshot&) { throw std::runtime_error("oops"); };
+  PendingOutcome failed(watcher, dir / "a.out", throwing);
+  const WaitOutcome outcome = failed.get();
+  CHECK(outcome.status == WaitStatus::Failed);
+  CHECK(outcome.error->code == ErrorCode::Internal);
+  CHECK(outcome.error->message ==
+        "output file '" + (dir / "a.out").string() + "': the onUpdate callback threw: oops");
+
+  watcher.watch(dir / "b.out", {}, [](WaitOutcome) { throw std::runtime_error("ignored"); })
+      .release();
+  CHECK(PendingOutcome(watcher, dir / "b.out").get().status == WaitStatus::Succeeded);
+}
+
+TEST_CASE("callbacks may start watches and stop other waits", "[watcher]") {
+  TempDir dir;
+  writeFile(dir / "first.out", std::string(kStartLine) + kCompleteLine);
+  writeFile(dir / "second.out", std::string(kStartLine) + kCompleteLine);
+  writeFile(dir / "stoppable.out", kStartLine);
+  Watcher watcher;
+  std::stop_source stop;
+  WaitOptions stoppableOptions;
+  stoppableOptions.stopToken = stop.get_token();
+  PendingOutcome stoppable(watcher, dir / "stoppable.out", stoppableOptions);
+
+  auto second = std::make_shared<std::promise<WaitOutcome>>();
+  watcher
+      .watch(dir / "first.out", {},
+             [&watcher, &dir, &stop, second](WaitOutcome) {
+               stop.request_stop();
+               watcher
+                   .watch(dir / "second.out", {},
+                          [second](WaitOutcome outcome) { second->set_value(std::move(outcome)); })
+                   .release();
+             })
+      .release();
+  auto secondOutcome = second->get_future();
+  REQUIRE(secondOutcome.wait_for(kHang) == std::future_status::ready);
+  CHECK(secondOutcome.get().status == WaitStatus::Succeeded);
+  CHECK(stoppable.get().status == WaitStatus::Cancelled);
+}
+
+TEST_CASE("a watch started by a callback during shutdown still gets its callback once",
+          "[watcher]") {
+  TempDir dir;
+  std::atomic<int> inner{0};
+  {
+    Watcher watcher;
+    watcher
+        .watch(dir / "never.out", {},
+               [&watcher, &dir, &inner](WaitOutcome) {
+                 watcher
+                     .watch(dir / "also-never.out", {},
+                            [&inner](WaitOutcome outcome) {
+                              if (outcome.status == WaitStatus::Cancelled) inner.fetch_add(1);
+                            })
+                     .release();
+               })
+        .release();
+  }
+  CHECK(inner.load() == 1);
 }

@@ -2,8 +2,8 @@
 //
 // Owns: OutputFile, a path plus an OutputParser plus a read offset. readAppended() reads only
 // the bytes appended since the last call, with pread on a descriptor kept open: a call that
-// finds nothing new costs one system call. refresh() also notices, when nothing new came, a
-// file truncated, replaced (another inode) or removed, and starts over (docs/protocol.md, P26).
+// finds nothing new costs one system call. refresh() also notices a file truncated, replaced
+// (another inode) or removed, and starts over (docs/protocol.md, P26).
 // A file that does not exist yet is Pending, not an error.
 // Thread safety: none; one OutputFile belongs to one thread at a time.
 // Errors: values naming the file: a directory or other non-regular file (InvalidArgument), a
@@ -15,6 +15,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <bgagent/detail/file_error.hpp>
 #include <bgagent/detail/read_buffer.hpp>
 #include <bgagent/detail/syscall.hpp>
@@ -28,14 +29,19 @@
 
 namespace bgagent {
 
+/// An output file read as it grows: its path, its parser and how far it has been read.
 class OutputFile {
  public:
   explicit OutputFile(const std::filesystem::path& path, ParserLimits limits = {})
       : path_(path.string()), parser_(path_, limits) {}
 
-  /// Reads the bytes appended since the last call and feeds them to the parser. Returns how
-  /// many were read (0 when there was nothing new, or no file yet).
-  Result<std::size_t> readAppended() {
+  /// No limit on how much one call reads.
+  static constexpr std::size_t kUnlimited = static_cast<std::size_t>(-1);
+
+  /// Reads the bytes appended since the last call, at most `maxBytes` of them, and feeds them to
+  /// the parser. Returns how many were read (0 when there was nothing new, or no file yet).
+  /// A caller serving many files passes a budget, so one fast writer cannot hold it.
+  Result<std::size_t> readAppended(std::size_t maxBytes = kUnlimited) {
     if (!fd_) {
       Result<bool> opened = openFile();
       if (!opened) return opened.error();
@@ -43,48 +49,50 @@ class OutputFile {
     }
     std::size_t total = 0;
     detail::ReadBuffer buffer;
-    while (true) {
+    while (total < maxBytes) {
+      const std::size_t wanted = std::min(buffer.size(), maxBytes - total);
       const ssize_t count =
-          detail::preadSome(fd_.get(), buffer.data(), buffer.size(), static_cast<off_t>(offset_));
+          detail::preadSome(fd_.get(), buffer.data(), wanted, static_cast<off_t>(offset_));
       if (count < 0) return detail::fileErrorFromErrno(path_, "cannot read");
       if (count == 0) break;
       const auto bytes = static_cast<std::size_t>(count);
       parser_.feed(std::string_view(buffer.data(), bytes));
       offset_ += bytes;
       total += bytes;
-      if (bytes < buffer.size()) break;  // reached the end; no second call to learn it
+      if (bytes < wanted) break;  // reached the end; no second call to learn it
     }
     return total;
   }
 
-  /// readAppended(), and when nothing new came, checks whether the file was truncated,
-  /// replaced or removed (two more system calls), starting over when it was.
-  Result<std::size_t> refresh() {
-    Result<std::size_t> read = readAppended();
-    if (!read || *read > 0 || !fd_) return read;
+  /// readAppended(), then checks whether the file was truncated (it is shorter than what was
+  /// read), replaced (the path names another inode) or removed, and starts over when it was:
+  /// two more system calls. A call that used up its budget leaves the check to the next one.
+  Result<std::size_t> refresh(std::size_t maxBytes = kUnlimited) {
+    Result<std::size_t> read = readAppended(maxBytes);
+    if (!read || !fd_ || *read == maxBytes) return read;
     struct stat opened {};
     if (detail::statFd(fd_.get(), opened) != 0)
       return detail::fileErrorFromErrno(path_, "cannot stat");
     if (static_cast<std::uint64_t>(opened.st_size) < offset_) {
       parser_.restart();  // truncated in place
       offset_ = 0;
-      return readAppended();
+      return readAppended(maxBytes);
     }
     struct stat named {};
     if (detail::statPath(path_.c_str(), named) != 0) {
       if (errno != ENOENT) return detail::fileErrorFromErrno(path_, "cannot stat");
       // Removed. After [COMPLETE] that is cleanup; before it, the reader says so until a file
       // appears again.
-      if (parser_.snapshot().completed) return std::size_t{0};
+      if (parser_.snapshot().completed) return read;
       fd_.reset();
       removed_ = true;
       return removedError();
     }
     if (named.st_ino != opened.st_ino || named.st_dev != opened.st_dev) {
       fd_.reset();  // replaced: read the new file from its start
-      return readAppended();
+      return readAppended(maxBytes);
     }
-    return std::size_t{0};
+    return read;
   }
 
   const OutputSnapshot& snapshot() const noexcept { return parser_.snapshot(); }

@@ -45,11 +45,13 @@ enum class OpenMode {
   Append,     ///< create if missing, else append
 };
 
+/// How OutputWriter::open opens the file and when records reach the disk.
 struct WriterOptions {
   OpenMode mode = OpenMode::CreateNew;
   FsyncPolicy fsync = FsyncPolicy::OnSettle;
 };
 
+/// The writing side of an output file: one write() per record, errors as values.
 class OutputWriter {
  public:
   /// Opens `path` for appending, mode 0600, never following a symlink. Errors: NotFound (no
@@ -95,7 +97,9 @@ class OutputWriter {
     while (true) {
       const std::size_t newline = text.find('\n');
       const std::string_view line = text.substr(0, newline);
-      if (protocol::isMarkerLine(line)) record += ' ';
+      // Readers drop a final '\r' before they look for a marker (P1): so must this test.
+      const std::string_view asRead = line.ends_with('\r') ? line.substr(0, line.size() - 1) : line;
+      if (protocol::isMarkerLine(asRead)) record += ' ';
       record += line;
       record += '\n';
       if (newline == std::string_view::npos) break;

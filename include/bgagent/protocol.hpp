@@ -86,11 +86,11 @@ namespace bgagent {
 /// maxLineBytes and maxResultBytes are at least 16 (smaller values are raised to 16).
 struct ParserLimits {
   std::size_t maxLineBytes = std::size_t{64} * 1024;  ///< P4: longer lines are cut, with a warning
-  std::size_t maxResultBytes =
-      std::size_t{16} * 1024 * 1024;  ///< P14: a larger RESULT fails the file
-  std::size_t tailLines = 32;         ///< P7: free lines kept
-  std::size_t tailLineBytes = 512;    ///< P7: bytes kept of each
-  std::size_t maxWarnings = 16;       ///< P24: warnings kept; more are counted
+  std::size_t maxResultBytes = std::size_t{1} * 1024 * 1024;  ///< P14: larger fails the file
+  std::size_t maxResultDepth = 512;  ///< P14: deeper nesting fails the file
+  std::size_t tailLines = 32;        ///< P7: free lines kept
+  std::size_t tailLineBytes = 512;   ///< P7: bytes kept of each
+  std::size_t maxWarnings = 16;      ///< P24: warnings kept; more are counted
 };
 
 }  // namespace bgagent

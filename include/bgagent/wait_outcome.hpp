@@ -67,8 +67,8 @@ struct WaitOptions {
   std::optional<SteadyClock::duration> timeout{};      ///< from the call; none: no limit
   std::optional<SteadyClock::time_point> deadline{};   ///< absolute; none: no limit
   std::optional<SteadyClock::duration> idleTimeout{};  ///< no new byte for this long: Stalled
-  /// How often a polled file is read: always when polling (forcePolling, or a file system where
-  /// inotify misses writes, such as NFS), and as a safety net under inotify.
+  /// How often a polled file is read: with forcePolling, without inotify, for a directory that
+  /// cannot be watched, and on file systems where inotify misses writes (NFS and the like).
   SteadyClock::duration pollInterval = std::chrono::seconds(5);
   bool forcePolling = false;    ///< never use inotify for this file
   std::stop_token stopToken{};  ///< a stop request ends the wait: Cancelled
@@ -77,7 +77,8 @@ struct WaitOptions {
   std::int64_t writerPid = 0;
   ParserLimits limits{};
   /// Called on the watcher's thread after each read that brought new bytes. Keep it short; it
-  /// must not wait for this watch.
+  /// must not wait for a watch of the same watcher. If it throws, the watch settles as Failed
+  /// (Internal) with the exception's message.
   std::function<void(const OutputSnapshot&)> onUpdate{};
 };
 

@@ -22,11 +22,13 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <bgagent/detail/file_system.hpp>
 #include <bgagent/detail/inotify_watch.hpp>
 #include <bgagent/detail/process_liveness.hpp>
 #include <bgagent/detail/wake_fd.hpp>
 #include <bgagent/detail/watch_entry.hpp>
 #include <bgagent/wait_outcome.hpp>
+#include <bgagent/watch_handle.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -39,46 +41,13 @@
 
 namespace bgagent {
 
-class Watcher;
-
-/// Ends its watch when destroyed or cancelled; the callback then runs only if the watch had
-/// already settled. Move-only; must not outlive its Watcher.
-class WatchHandle {
- public:
-  WatchHandle() = default;
-  WatchHandle(WatchHandle&& other) noexcept
-      : watcher_(std::exchange(other.watcher_, nullptr)), id_(other.id_) {}
-  WatchHandle& operator=(WatchHandle&& other) noexcept {
-    if (this != &other) {
-      cancel();
-      watcher_ = std::exchange(other.watcher_, nullptr);
-      id_ = other.id_;
-    }
-    return *this;
-  }
-  WatchHandle(const WatchHandle&) = delete;
-  WatchHandle& operator=(const WatchHandle&) = delete;
-  ~WatchHandle() { cancel(); }
-
-  /// Stops watching. Asynchronous: returns at once.
-  void cancel() noexcept;
-  /// Lets the watch run on without a handle; it ends when it settles.
-  void release() noexcept { watcher_ = nullptr; }
-  std::uint64_t id() const noexcept { return id_; }
-
- private:
-  friend class Watcher;
-  WatchHandle(Watcher* watcher, std::uint64_t id) : watcher_(watcher), id_(id) {}
-
-  Watcher* watcher_ = nullptr;
-  std::uint64_t id_ = 0;
-};
-
+/// How a Watcher reads files.
 struct WatcherOptions {
   bool forcePolling = false;  ///< poll every file, never use inotify (tests, odd file systems)
 };
 
-class Watcher {
+/// One thread that follows any number of output files until each settles.
+class Watcher final : private detail::WatchCanceller {
  public:
   using SettledCallback = detail::SettledCallback;
 
@@ -148,16 +117,18 @@ class Watcher {
   }
 
  private:
-  friend class WatchHandle;
   static constexpr std::uint64_t kWakeKey = 0;
   static constexpr std::uint64_t kInotifyKey = 1;
+  // At most this much of one file is read per turn, so a writer faster than the parser cannot
+  // hold the thread that serves every other watch.
+  static constexpr std::size_t kReadBudget = std::size_t{1} << 20;
 
   std::uint64_t nextId() {
     std::lock_guard lock(mutex_);
     return ++lastId_;
   }
 
-  void unwatch(std::uint64_t id) {
+  void unwatch(std::uint64_t id) override {
     {
       std::lock_guard lock(mutex_);
       removed_.push_back(id);
@@ -171,25 +142,6 @@ class Watcher {
     event.data.u64 = key;
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
       throw std::system_error(errno, std::generic_category(), "bgagent: epoll_ctl");
-    }
-  }
-
-  // inotify misses writes made on other machines to network and user-space file systems.
-  static bool inotifyIsReliable(const std::string& directory) {
-    struct statfs info {};
-    if (::statfs(directory.c_str(), &info) != 0) return false;
-    switch (static_cast<unsigned long>(info.f_type)) {
-      case 0x6969UL:      // NFS
-      case 0x517BUL:      // SMB
-      case 0xFF534D42UL:  // CIFS
-      case 0xFE534D42UL:  // SMB2
-      case 0x65735546UL:  // FUSE
-      case 0x01021997UL:  // 9P
-      case 0x00C36400UL:  // Ceph
-      case 0x5346414FUL:  // AFS
-        return false;
-      default:
-        return true;
     }
   }
 
@@ -212,15 +164,22 @@ class Watcher {
       takeQueued();
       checkEntries();
     }
-    takeQueued();
-    for (auto& [id, entry] : entries_) {
-      WaitOutcome outcome =
-          entry->outcome(WaitStatus::Cancelled, ErrorCode::Cancelled, "the watcher shut down");
-      settled_.emplace_back(std::move(entry), std::move(outcome));
+    // Shutting down: every watch settles as Cancelled, including any that a callback starts
+    // while this happens.
+    bool more = true;
+    while (more) {
+      takeQueued();
+      for (auto& [id, entry] : entries_) {
+        WaitOutcome outcome =
+            entry->outcome(WaitStatus::Cancelled, ErrorCode::Cancelled, "the watcher shut down");
+        settled_.emplace_back(std::move(entry), std::move(outcome));
+      }
+      entries_.clear();
+      directories_.clear();
+      deliverSettled();
+      std::lock_guard lock(mutex_);
+      more = !added_.empty();
     }
-    entries_.clear();
-    directories_.clear();
-    deliverSettled();
   }
 
   int millisecondsToNextTimer() const {
@@ -242,12 +201,23 @@ class Watcher {
       }
       const auto directory = directories_.find(wd);
       if (directory == directories_.end()) return;
-      for (const std::uint64_t id : directory->second) {
-        detail::WatchEntry& entry = *entries_.at(id);
-        if (name.empty() || name == entry.name) entry.dirty = true;
-        if ((mask & IN_IGNORED) != 0) {
-          entry.wd = -1;  // the directory went away: poll from now on
-          entry.nextPoll = SteadyClock::now();
+      const bool aboutDirectory = name.empty() || (mask & IN_IGNORED) != 0;
+      if (!aboutDirectory) {
+        // Only the files of that name: a busy directory costs a lookup, not a scan.
+        const auto named = directory->second.find(std::string(name));
+        if (named != directory->second.end()) {
+          for (const std::uint64_t id : named->second) entries_.at(id)->dirty = true;
+        }
+        return;
+      }
+      for (auto& [fileName, ids] : directory->second) {
+        for (const std::uint64_t id : ids) {
+          detail::WatchEntry& entry = *entries_.at(id);
+          entry.dirty = true;
+          if ((mask & IN_IGNORED) != 0) {
+            entry.wd = -1;  // the directory went away: poll from now on
+            entry.nextPoll = SteadyClock::now();
+          }
         }
       }
       if ((mask & IN_IGNORED) != 0) {
@@ -270,12 +240,16 @@ class Watcher {
   }
 
   void startWatching(std::unique_ptr<detail::WatchEntry> entry) {
-    const std::filesystem::path path(entry->file.path());
+    // A symlinked path is written where it points: watch the target's directory.
+    std::error_code error;
+    std::filesystem::path path = std::filesystem::weakly_canonical(entry->file.path(), error);
+    if (error) path = entry->file.path();
     entry->directory = path.has_parent_path() ? path.parent_path().string() : std::string(".");
     entry->name = path.filename().string();
-    if (usesInotify() && !entry->options.forcePolling && inotifyIsReliable(entry->directory)) {
+    if (usesInotify() && !entry->options.forcePolling &&
+        detail::inotifySeesEveryWrite(entry->directory)) {
       entry->wd = inotify_.addDirectory(entry->directory);
-      if (entry->wd >= 0) directories_[entry->wd].push_back(entry->id);
+      if (entry->wd >= 0) directories_[entry->wd][entry->name].push_back(entry->id);
     }
     if (entry->pid > 0) followWriter(*entry);
     entries_.emplace(entry->id, std::move(entry));
@@ -295,9 +269,11 @@ class Watcher {
     std::unique_ptr<detail::WatchEntry> entry = std::move(found->second);
     entries_.erase(found);
     if (entry->wd >= 0) {
-      auto& ids = directories_[entry->wd];
+      auto& names = directories_[entry->wd];
+      auto& ids = names[entry->name];
       ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-      if (ids.empty()) directories_.erase(entry->wd);
+      if (ids.empty()) names.erase(entry->name);
+      if (names.empty()) directories_.erase(entry->wd);
       inotify_.releaseDirectory(entry->wd);
     }
     return entry;
@@ -328,17 +304,29 @@ class Watcher {
     const bool pollDue = entry.polled() && now >= entry.nextPoll;
     if (entry.dirty || pollDue) {
       entry.dirty = false;
-      if (pollDue) entry.nextPoll = now + entry.options.pollInterval;
+      if (pollDue)
+        entry.nextPoll = detail::saturatingAdd<SteadyClock>(now, entry.options.pollInterval);
       // Without a pidfd, liveness is asked at the poll interval (before the read, so a writer
       // that completed and exited in between is read as completed, not crashed).
       if (pollDue && entry.pid > 0 && !entry.pidFd && !detail::isAlive(entry.pid)) {
         entry.writerExited = true;
       }
-      Result<std::size_t> read = entry.file.refresh();
+      Result<std::size_t> read = entry.file.refresh(kReadBudget);
       if (!read) return WaitOutcome{WaitStatus::Failed, read.error(), entry.file.snapshot()};
+      if (*read == kReadBudget) entry.dirty = true;  // more waits: read on at the next turn
       if (*read > 0) {
         entry.lastActivity = now;
-        if (entry.options.onUpdate) entry.options.onUpdate(entry.file.snapshot());
+        if (entry.options.onUpdate) {
+          try {
+            entry.options.onUpdate(entry.file.snapshot());
+          } catch (const std::exception& exception) {
+            return entry.outcome(WaitStatus::Failed, ErrorCode::Internal,
+                                 std::string("the onUpdate callback threw: ") + exception.what());
+          } catch (...) {
+            return entry.outcome(WaitStatus::Failed, ErrorCode::Internal,
+                                 "the onUpdate callback threw");
+          }
+        }
       }
       if (std::optional<WaitOutcome> outcome = entry.outcomeFromFile()) return outcome;
       adoptWriterFromHeader(entry);
@@ -366,7 +354,11 @@ class Watcher {
     for (auto& [entry, outcome] : settled) {
       SettledCallback callback = std::move(entry->onSettled);
       entry.reset();  // its descriptors close before the callback learns the outcome
-      callback(std::move(outcome));
+      try {
+        callback(std::move(outcome));
+      } catch (...) {
+        // Nobody is left to tell: the watch is over. The other watches must go on.
+      }
     }
   }
 
@@ -383,19 +375,11 @@ class Watcher {
 
   // Owned by the watcher's thread.
   std::unordered_map<std::uint64_t, std::unique_ptr<detail::WatchEntry>> entries_;
-  std::unordered_map<int, std::vector<std::uint64_t>> directories_;  // wd -> entry ids
+  // wd -> file name -> ids of the entries watching that name.
+  std::unordered_map<int, std::unordered_map<std::string, std::vector<std::uint64_t>>> directories_;
   std::vector<std::pair<std::unique_ptr<detail::WatchEntry>, WaitOutcome>> settled_;
 
   std::jthread thread_;  // last: started after every member above exists
 };
-
-inline void WatchHandle::cancel() noexcept {
-  if (watcher_ == nullptr) return;
-  try {
-    std::exchange(watcher_, nullptr)->unwatch(id_);
-  } catch (...) {
-    // Only allocation can fail here; the watch then runs until it settles.
-  }
-}
 
 }  // namespace bgagent

@@ -14,9 +14,13 @@ class JsonValueScanner {
  public:
   static constexpr std::size_t kNotEnded = std::string_view::npos;
 
+  explicit JsonValueScanner(std::size_t maxDepth = 512) noexcept : maxDepth_(maxDepth) {}
+
   /// Scans `text`, which must continue the bytes scanned so far. Returns the index just past
-  /// the value's closing bracket, or kNotEnded. The first byte ever scanned must be `{` or `[`.
+  /// the value's closing bracket, or kNotEnded (also once the value nests deeper than maxDepth:
+  /// see tooDeep()). The first byte ever scanned must be `{` or `[`.
   std::size_t scan(std::string_view text) noexcept {
+    if (tooDeep_) return kNotEnded;
     for (std::size_t i = 0; i < text.size(); ++i) {
       const char c = text[i];
       if (inString_) {
@@ -35,7 +39,11 @@ class JsonValueScanner {
           break;
         case '{':
         case '[':
-          ++depth_;
+          // Deep nesting is cheap to write and costly to copy (copies recurse): refuse it.
+          if (++depth_ > maxDepth_) {
+            tooDeep_ = true;
+            return kNotEnded;
+          }
           break;
         case '}':
         case ']':
@@ -53,12 +61,22 @@ class JsonValueScanner {
   /// True when the scanned bytes end inside a string: a line break there is invalid JSON.
   bool inString() const noexcept { return inString_; }
 
-  void reset() noexcept { *this = JsonValueScanner{}; }
+  /// True once the value nested deeper than maxDepth.
+  bool tooDeep() const noexcept { return tooDeep_; }
+
+  void reset() noexcept {
+    depth_ = 0;
+    inString_ = false;
+    escaped_ = false;
+    tooDeep_ = false;
+  }
 
  private:
+  std::size_t maxDepth_;
   std::size_t depth_ = 0;
   bool inString_ = false;
   bool escaped_ = false;
+  bool tooDeep_ = false;
 };
 
 }  // namespace bgagent::detail

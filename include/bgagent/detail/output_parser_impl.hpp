@@ -11,6 +11,7 @@
 #include <bgagent/protocol.hpp>
 #include <cstddef>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,15 @@ class OutputParserState {
 
   std::uint64_t feed(std::string_view bytes) {
     if (bytes.empty()) return 0;
+    // The deferred tail points into `bytes`: if an event handler throws out of this call, the
+    // views must not outlive it.
+    struct DropDeferredOnThrow {
+      std::size_t& count;
+      int exceptions = std::uncaught_exceptions();
+      ~DropDeferredOnThrow() {
+        if (std::uncaught_exceptions() > exceptions) count = 0;
+      }
+    } guard{deferredCount_};
     const std::uint64_t linesBefore = snapshot_.lines;
     snapshot_.bytes += bytes.size();
     const char* cursor = bytes.data();
@@ -331,6 +341,14 @@ class OutputParserState {
     const std::size_t lineStart = resultText_.size();
     resultText_.append(line);
     const std::size_t valueEnd = scanner_.scan(line);
+    if (scanner_.tooDeep()) {
+      fail(ErrorCode::InvalidResult,
+           "RESULT nests deeper than " + std::to_string(limits_.maxResultDepth) + " levels",
+           snapshot_.lines);
+      endResult();
+      phase_ = Phase::SkippingResult;
+      return;
+    }
     if (valueEnd != JsonValueScanner::kNotEnded) {
       phase_ = Phase::Body;
       if (!isBlank(line.substr(valueEnd))) {
@@ -386,6 +404,7 @@ class OutputParserState {
 
   void endResult() {
     resultText_.clear();
+    if (resultText_.capacity() > 64 * 1024) std::string().swap(resultText_);  // memory back
     scanner_.reset();
     valueStarted_ = false;
   }
@@ -494,7 +513,7 @@ class OutputParserState {
 
   // The RESULT being read (P13).
   std::string resultText_;
-  JsonValueScanner scanner_;
+  JsonValueScanner scanner_{limits_.maxResultDepth};
   bool valueStarted_ = false;
   std::uint64_t resultLine_ = 0;  // the [RESULT] line
   std::uint64_t valueLine_ = 0;   // the line the value starts on

@@ -122,7 +122,7 @@ class ProcessSupervisor {
   static constexpr std::uint64_t kWakeKey = 0;
   static constexpr std::size_t kLastLines = 5;
   static constexpr std::size_t kMaxLineBytes = 64 * 1024;
-  static constexpr std::size_t kMaxResultLineBytes = 16 * 1024 * 1024 + 64;
+  static constexpr std::size_t kMaxResultLineBytes = 1024 * 1024 + 64;  // P14's bound
 
   struct Child {
     explicit Child(OutputWriter outputWriter) : writer(std::move(outputWriter)) {}

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <bgagent/detail/duration_text.hpp>
 #include <bgagent/detail/file_error.hpp>
+#include <bgagent/detail/file_system.hpp>
 #include <bgagent/detail/unique_fd.hpp>
 #include <bgagent/output_file.hpp>
 #include <bgagent/wait_outcome.hpp>
@@ -33,7 +34,7 @@ struct WatchEntry {
         onSettled(std::move(settled)),
         lastActivity(now),
         nextPoll(now) {
-    if (options.timeout) deadline = now + *options.timeout;
+    if (options.timeout) deadline = saturatingAdd<SteadyClock>(now, *options.timeout);
     if (options.deadline)
       deadline = deadline ? std::min(*deadline, *options.deadline) : *options.deadline;
     pid = options.writerPid;
@@ -45,7 +46,8 @@ struct WatchEntry {
     const auto earliest = [&next](SteadyClock::time_point time) {
       next = next ? std::min(*next, time) : time;
     };
-    if (options.idleTimeout) earliest(lastActivity + *options.idleTimeout);
+    if (options.idleTimeout)
+      earliest(saturatingAdd<SteadyClock>(lastActivity, *options.idleTimeout));
     if (polled()) earliest(nextPoll);
     return next;
   }
