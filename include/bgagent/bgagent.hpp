@@ -14,4 +14,5 @@
 #include <bgagent/version.hpp>
 #include <bgagent/wait.hpp>
 #include <bgagent/wait_outcome.hpp>
+#include <bgagent/watch_handle.hpp>
 #include <bgagent/watcher.hpp>
