@@ -232,6 +232,7 @@ TEST_CASE("a stop request cancels a wait promptly", "[watcher]") {
   std::stop_source stop;
   std::promise<WaitOutcome> result;
   ReadProgress progress;
+  (void)Watcher::shared();  // created once per process: not this test's to count
   const bgagent::test::ResourceCounts before;
   std::jthread waiter([&] {
     WaitOptions options;
