@@ -32,7 +32,7 @@ class OutputParser {
 
   /// Calls `handler` for every record, free line and warning from now on. The handler runs on
   /// the feeding thread, inside feed(); it must not feed this parser. During the call,
-  /// snapshot().tail may not yet hold the lines of the current feed.
+  /// snapshot().tail and snapshot().progress may not yet hold the lines of the current feed.
   void setEventHandler(EventHandler handler) { state_.setEventHandler(std::move(handler)); }
 
   /// Interprets every line that `bytes` completes and holds back a trailing partial line (P2).

@@ -55,19 +55,23 @@ class OutputParserState {
     carry_.clear();
     carryCut_ = false;
     deferredCount_ = 0;
+    hasDeferredProgress_ = false;
   }
 
   std::uint64_t feed(std::string_view bytes) {
     if (bytes.empty()) return 0;
-    // The deferred tail points into `bytes`: if an event handler throws out of this call, the
-    // views must not outlive it.
+    // The deferred tail and progress point into `bytes`: if an event handler throws out of
+    // this call, the views must not outlive it.
     struct DropDeferredOnThrow {
-      std::size_t& count;
+      OutputParserState& state;
       int exceptions = std::uncaught_exceptions();
       ~DropDeferredOnThrow() {
-        if (std::uncaught_exceptions() > exceptions) count = 0;
+        if (std::uncaught_exceptions() > exceptions) {
+          state.deferredCount_ = 0;
+          state.hasDeferredProgress_ = false;
+        }
       }
-    } guard{deferredCount_};
+    } guard{*this};
     const std::uint64_t linesBefore = snapshot_.lines;
     snapshot_.bytes += bytes.size();
     const char* cursor = bytes.data();
@@ -95,12 +99,21 @@ class OutputParserState {
       std::string_view line(cursor, static_cast<std::size_t>(newline - cursor));
       cursor = newline + 1;
       ++snapshot_.lines;
-      // The hot path: a free line in the body (P7), the bulk of any log-heavy file.
+      // The hot paths: a free line in the body (P7), the bulk of any log-heavy file, and a
+      // PROGRESS line, the bulk of a marker-dense one.
       if ((phase_ == Phase::Body || phase_ == Phase::BeforeStart) &&
-          (line.empty() || line[0] != '[') && line.size() <= limits_.maxLineBytes) {
+          line.size() <= limits_.maxLineBytes) {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        freeLine(line);
-        continue;
+        if (line.empty() || line[0] != '[') {
+          freeLine(line);
+          continue;
+        }
+        if (phase_ == Phase::Body && line.starts_with(protocol::kProgress) &&
+            (line.size() == protocol::kProgress.size() ||
+             line[protocol::kProgress.size()] == ' ')) {
+          progressLine(line.substr(std::min(line.size(), protocol::kProgress.size() + 1)));
+          continue;
+        }
       }
       interpret(line, false);
     }
@@ -211,10 +224,7 @@ class OutputParserState {
         emit(OutputEventKind::Started, text);
         return;
       case Marker::Progress:
-        snapshot_.progress.text.assign(text);
-        snapshot_.progress.percent = percentOf(text);
-        ++snapshot_.progress.updates;
-        emit(OutputEventKind::Progress, text);
+        progressLine(text);
         return;
       case Marker::Heartbeat:
         ++snapshot_.heartbeats;
@@ -455,7 +465,21 @@ class OutputParserState {
 
   // Free lines are copied into the tail once per feed, and only the last tailLines of them:
   // a 64 KiB chunk of log lines costs a memchr per line, not a copy per line.
+  // Only the last PROGRESS of a feed reaches the snapshot, so its text is copied and its
+  // percentage computed once per feed, not once per line (marker-dense output is mostly this).
+  void progressLine(std::string_view text) {
+    deferredProgress_ = text;
+    hasDeferredProgress_ = true;
+    ++snapshot_.progress.updates;
+    emit(OutputEventKind::Progress, text);
+  }
+
   void flushDeferredTail() {
+    if (hasDeferredProgress_) {
+      snapshot_.progress.text.assign(deferredProgress_);
+      snapshot_.progress.percent = percentOf(deferredProgress_);
+      hasDeferredProgress_ = false;
+    }
     const std::size_t capacity = deferredTail_.size();
     for (std::size_t i = 0; i < deferredCount_; ++i) {
       snapshot_.tail.push(
@@ -518,6 +542,8 @@ class OutputParserState {
   std::uint64_t resultLine_ = 0;  // the [RESULT] line
   std::uint64_t valueLine_ = 0;   // the line the value starts on
 
+  std::string_view deferredProgress_;  // the feed's last PROGRESS text, copied at its end
+  bool hasDeferredProgress_ = false;
   std::vector<std::string_view> deferredTail_;
   std::size_t deferredNext_ = 0;
   std::size_t deferredCount_ = 0;
