@@ -3,6 +3,7 @@
 
 #include <bgagent/agent_registry.hpp>
 #include <bgagent/agent_state.hpp>
+#include <bgagent/combinators.hpp>
 #include <bgagent/error.hpp>
 #include <bgagent/launch_options.hpp>
 #include <bgagent/output_file.hpp>

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace bgagent {
 
@@ -77,6 +78,9 @@ struct Error {
   std::string path;        ///< the file concerned, or empty
   std::uint64_t line = 0;  ///< 1-based line in `path`, or 0 when no line applies
   int systemError = 0;     ///< errno of the failed system call, or 0
+  /// Errors that belong with this one: a combinator's other failures, in input order
+  /// (docs/combinators.md, C2).
+  std::vector<Error> related{};
 
   friend bool operator==(const Error&, const Error&) = default;
 };

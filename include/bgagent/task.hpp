@@ -29,6 +29,10 @@
 
 namespace bgagent {
 
+namespace detail {
+struct TaskAccess;
+}  // namespace detail
+
 template <typename T = nlohmann::json>
 class Task {
  public:
@@ -127,7 +131,18 @@ class Task {
     state_.reset();
   }
 
+  friend struct detail::TaskAccess;
   std::shared_ptr<detail::TaskState<T>> state_;
 };
+
+namespace detail {
+/// What combinators need of a Task beyond its public API: its shared state.
+struct TaskAccess {
+  template <typename T>
+  static const std::shared_ptr<TaskState<T>>& state(const Task<T>& task) {
+    return task.state_;
+  }
+};
+}  // namespace detail
 
 }  // namespace bgagent

@@ -69,6 +69,7 @@ struct TaskState {
   TaskStatus status = TaskStatus::Pending;           // guarded by mutex
   std::optional<Result<T>> outcome;                  // guarded by mutex
   std::optional<SteadyClock::time_point> settledAt;  // guarded by mutex
+  std::vector<std::function<void()>> continuations;  // guarded by mutex
 
   std::promise<Result<T>> promise;
   std::shared_future<Result<T>> future = promise.get_future().share();
@@ -126,15 +127,38 @@ struct TaskState {
       std::error_code ignored;
       std::filesystem::remove(outputPath, ignored);
     }
+    complete(std::move(result), finalStatus, std::move(waited.snapshot));
+  }
+
+  /// Settles the task: records the outcome, wakes every waiter, then runs the continuations
+  /// (outside the lock, on this thread). Runs once; later calls are ignored.
+  void complete(Result<T> result, TaskStatus finalStatus, std::optional<OutputSnapshot> last = {}) {
+    std::vector<std::function<void()>> toRun;
     {
       std::lock_guard lock(mutex);
-      snapshot = std::move(waited.snapshot);
+      if (outcome) return;
+      if (last) snapshot = std::move(*last);
       status = finalStatus;
       outcome = result;
       settledAt = SteadyClock::now();
+      toRun.swap(continuations);
     }
     settledChanged.notify_all();
     promise.set_value(std::move(result));
+    for (auto& continuation : toRun) continuation();
+  }
+
+  /// Runs `continuation` once the task has settled: at once (on this thread) if it has, else on
+  /// the thread that settles it. Combinators use this instead of a thread per input.
+  void whenSettled(std::function<void()> continuation) {
+    {
+      std::lock_guard lock(mutex);
+      if (!outcome) {
+        continuations.push_back(std::move(continuation));
+        return;
+      }
+    }
+    continuation();
   }
 
   /// A failure that settles the task before any agent ran (a launch error).

@@ -1,0 +1,124 @@
+// bgagent/combinators.hpp: all, allSettled, any and race over tasks (docs/combinators.md).
+//
+// Owns: the four Promise-style combinators, for a range of tasks (std::vector<Task<T>>). Each
+// takes its inputs over and returns a Task of its own, so they nest. The semantics table in
+// docs/combinators.md is normative: when each settles, its value, its error, what happens to the
+// other inputs, what an outer cancel() does, and the empty case.
+// Threads: none of its own. Each input runs a continuation when it settles, on the thread that
+// settled it; the combined task settles there (rule C5).
+// Example:
+//   std::vector<bgagent::Task<>> tasks = ...;
+//   bgagent::Result<std::vector<nlohmann::json>> every = bgagent::all(std::move(tasks)).wait();
+#pragma once
+
+#include <bgagent/detail/combinator_inputs.hpp>
+#include <bgagent/task.hpp>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bgagent {
+
+/// How all() treats the other inputs after the first failure.
+struct AllOptions {
+  /// Cancel every input still running (and wait for them to settle) on the first failure.
+  /// False: leave them running, and fail at once.
+  bool cancelOthers = true;
+};
+
+/// Every value in input order, or the first failure (every other error in its `related`).
+template <typename T>
+Task<std::vector<T>> all(std::vector<Task<T>> tasks, AllOptions options = {}) {
+  auto inputs = std::make_shared<detail::CombinatorInputs<T>>(std::move(tasks));
+  auto state = inputs->template makeState<std::vector<T>>("all");
+  if (inputs->size() == 0) {
+    state->complete(std::vector<T>{}, TaskStatus::Succeeded);
+    return Task<std::vector<T>>(state);
+  }
+  inputs->onEachSettled([inputs, state, options](std::size_t index, const Result<T>& result) {
+    const auto progress = inputs->record(index, result);
+    if (!result && progress.firstFailure && options.cancelOthers) inputs->cancelRunning(index);
+    const bool decided =
+        progress.settled == inputs->size() || (progress.failed > 0 && !options.cancelOthers);
+    if (!decided) return;
+    if (progress.failed == 0) {
+      state->complete(inputs->values(), TaskStatus::Succeeded);
+    } else {
+      Error error = inputs->firstFailureWithOthers();
+      const TaskStatus status = detail::statusOf(error);
+      state->complete(std::move(error), status);
+    }
+  });
+  return Task<std::vector<T>>(state);
+}
+
+/// Every outcome, in input order, once every input settled. Never fails; an outer cancel()
+/// cancels the inputs and still settles with every outcome (the cancelled ones as errors).
+template <typename T>
+Task<std::vector<Result<T>>> allSettled(std::vector<Task<T>> tasks) {
+  auto inputs = std::make_shared<detail::CombinatorInputs<T>>(std::move(tasks));
+  auto state = inputs->template makeState<std::vector<Result<T>>>("allSettled");
+  if (inputs->size() == 0) {
+    state->complete(std::vector<Result<T>>{}, TaskStatus::Succeeded);
+    return Task<std::vector<Result<T>>>(state);
+  }
+  inputs->onEachSettled([inputs, state](std::size_t index, const Result<T>& result) {
+    if (inputs->record(index, result).settled == inputs->size()) {
+      state->complete(inputs->outcomes(), TaskStatus::Succeeded);
+    }
+  });
+  return Task<std::vector<Result<T>>>(state);
+}
+
+/// The first success; the others are then cancelled. Fails only when every input failed, with
+/// every failure, in input order, in the error's `related`.
+template <typename T>
+Task<T> any(std::vector<Task<T>> tasks) {
+  auto inputs = std::make_shared<detail::CombinatorInputs<T>>(std::move(tasks));
+  auto state = inputs->template makeState<T>("any");
+  if (inputs->size() == 0) {
+    state->complete(detail::combinatorError("any() of no tasks"), TaskStatus::Failed);
+    return Task<T>(state);
+  }
+  inputs->onEachSettled([inputs, state](std::size_t index, const Result<T>& result) {
+    const auto progress = inputs->record(index, result);
+    if (result) {
+      if (progress.firstSuccess) {
+        inputs->cancelRunning(index);
+        state->complete(result, TaskStatus::Succeeded);
+      }
+      return;
+    }
+    if (progress.failed == inputs->size()) {
+      Error error = inputs->everyFailure("all " + std::to_string(inputs->size()) + " tasks failed");
+      const TaskStatus status = state->control->endReason.load() == detail::EndReason::Cancelled
+                                    ? TaskStatus::Cancelled
+                                    : TaskStatus::Failed;
+      if (status == TaskStatus::Cancelled) error.code = ErrorCode::Cancelled;
+      state->complete(std::move(error), status);
+    }
+  });
+  return Task<T>(state);
+}
+
+/// The first input to settle, success or failure, decides; the others are then cancelled.
+template <typename T>
+Task<T> race(std::vector<Task<T>> tasks) {
+  auto inputs = std::make_shared<detail::CombinatorInputs<T>>(std::move(tasks));
+  auto state = inputs->template makeState<T>("race");
+  if (inputs->size() == 0) {
+    state->complete(detail::combinatorError("race() of no tasks"), TaskStatus::Failed);
+    return Task<T>(state);
+  }
+  inputs->onEachSettled([inputs, state](std::size_t index, const Result<T>& result) {
+    if (inputs->record(index, result).settled != 1) return;
+    inputs->cancelRunning(index);
+    state->complete(result, result ? TaskStatus::Succeeded : detail::statusOf(result.error()));
+  });
+  return Task<T>(state);
+}
+
+}  // namespace bgagent

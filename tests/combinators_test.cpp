@@ -1,0 +1,345 @@
+// Combinators: a test per cell of docs/combinators.md's table, driven by in-process agents
+// released by gates (deterministic, no sleeps) and by real processes.
+#include <bgagent/agent_registry.hpp>
+#include <bgagent/combinators.hpp>
+#include <bgagent/wait.hpp>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "catch.hpp"
+#include "support/test_support.hpp"
+
+using namespace std::chrono_literals;
+using bgagent::ErrorCode;
+using bgagent::LaunchOptions;
+using bgagent::Task;
+using bgagent::TaskStatus;
+using bgagent::test::TempDir;
+
+namespace {
+
+// Opened by the test; an agent waits on it until opened or stopped.
+class Gate {
+ public:
+  void open() {
+    {
+      std::lock_guard lock(mutex_);
+      open_ = true;
+    }
+    opened_.notify_all();
+  }
+  /// True when opened, false when the stop token fired first.
+  bool waitOrStop(const std::stop_token& stop) {
+    std::unique_lock lock(mutex_);
+    return opened_.wait(lock, stop, [this] { return open_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any opened_;
+  bool open_ = false;  // guarded by mutex_
+};
+
+// Gates live as long as the test program: an input that a combinator cancelled or left running
+// may still be finishing (its thread joined by whoever drops the input last) after its test
+// has returned.
+std::tuple<std::shared_ptr<Gate>, std::shared_ptr<Gate>, std::shared_ptr<Gate>> gates() {
+  static std::mutex mutex;
+  static std::vector<std::shared_ptr<Gate>> everyGate;
+  std::lock_guard lock(mutex);
+  for (int i = 0; i < 3; ++i) everyGate.push_back(std::make_shared<Gate>());
+  const std::size_t n = everyGate.size();
+  return {everyGate[n - 3], everyGate[n - 2], everyGate[n - 1]};
+}
+
+// An in-process agent that returns `value` when its gate opens, or fails when `fails`;
+// stopped before that, it throws "stopped".
+Task<int> gated(const TempDir& dir, const std::string& name, std::shared_ptr<Gate> gate, int value,
+                bool fails = false) {
+  LaunchOptions options;
+  options.description = name;
+  options.outputDirectory = dir.path();
+  return bgagent::runInThread(options,
+                              [&gate, value, fails](std::stop_token stop, bgagent::OutputWriter&) {
+                                if (!gate->waitOrStop(stop)) throw std::runtime_error("stopped");
+                                if (fails) throw std::runtime_error("failed on purpose");
+                                return value;
+                              });
+}
+
+std::vector<Task<int>> moveIn(Task<int> a, Task<int> b, Task<int> c) {
+  std::vector<Task<int>> tasks;
+  tasks.push_back(std::move(a));
+  tasks.push_back(std::move(b));
+  tasks.push_back(std::move(c));
+  return tasks;
+}
+
+}  // namespace
+
+TEST_CASE("all: settles with every value in input order once every input succeeded",
+          "[combinators][all]") {
+  TempDir dir;
+  auto [g0, g1, g2] = gates();
+  auto combined = bgagent::all(
+      moveIn(gated(dir, "a", g0, 10), gated(dir, "b", g1, 11), gated(dir, "c", g2, 12)));
+  g2->open();
+  g1->open();
+  CHECK(combined.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
+  g0->open();
+  CHECK(combined.get() == std::vector<int>{10, 11, 12});
+  CHECK(combined.status() == TaskStatus::Succeeded);
+}
+
+TEST_CASE("all: the first failure cancels the others and settles once they have settled",
+          "[combinators][all]") {
+  TempDir dir;
+  auto [g0, g1, g2] = gates();
+  std::vector<Task<int>> tasks =
+      moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2, true), gated(dir, "c", g2, 3));
+  auto combined = bgagent::all(std::move(tasks));
+  g1->open();
+  const auto result = combined.wait();
+  REQUIRE_FALSE(result);
+  CHECK(combined.status() == TaskStatus::Failed);
+  // C1: the failure, not the cancellations it caused.
+  CHECK(result.error().code == ErrorCode::AgentFailed);
+  CHECK(result.error().message.starts_with("agent 'b': "));
+  CHECK(result.error().message.ends_with("agent reported an error: threw: failed on purpose"));
+  // C2: the cancelled inputs' errors are all there, in input order.
+  REQUIRE(result.error().related.size() == 2);
+  CHECK(result.error().related[0].message.starts_with("agent 'a': "));
+  CHECK(result.error().related[0].code == ErrorCode::Cancelled);
+  CHECK(result.error().related[1].message.starts_with("agent 'c': "));
+  CHECK(result.error().related[1].code == ErrorCode::Cancelled);
+}
+
+TEST_CASE("all: with cancelOthers off, fails at once and leaves the others running",
+          "[combinators][all]") {
+  TempDir dir;
+  auto [g0, g1, g2] = gates();
+  auto combined = bgagent::all(
+      moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2, true), gated(dir, "c", g2, 3)),
+      bgagent::AllOptions{.cancelOthers = false});
+  g1->open();
+  const auto result = combined.wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().related.empty());
+  g0->open();
+  g2->open();
+}
+
+TEST_CASE("all: every failure of real processes is reachable, none dropped",
+          "[combinators][all][process]") {
+  TempDir dir;
+  std::vector<Task<>> tasks;
+  for (const char* command : {"exit 1", "exit 2", "exec sleep 100"}) {
+    LaunchOptions options;
+    options.description = command;
+    options.prompt = command;
+    options.outputDirectory = dir.path();
+    tasks.push_back(bgagent::launch(options));
+  }
+  const auto result = bgagent::all(std::move(tasks)).wait();
+  REQUIRE_FALSE(result);
+  std::set<std::string> agents;
+  agents.insert(result.error().message.substr(0, result.error().message.find(':')));
+  for (const auto& related : result.error().related) {
+    agents.insert(related.message.substr(0, related.message.find(':')));
+  }
+  CHECK(agents ==
+        std::set<std::string>{"agent 'exit 1'", "agent 'exit 2'", "agent 'exec sleep 100'"});
+  CHECK(result.error().code == ErrorCode::AgentFailed);
+}
+
+TEST_CASE("all: an outer cancel cancels every input and settles Cancelled", "[combinators][all]") {
+  TempDir dir;
+  auto [g0, g1, g2] = gates();
+  auto combined =
+      bgagent::all(moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
+  combined.cancel();
+  const auto result = combined.wait();
+  REQUIRE_FALSE(result);
+  CHECK(combined.status() == TaskStatus::Cancelled);
+  CHECK(result.error().code == ErrorCode::Cancelled);
+  CHECK(result.error().related.size() == 2);
+}
+
+TEST_CASE("all: of no tasks succeeds at once with no values", "[combinators][all]") {
+  auto combined = bgagent::all(std::vector<Task<int>>{});
+  CHECK(combined.status() == TaskStatus::Succeeded);
+  CHECK(combined.get().empty());
+}
+
+TEST_CASE("allSettled: every outcome in input order, and it never fails",
+          "[combinators][allSettled]") {
+  TempDir dir;
+  auto [g0, g1, g2] = gates();
+  auto combined = bgagent::allSettled(
+      moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2, true), gated(dir, "c", g2, 3)));
+  g1->open();
+  g2->open();
+  CHECK(combined.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);  // a still runs
+  g0->open();
+  const auto outcomes = combined.get();
+  REQUIRE(outcomes.size() == 3);
+  CHECK(outcomes[0].value() == 1);
+  CHECK(outcomes[1].error().code == ErrorCode::AgentFailed);
+  CHECK(outcomes[2].value() == 3);
+}
+
+TEST_CASE("allSettled: an outer cancel still settles with every outcome",
+          "[combinators][allSettled]") {
+  TempDir dir;
+  auto [g0, g1, g2] = gates();
+  g0->open();
+  auto first = gated(dir, "a", g0, 1);
+  REQUIRE(first.wait());
+  auto combined =
+      bgagent::allSettled(moveIn(std::move(first), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
+  combined.cancel();
+  const auto outcomes = combined.get();
+  CHECK(combined.status() == TaskStatus::Succeeded);
+  CHECK(outcomes[0].value() == 1);
+  CHECK(outcomes[1].error().code == ErrorCode::Cancelled);
+  CHECK(outcomes[2].error().code == ErrorCode::Cancelled);
+}
+
+TEST_CASE("allSettled: of no tasks succeeds at once", "[combinators][allSettled]") {
+  CHECK(bgagent::allSettled(std::vector<Task<int>>{}).get().empty());
+}
+
+TEST_CASE("any: the first success wins and the others are cancelled", "[combinators][any]") {
+  TempDir dir;
+  auto [g0, g1, g2] = gates();
+  std::vector<Task<int>> tasks =
+      moveIn(gated(dir, "a", g0, 1, true), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3));
+  auto combined = bgagent::any(std::move(tasks));
+  g0->open();  // a failure does not decide
+  CHECK(combined.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
+  g1->open();
+  CHECK(combined.get() == 2);
+  CHECK(combined.status() == TaskStatus::Succeeded);
+}
+
+TEST_CASE("any: fails only when every input failed, with every failure in input order",
+          "[combinators][any]") {
+  TempDir dir;
+  auto [g0, g1, g2] = gates();
+  auto combined = bgagent::any(moveIn(gated(dir, "a", g0, 1, true), gated(dir, "b", g1, 2, true),
+                                      gated(dir, "c", g2, 3, true)));
+  g2->open();
+  g0->open();
+  g1->open();
+  const auto result = combined.wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == ErrorCode::AgentFailed);
+  CHECK(result.error().message == "all 3 tasks failed");
+  REQUIRE(result.error().related.size() == 3);
+  CHECK(result.error().related[0].message.starts_with("agent 'a': "));
+  CHECK(result.error().related[1].message.starts_with("agent 'b': "));
+  CHECK(result.error().related[2].message.starts_with("agent 'c': "));
+}
+
+TEST_CASE("any: an outer cancel settles Cancelled", "[combinators][any]") {
+  TempDir dir;
+  auto [g0, g1, g2] = gates();
+  auto combined =
+      bgagent::any(moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
+  combined.cancel();
+  const auto result = combined.wait();
+  REQUIRE_FALSE(result);
+  CHECK(combined.status() == TaskStatus::Cancelled);
+  CHECK(result.error().code == ErrorCode::Cancelled);
+}
+
+TEST_CASE("any: of no tasks fails at once", "[combinators][any]") {
+  const auto result = bgagent::any(std::vector<Task<int>>{}).wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == ErrorCode::InvalidArgument);
+  CHECK(result.error().message == "any() of no tasks");
+}
+
+TEST_CASE("race: the first to settle decides, success or failure, and the rest are cancelled",
+          "[combinators][race]") {
+  TempDir dir;
+  SECTION("a success") {
+    auto [g0, g1, g2] = gates();
+    auto combined = bgagent::race(
+        moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
+    g2->open();
+    CHECK(combined.get() == 3);
+  }
+  SECTION("a failure") {
+    auto [g0, g1, g2] = gates();
+    auto combined = bgagent::race(
+        moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2, true), gated(dir, "c", g2, 3)));
+    g1->open();
+    const auto result = combined.wait();
+    REQUIRE_FALSE(result);
+    CHECK(combined.status() == TaskStatus::Failed);
+    CHECK(result.error().message.starts_with("agent 'b': "));
+  }
+}
+
+TEST_CASE("race: the losers are really stopped", "[combinators][race][process]") {
+  TempDir dir;
+  std::vector<Task<>> tasks;
+  for (const char* command : {"echo fast", "exec sleep 100"}) {
+    LaunchOptions options;
+    options.description = command;
+    options.prompt = command;
+    options.outputDirectory = dir.path();
+    tasks.push_back(bgagent::launch(options));
+  }
+  const std::filesystem::path slow = tasks[1].outputPath();
+  REQUIRE(bgagent::race(std::move(tasks)).wait());
+  const auto outcome = bgagent::waitForCompletion(slow, 20s);
+  CHECK(outcome.status == bgagent::WaitStatus::Failed);
+  CHECK(outcome.error->message.ends_with("agent reported an error: cancelled by the host"));
+}
+
+TEST_CASE("race: an outer cancel settles Cancelled", "[combinators][race]") {
+  TempDir dir;
+  auto [g0, g1, g2] = gates();
+  auto combined =
+      bgagent::race(moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
+  combined.cancel();
+  CHECK(combined.wait().error().code == ErrorCode::Cancelled);
+  CHECK(combined.status() == TaskStatus::Cancelled);
+}
+
+TEST_CASE("race: of no tasks fails at once", "[combinators][race]") {
+  const auto result = bgagent::race(std::vector<Task<int>>{}).wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message == "race() of no tasks");
+}
+
+TEST_CASE("combinators nest, and a hundred process inputs cost no thread", "[combinators]") {
+  TempDir dir;
+  (void)bgagent::Watcher::shared();
+  // Earlier tests' agent threads may still be finishing: only growth counts here.
+  const std::size_t threadsBefore = bgagent::test::threadCount();
+  std::vector<Task<>> groups;
+  for (int group = 0; group < 4; ++group) {
+    std::vector<Task<>> members;
+    for (int i = 0; i < 25; ++i) {
+      LaunchOptions options;
+      options.description = "member " + std::to_string(group) + "." + std::to_string(i);
+      options.prompt = "echo '[RESULT] {\"success\": true, \"n\": " + std::to_string(i) + "}'";
+      options.outputDirectory = dir.path();
+      members.push_back(bgagent::launch(options));
+    }
+    groups.push_back(bgagent::race(std::move(members)));
+  }
+  CHECK(bgagent::test::threadCount() <= threadsBefore + 1);  // + the supervisor, if new here
+  const auto winners = bgagent::all(std::move(groups)).get();
+  CHECK(winners.size() == 4);
+  for (const auto& winner : winners) CHECK(winner.at("success") == true);
+}
