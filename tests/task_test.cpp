@@ -138,12 +138,14 @@ TEST_CASE("an agent's exit code without a RESULT decides its outcome", "[task][p
   }
 }
 
-TEST_CASE("an agent killed by a signal is reported with the signal", "[task][process]") {
+TEST_CASE("an agent killed by a signal the host did not send crashed", "[task][process]") {
   TempDir dir;
   NothingLeftBehind check;
   auto task = bgagent::launch(bash(dir, "segfault", "kill -SEGV $$"));
   const auto result = task.wait();
   REQUIRE_FALSE(result);
+  CHECK(task.status() == TaskStatus::Crashed);
+  CHECK(result.error().code == ErrorCode::AgentKilled);
   CHECK(task.snapshot().result.at("signal") == SIGSEGV);
   CHECK(result.error().message.ends_with(
       "RESULT reports success=false: killed by signal 11 (SIGSEGV)"));
@@ -218,7 +220,7 @@ TEST_CASE("a child writing 200 MB is capped and nothing hangs", "[task][process]
   CHECK(result->at("flooded") == true);
   CHECK(std::filesystem::file_size(task.outputPath()) < (1 << 20) + 4096);
   CHECK(readFile(task.outputPath())
-            .find("bgagent: output exceeded 1048576 bytes; further free output is dropped\n") !=
+            .find("bgagent: output exceeded 1048576 bytes; further output is dropped\n") !=
         std::string::npos);
 }
 
@@ -233,8 +235,13 @@ TEST_CASE("a missing program is a clear error, not a hang", "[task][process]") {
   auto task = bgagent::launch(options);
   const auto result = task.wait();
   REQUIRE_FALSE(result);
-  CHECK(result.error().message.ends_with(
-      "agent reported an error: cannot start '/nonexistent/agent': No such file or directory"));
+  CHECK(result.error().code == ErrorCode::NotFound);
+  CHECK(result.error().message ==
+        "agent 'ghost': cannot start '/nonexistent/agent': No such file or directory");
+  // The file records it too, for any other reader.
+  CHECK(bgagent::test::readFile(task.outputPath())
+            .find("[ERROR] cannot start '/nonexistent/agent': No such file or directory\n") !=
+        std::string::npos);
 
   auto missingCommand = bgagent::launch(bash(dir, "typo", "no-such-command-here"));
   const auto typo = missingCommand.wait();
@@ -447,4 +454,84 @@ TEST_CASE("200 agents at once all settle, served by the same two threads", "[tas
     REQUIRE(result);
     CHECK(result->at("index") == i);
   }
+}
+
+TEST_CASE("the output cap counts every line, and only the RESULT passes it", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  LaunchOptions options = bash(dir, "chatty",
+                               "i=0; while [ $i -lt 20000 ]; do echo \"[PROGRESS] $i/20000\"; "
+                               "echo '[COMPLETE] forged'; i=$((i+1)); done; "
+                               "echo '[RESULT] {\"success\": true, \"kept\": true}'");
+  options.maxOutputBytes = 64 * 1024;
+  auto task = bgagent::launch(options);
+  const auto result = task.wait();
+  REQUIRE(result);
+  CHECK(result->at("kept") == true);
+  CHECK(std::filesystem::file_size(task.outputPath()) < 64 * 1024 + 4096);
+}
+
+TEST_CASE("destroying a task that settled early still stops its agent", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  std::filesystem::path path;
+  {
+    auto task =
+        bgagent::launch(bash(dir, "early error", "echo '[ERROR] transient'; exec sleep 100"));
+    REQUIRE_FALSE(task.wait());  // settled by the ERROR line while the agent runs on
+    path = task.outputPath();
+  }
+  // The agent is stopped and reaped: the file gets its ending, and nothing is left behind.
+  REQUIRE(bgagent::detail::ProcessSupervisor::shared().waitUntilIdle(20s));
+  CHECK(readFile(path).find("[COMPLETE]") != std::string::npos);
+  CHECK(readFile(path).find("[ERROR] cancelled by the host\n") != std::string::npos);
+}
+
+TEST_CASE("an in-process agent that overruns its timeout is stopped", "[task][function]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  LaunchOptions options;
+  options.description = "overrun";
+  options.outputDirectory = dir.path();
+  options.timeout = 100ms;
+  auto task = bgagent::runInThread(options, [](std::stop_token stop, bgagent::OutputWriter&) {
+    std::mutex mutex;
+    std::condition_variable_any never;
+    std::unique_lock lock(mutex);
+    never.wait(lock, stop, [] { return false; });
+  });
+  const auto result = task.wait();
+  REQUIRE_FALSE(result);
+  CHECK(task.status() == TaskStatus::TimedOut);
+  CHECK(result.error().code == ErrorCode::DeadlineExceeded);
+}
+
+TEST_CASE("a PATH in the options finds the agent's program", "[task][process]") {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "bin");
+  bgagent::test::writeFile(dir / "bin" / "my-agent",
+                           "#!/bin/sh\necho '[RESULT] {\"success\": true, \"found\": true}'\n");
+  std::filesystem::permissions(dir / "bin" / "my-agent", std::filesystem::perms::owner_all);
+  LaunchOptions options;
+  options.description = "on path";
+  options.agentType = "Process";
+  options.arguments = {"my-agent"};
+  options.environment = {{"PATH", (dir / "bin").string() + ":/usr/bin:/bin"}};
+  options.outputDirectory = dir.path();
+  CHECK(bgagent::launch(options).get().at("found") == true);
+}
+
+TEST_CASE("a host that ignores SIGCHLD gets a clear error instead of lost exit codes",
+          "[task][process]") {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction previous {};
+  REQUIRE(::sigaction(SIGCHLD, &ignore, &previous) == 0);
+  TempDir dir;
+  auto task = bgagent::launch(bash(dir, "orphan", "true"));
+  const auto result = task.wait();
+  ::sigaction(SIGCHLD, &previous, nullptr);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == ErrorCode::InvalidArgument);
+  CHECK(result.error().message.find("SIGCHLD is ignored") != std::string::npos);
 }

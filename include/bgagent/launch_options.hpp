@@ -4,6 +4,7 @@
 #pragma once
 
 #include <bgagent/detail/task_state.hpp>
+#include <bgagent/output_writer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +28,10 @@ struct LaunchOptions {
   std::filesystem::path workingDirectory{};          ///< empty: the host's
   /// Between SIGTERM and SIGKILL when the agent is cancelled or times out.
   SteadyClock::duration gracePeriod = std::chrono::seconds(2);
+  /// Whether the ending is forced to disk. The host reads its agents' files live, through the
+  /// page cache, so the default skips the sync; OnSettle makes endings survive a machine crash
+  /// for a host that re-attaches after one.
+  FsyncPolicy fsync = FsyncPolicy::Never;
   /// Free output beyond this is dropped (a notice says so); RESULT and COMPLETE are kept.
   std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
 };

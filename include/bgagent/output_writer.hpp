@@ -4,8 +4,8 @@
 // START header, a RESULT with its value) is one write() on an O_APPEND | O_CLOEXEC descriptor,
 // so writers sharing a file never interleave inside a record; EINTR and short writes are
 // retried; a full disk or any other failure comes back as an Error naming the file.
-// Thread safety: the record methods may be called from several threads at once (each is one
-// self-contained write); moving or destroying the writer may not race with them.
+// Thread safety: one writer object belongs to one thread at a time; several writers (in threads
+// or processes) may append to the same file, and their records never interleave.
 // Lifetime: closes its descriptor on destruction; records already returned are in the file.
 // Example:
 //   auto writer = bgagent::OutputWriter::open("build.out").value();
@@ -181,12 +181,24 @@ class OutputWriter {
   }
 
   Result<void> writeRecord(std::string_view record, std::string_view what, bool settles) {
+    // After a write that failed part-way, the file may end inside a line: end it first, or the
+    // next record would be glued to it and lost to every reader.
+    if (partialLine_) {
+      const char newline = '\n';
+      if (detail::writeSome(fd_.get(), &newline, 1) != 1) {
+        return detail::fileErrorFromErrno(path_, "cannot write " + std::string(what));
+      }
+      partialLine_ = false;
+    }
+    bool wroteSome = false;
     while (!record.empty()) {
       const ssize_t written = detail::writeSome(fd_.get(), record.data(), record.size());
       if (written == 0) errno = EIO;  // no progress and no errno: never loop on it
+      if (written <= 0) partialLine_ = wroteSome;
       if (written <= 0)
         return detail::fileErrorFromErrno(path_, "cannot write " + std::string(what));
       record.remove_prefix(static_cast<std::size_t>(written));
+      wroteSome = true;
     }
     if (settles && fsync_ == FsyncPolicy::OnSettle && detail::syncData(fd_.get()) != 0 &&
         errno != EINVAL) {  // EINVAL: the file (a pipe, a device) cannot be synced; nothing to do
@@ -198,6 +210,7 @@ class OutputWriter {
   std::string path_;
   detail::UniqueFd fd_;
   FsyncPolicy fsync_;
+  bool partialLine_ = false;  // a record was cut short by a failed write
 };
 
 }  // namespace bgagent

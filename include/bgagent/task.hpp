@@ -18,7 +18,9 @@
 //   Report report = task.get();
 #pragma once
 
+#include <bgagent/detail/file_system.hpp>
 #include <bgagent/detail/task_state.hpp>
+#include <bgagent/detail/thread_reaper.hpp>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -81,7 +83,7 @@ class Task {
   /// Waits at most `timeout`; a DeadlineExceeded error if the task is still running (it runs on).
   template <typename Rep, typename Period>
   Result<T> waitFor(std::chrono::duration<Rep, Period> timeout) const {
-    return waitUntil(SteadyClock::now() + std::chrono::ceil<SteadyClock::duration>(timeout));
+    return waitUntil(detail::saturatingAdd<SteadyClock>(SteadyClock::now(), timeout));
   }
 
   Result<T> waitUntil(SteadyClock::time_point deadline) const {
@@ -107,7 +109,17 @@ class Task {
   }
 
   /// Lets the agent run on without this handle; the Task becomes empty.
-  void detach() noexcept { state_.reset(); }
+  void detach() noexcept {
+    if (!state_) return;
+    // An in-process agent's thread is joined by the reaper, never by the watcher's thread.
+    try {
+      if (state_->worker.joinable())
+        detail::ThreadReaper::shared().adopt(std::move(state_->worker));
+    } catch (...) {
+      // Allocation failed: the thread is then joined when its state goes.
+    }
+    state_.reset();
+  }
 
  private:
   using EndReason = detail::EndReason;
@@ -117,17 +129,23 @@ class Task {
     return *state_;
   }
 
+  // The agent may run on after its task settled (an [ERROR] settles at once, P21): stop it
+  // either way. The supervisor ignores agents that have finished.
   void abandon() noexcept {
     if (!state_) return;
-    if (!state_->future.valid() ||
-        state_->future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-      try {
+    try {
+      if (state_->future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
         cancel();
-      } catch (...) {
-        // Destructors never throw; the watcher still settles the task.
+      } else if (state_->stopAgent) {
+        state_->stopAgent(EndReason::Cancelled);
       }
+    } catch (...) {
+      // Destructors never throw; the watcher still settles the task.
     }
-    if (state_->worker.joinable()) state_->worker.join();
+    if (state_->worker.joinable()) {
+      state_->worker.request_stop();
+      state_->worker.join();
+    }
     state_.reset();
   }
 

@@ -268,6 +268,10 @@ class Watcher final : private detail::WatchCanceller {
     if (found == entries_.end()) return nullptr;
     std::unique_ptr<detail::WatchEntry> entry = std::move(found->second);
     entries_.erase(found);
+    if (entry->pidFd) {
+      // Unregistered before it closes: the registration belongs to the file description.
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, entry->pidFd.get(), nullptr);
+    }
     if (entry->wd >= 0) {
       auto& names = directories_[entry->wd];
       auto& ids = names[entry->name];
@@ -342,7 +346,11 @@ class Watcher final : private detail::WatchCanceller {
   // A file's `Writer: pid=N host=H` names a process this watcher can follow when H is this host.
   void adoptWriterFromHeader(detail::WatchEntry& entry) {
     const WriterInfo& writer = entry.file.snapshot().writer;
-    if (entry.pid != 0 || writer.pid <= 0 || writer.host != hostName_) return;
+    // Our own pid (the supervisor and in-process agents write as this process) can never exit
+    // while we watch: a pidfd on it would only cost a descriptor.
+    if (entry.pid != 0 || writer.pid <= 0 || writer.host != hostName_ || writer.pid == ::getpid()) {
+      return;
+    }
     entry.pid = writer.pid;
     followWriter(entry);
     if (!entry.pidFd && !entry.writerExited) entry.nextPoll = SteadyClock::now();

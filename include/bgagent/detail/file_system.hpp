@@ -31,15 +31,18 @@ inline bool inotifySeesEveryWrite(const std::string& directory) {
   }
 }
 
-/// `time + duration`, or the clock's maximum where that would overflow: a huge timeout means
-/// no deadline, not one in the past.
-template <typename Clock, typename Duration>
-typename Clock::time_point saturatingAdd(typename Clock::time_point time, Duration duration) {
+/// `time + duration`, or the clock's maximum (minimum) where that would overflow: a huge
+/// timeout means no deadline, not one in the past. Compared in floating point, so a duration in
+/// any unit (hours::max() included) is safe to pass.
+template <typename Clock, typename Rep, typename Period>
+typename Clock::time_point saturatingAdd(typename Clock::time_point time,
+                                         std::chrono::duration<Rep, Period> duration) {
   using Point = typename Clock::time_point;
-  const auto step = std::chrono::duration_cast<typename Clock::duration>(duration);
-  if (step.count() > 0 && time > Point::max() - step) return Point::max();
-  if (step.count() < 0 && time < Point::min() - step) return Point::min();
-  return time + step;
+  using Seconds = std::chrono::duration<double>;
+  const Seconds now = time.time_since_epoch();
+  if (Seconds(duration) >= Seconds(Point::max().time_since_epoch()) - now) return Point::max();
+  if (Seconds(duration) <= Seconds(Point::min().time_since_epoch()) - now) return Point::min();
+  return time + std::chrono::duration_cast<typename Clock::duration>(duration);
 }
 
 }  // namespace bgagent::detail

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <bgagent/detail/duration_text.hpp>
+#include <bgagent/detail/file_system.hpp>
 #include <bgagent/detail/json_value_scanner.hpp>
 #include <bgagent/detail/process_liveness.hpp>
 #include <bgagent/detail/spawn.hpp>
@@ -23,6 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +41,9 @@ enum class EndReason : int { None, Cancelled, TimedOut, HostShutdown };
 
 struct AgentControl {
   std::atomic<EndReason> endReason{EndReason::None};
+  /// Settles the task with an error when its file cannot record the ending (a full disk). Set
+  /// before the agent starts; called once, from the thread that writes the ending.
+  std::function<void(const Error&)> onEndingLost;
 };
 
 struct ProcessLaunch {
@@ -88,7 +93,9 @@ class ProcessSupervisor {
     child->pidFd = openPidFd(child->pid, child->exited);
     child->control = std::move(control);
     child->launch = std::move(launch);
-    if (child->launch.timeout) child->deadline = Clock::now() + *child->launch.timeout;
+    if (child->launch.timeout) {
+      child->deadline = saturatingAdd<Clock>(Clock::now(), *child->launch.timeout);
+    }
     std::lock_guard lock(mutex_);
     child->id = ++lastId_;
     const std::uint64_t id = child->id;
@@ -121,6 +128,7 @@ class ProcessSupervisor {
  private:
   static constexpr std::uint64_t kWakeKey = 0;
   static constexpr std::size_t kLastLines = 5;
+  static constexpr auto kReapPoll = std::chrono::milliseconds(20);
   static constexpr std::size_t kMaxLineBytes = 64 * 1024;
   static constexpr std::size_t kMaxResultLineBytes = 1024 * 1024 + 64;  // P14's bound
 
@@ -145,6 +153,8 @@ class ProcessSupervisor {
     bool resultValueStarted = false;
     JsonValueScanner resultScanner;
     bool exited = false;
+    bool relayFailed = false;
+    std::optional<int> status;  // the wait status, once reaped without a pidfd
   };
 
   // Keys in the epoll set: 0 wakes; a child's pipe is 2*id, its pidfd 2*id+1.
@@ -153,6 +163,15 @@ class ProcessSupervisor {
     event.events = EPOLLIN;
     event.data.u64 = key;
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event);
+  }
+
+  // An epoll registration belongs to the open file description, not the descriptor: a copy of
+  // it elsewhere (a child between fork and exec) would keep a closed descriptor's events
+  // coming. Unregister first, then close.
+  void closeWatched(UniqueFd& fd) {
+    if (!fd) return;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd.get(), nullptr);
+    fd.reset();
   }
 
   void run(const std::stop_token& stop) {
@@ -178,6 +197,15 @@ class ProcessSupervisor {
       const Clock::time_point now = Clock::now();
       std::vector<std::uint64_t> finished;
       for (auto& [id, child] : children_) {
+        if (!child->pidFd && !child->exited) {
+          // No pidfd (an old kernel, a seccomp filter, no descriptor left): ask at a short
+          // interval instead. waitpid reaps it here, so finish() must not wait again.
+          int status = 0;
+          if (::waitpid(child->pid, &status, WNOHANG) == child->pid) {
+            child->status = status;
+            child->exited = true;
+          }
+        }
         if (child->exited) {
           finished.push_back(id);
           continue;
@@ -205,6 +233,8 @@ class ProcessSupervisor {
     std::optional<Clock::time_point> next;
     for (const auto& [id, child] : children_) {
       if (child->exited) return 0;
+      if (!child->pidFd)
+        next = next ? std::min(*next, Clock::now() + kReapPoll) : Clock::now() + kReapPoll;
       // Before the kill sequence the deadline is the timer; during it, the end of the grace.
       const std::optional<Clock::time_point> timer =
           child->killAt ? child->killAt : child->deadline;
@@ -258,7 +288,7 @@ class ProcessSupervisor {
         continue;
       }
       if (count == 0 || (errno != EINTR && errno != EAGAIN)) {
-        child.output.reset();  // EOF: every writer of the pipe is gone
+        closeWatched(child.output);  // EOF: every writer of the pipe is gone
       }
       break;
     }
@@ -316,11 +346,13 @@ class ProcessSupervisor {
       child.lastLines.emplace_back(clean.substr(0, 200));
       if (child.lastLines.size() > kLastLines) child.lastLines.pop_front();
     }
-    if (child.bytesRelayed + line.size() + 1 > child.launch.maxOutputBytes && isFree) {
+    // Past the cap only the agent's RESULT is kept: it is what the task is for.
+    const bool keep = marker == protocol::Marker::Result || partOfResult;
+    if (child.bytesRelayed + line.size() + 1 > child.launch.maxOutputBytes && !keep) {
       if (!child.truncated) {
         child.truncated = true;
         child.pending += "bgagent: output exceeded " + std::to_string(child.launch.maxOutputBytes) +
-                         " bytes; further free output is dropped\n";
+                         " bytes; further output is dropped\n";
       }
       return;
     }
@@ -348,9 +380,9 @@ class ProcessSupervisor {
 
   static void flushPending(Child& child) {
     if (child.pending.empty()) return;
-    // A write error (a full disk) cannot be reported to the child; the file's reader sees the
-    // file stop short, and the final records below report the same error if it persists.
-    (void)child.writer.relay(child.pending);
+    // A failed write (a full disk) cannot be reported to the child: relaying stops, and the
+    // ending reports the error if it persists (writeEnding).
+    if (!child.relayFailed && !child.writer.relay(child.pending)) child.relayFailed = true;
     child.pending.clear();
   }
 
@@ -361,8 +393,8 @@ class ProcessSupervisor {
     // Background processes the agent left in its group end with it. Before the reap: until
     // then the leader's zombie keeps its group id from being reused.
     ::kill(-child->pid, SIGKILL);
-    int status = 0;
-    const pid_t reaped = ::waitpid(child->pid, &status, 0);
+    int status = child->status.value_or(0);
+    const pid_t reaped = child->status ? child->pid : ::waitpid(child->pid, &status, 0);
     if (child->output) {
       char buffer[64 * 1024];
       ssize_t count = 0;
@@ -373,6 +405,8 @@ class ProcessSupervisor {
     if (!child->carry.empty()) relayLine(*child, child->carry);
     flushPending(*child);
     writeEnding(*child, reaped == child->pid ? std::optional<int>(status) : std::nullopt);
+    closeWatched(child->output);
+    closeWatched(child->pidFd);
     child.reset();  // its descriptors close before it stops counting
     {
       std::lock_guard lock(mutex_);
@@ -413,7 +447,9 @@ class ProcessSupervisor {
             std::vector<std::string>(child.lastLines.begin(), child.lastLines.end());
       }
     }
-    (void)child.writer.finish(error, result);
+    Result<void> written = child.writer.finish(error, result);
+    // The file cannot say how the agent ended: tell the task directly, or it would wait forever.
+    if (!written && child.control->onEndingLost) child.control->onEndingLost(written.error());
   }
 
   UniqueFd epoll_{::epoll_create1(EPOLL_CLOEXEC)};

@@ -79,8 +79,26 @@ inline Result<SpawnedProcess> spawnProcess(const std::vector<std::string>& argv,
   posix_spawnattr_setflags(&attributes,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
+  // A bare program name is searched in the agent's PATH when the options set one, else in the
+  // host's (posix_spawnp). A relative path with a '/' is relative to the working directory.
+  std::string program = argv.front();
+  if (const auto path = environment.find("PATH");
+      path != environment.end() && program.find('/') == std::string::npos) {
+    std::string_view directories = path->second;
+    while (true) {
+      const std::size_t colon = directories.find(':');
+      std::string candidate(directories.substr(0, colon));
+      candidate = (candidate.empty() ? std::string(".") : candidate) + "/" + argv.front();
+      if (::access(candidate.c_str(), X_OK) == 0) {
+        program = candidate;
+        break;
+      }
+      if (colon == std::string_view::npos) break;
+      directories.remove_prefix(colon + 1);
+    }
+  }
   SpawnedProcess process;
-  const int status = ::posix_spawnp(&process.pid, argumentPointers.front(), &actions, &attributes,
+  const int status = ::posix_spawnp(&process.pid, program.c_str(), &actions, &attributes,
                                     argumentPointers.data(), environmentPointers.data());
   posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);

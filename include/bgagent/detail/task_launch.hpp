@@ -43,7 +43,8 @@ std::pair<std::shared_ptr<TaskState<T>>, std::optional<OutputWriter>> prepareTas
     return {state, std::nullopt};
   }
   state->outputPath = outputFileName(*directory, options.description);
-  Result<OutputWriter> writer = OutputWriter::open(state->outputPath);
+  Result<OutputWriter> writer =
+      OutputWriter::open(state->outputPath, WriterOptions{OpenMode::CreateNew, options.fsync});
   if (writer) {
     if (Result<void> started = writer->start(options.description); !started)
       writer = started.error();
@@ -73,10 +74,38 @@ inline void recordLaunchFailure(OutputWriter& writer, const Error& error) {
   (void)writer.finish(error.message, nlohmann::json{{"success", false}, {"error", error.message}});
 }
 
+/// Lets a task be settled directly when its file cannot record the ending (rule 16's exception).
+template <typename T>
+void settleIfEndingLost(const std::shared_ptr<TaskState<T>>& state) {
+  state->control->onEndingLost = [weak = std::weak_ptr<TaskState<T>>(state)](const Error& error) {
+    if (auto alive = weak.lock()) alive->fail(error);
+  };
+}
+
+/// True when this process lets the kernel reap children itself: no exit status would reach us.
+inline bool childExitStatusIsLost() {
+  struct sigaction current {};
+  if (::sigaction(SIGCHLD, nullptr, &current) != 0) return false;
+  return current.sa_handler == SIG_IGN || (current.sa_flags & SA_NOCLDWAIT) != 0;
+}
+
 template <typename T>
 Task<T> startProcessTask(const LaunchOptions& options, std::vector<std::string> argv) {
+  if (childExitStatusIsLost()) {
+    auto state = std::make_shared<TaskState<T>>();
+    state->description = options.description;
+    state->fail(Error{ErrorCode::InvalidArgument,
+                      "SIGCHLD is ignored in this process, so no agent's exit status can reach "
+                      "bgagent; restore its default disposition",
+                      "",
+                      0,
+                      0,
+                      {}});
+    return Task<T>(state);
+  }
   auto [state, writer] = prepareTask<T>(options);
   if (!writer) return Task<T>(state);
+  settleIfEndingLost(state);
   ProcessLaunch launch;
   launch.argv = std::move(argv);
   launch.environment = options.environment;
@@ -90,6 +119,7 @@ Task<T> startProcessTask(const LaunchOptions& options, std::vector<std::string> 
     state->stopAgent = [&supervisor, id = *id](EndReason reason) { supervisor.stop(id, reason); };
   } else {
     recordLaunchFailure(*writer, id.error());
+    state->fail(id.error());  // the spawn's own error (NotFound for a missing program)
   }
   watchTask(state, std::nullopt);  // after stopAgent is set: the watcher's thread may read it
   return Task<T>(state);
@@ -99,25 +129,29 @@ template <typename T>
 Task<T> startFunctionTask(const LaunchOptions& options, FunctionBody body) {
   auto [state, writer] = prepareTask<T>(options);
   if (!writer) return Task<T>(state);
+  settleIfEndingLost(state);
   // The worker owns its writer, body and options, never the state: the state may be destroyed
   // on the watcher's thread, which must not be the one to wait for this thread.
   state->worker = std::jthread([body = std::move(body), writer = std::move(*writer), options,
                                 control = state->control](const std::stop_token& stop) mutable {
+    std::optional<std::string> error;
+    std::optional<nlohmann::json> value;
     try {
-      nlohmann::json value = body(stop, writer, options);
+      value = body(stop, writer, options);
       const EndReason reason = control->endReason.load(std::memory_order_acquire);
       if (reason == EndReason::TimedOut) {
-        (void)writer.error("timed out after " + durationText(*options.timeout));
+        error = "timed out after " + durationText(*options.timeout);
       } else if (stop.stop_requested()) {
-        (void)writer.error("cancelled by the host");
+        error = "cancelled by the host";
       }
-      (void)writer.result(value);
     } catch (const std::exception& exception) {
-      (void)writer.error(std::string("threw: ") + exception.what());
+      error = std::string("threw: ") + exception.what();
     } catch (...) {
-      (void)writer.error("threw an exception that is not a std::exception");
+      error = "threw an exception that is not a std::exception";
     }
-    (void)writer.complete();
+    // One record, so a reader sees the ending whole.
+    Result<void> written = writer.finish(error, value);
+    if (!written && control->onEndingLost) control->onEndingLost(written.error());
   });
   state->stopAgent = [stop = state->worker.get_stop_source(),
                       control = state->control](EndReason reason) mutable {

@@ -107,6 +107,13 @@ struct TaskState {
       default:
         break;
     }
+    // A process agent killed by a signal the host did not send crashed (the supervisor's RESULT
+    // names the signal).
+    if (finalStatus == TaskStatus::Failed && reason == EndReason::None && error &&
+        waited.snapshot.result.is_object() && waited.snapshot.result.contains("signal")) {
+      finalStatus = TaskStatus::Crashed;
+      error->code = ErrorCode::AgentKilled;
+    }
     if (finalStatus == TaskStatus::Failed && reason == EndReason::Cancelled) {
       finalStatus = TaskStatus::Cancelled;
     }
