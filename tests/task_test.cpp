@@ -59,6 +59,14 @@ struct NothingLeftBehind {
   bgagent::test::ResourceCounts counts;
   ~NothingLeftBehind() {
     CHECK(bgagent::detail::ProcessSupervisor::shared().waitUntilIdle(20s));
+    // The shared watcher settles a turn's watches one after another: two later turns of its
+    // own guarantee every watch that could settle has settled and closed its file.
+    TempDir dir;
+    bgagent::test::writeFile(dir / "done.out", std::string(bgagent::test::kStartLine) +
+                                                   bgagent::test::kCompleteLine);
+    for (int turn = 0; turn < 2; ++turn) {
+      CHECK(bgagent::waitForCompletion(dir / "done.out", 20s).succeeded());
+    }
     CHECK(childProcessCount() == 0);
     CHECK(counts.descriptorsAdded() == 0);
     CHECK(counts.threadsAdded() == 0);
