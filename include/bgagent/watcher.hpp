@@ -240,19 +240,30 @@ class Watcher final : private detail::WatchCanceller {
   }
 
   void startWatching(std::unique_ptr<detail::WatchEntry> entry) {
-    // A symlinked path is written where it points: watch the target's directory.
+    // A symlinked path is written where it points: watch the target's directory. (One lstat;
+    // resolving every path would cost a readlink per component per watch.)
     std::error_code error;
-    std::filesystem::path path = std::filesystem::weakly_canonical(entry->file.path(), error);
-    if (error) path = entry->file.path();
+    std::filesystem::path path(entry->file.path());
+    if (std::filesystem::is_symlink(path, error)) {
+      path = std::filesystem::weakly_canonical(path, error);
+      if (error) path = entry->file.path();
+    }
     entry->directory = path.has_parent_path() ? path.parent_path().string() : std::string(".");
     entry->name = path.filename().string();
-    if (usesInotify() && !entry->options.forcePolling &&
-        detail::inotifySeesEveryWrite(entry->directory)) {
+    if (usesInotify() && !entry->options.forcePolling && directoryIsWatchable(entry->directory)) {
       entry->wd = inotify_.addDirectory(entry->directory);
       if (entry->wd >= 0) directories_[entry->wd][entry->name].push_back(entry->id);
     }
     if (entry->pid > 0) followWriter(*entry);
     entries_.emplace(entry->id, std::move(entry));
+  }
+
+  // statfs once per directory: a thousand files in one directory ask once.
+  bool directoryIsWatchable(const std::string& directory) {
+    const auto known = watchableDirectories_.find(directory);
+    if (known != watchableDirectories_.end()) return known->second;
+    if (watchableDirectories_.size() > 4096) watchableDirectories_.clear();  // bounded
+    return watchableDirectories_[directory] = detail::inotifySeesEveryWrite(directory);
   }
 
   void followWriter(detail::WatchEntry& entry) {
@@ -386,6 +397,7 @@ class Watcher final : private detail::WatchCanceller {
   // wd -> file name -> ids of the entries watching that name.
   std::unordered_map<int, std::unordered_map<std::string, std::vector<std::uint64_t>>> directories_;
   std::vector<std::pair<std::unique_ptr<detail::WatchEntry>, WaitOutcome>> settled_;
+  std::unordered_map<std::string, bool> watchableDirectories_;  // directory -> inotify is reliable
 
   std::jthread thread_;  // last: started after every member above exists
 };
