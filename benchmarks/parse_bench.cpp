@@ -29,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include "bench_support.hpp"
+
 // Every DoNotOptimize below takes a const value: the non-const overload's "+m,r" asm operand
 // makes GCC 12 read back a wrong value afterwards (google/benchmark#903, GCC PR 92597); here
 // it turned a correct line count into a failed check.
@@ -43,75 +45,15 @@ constexpr std::size_t kGrowLineBytes = 100;            // growth benchmarks (d)
 
 // ---- helpers ------------------------------------------------------------------------------
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): one thread
-    std::string pattern =
-        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/bgagent-bench-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw std::system_error(errno, std::generic_category(), "cannot create " + pattern);
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) noexcept : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = other.fd_;
-      other.fd_ = -1;
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-
-  int get() const noexcept { return fd_; }
-  void reset() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-Fd openOrThrow(const std::string& path, int flags) {
-  Fd fd(::open(path.c_str(), flags | O_CLOEXEC, 0600));
-  if (fd.get() < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
-  return fd;
-}
+using bench::Fd;
+using bench::openOrThrow;
+using bench::TempDir;
+using bench::writeAll;
 
 // A fresh, empty file at `path` (a new inode, so no cached pages of the last run linger).
 Fd createAppendOnly(const std::string& path) {
   ::unlink(path.c_str());
   return openOrThrow(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND);
-}
-
-void writeAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) throw std::system_error(errno, std::generic_category(), "write");
-    bytes.remove_prefix(static_cast<std::size_t>(written));
-  }
 }
 
 void writeFile(const std::string& path, std::string_view bytes) {
