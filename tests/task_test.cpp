@@ -1,5 +1,6 @@
 // Agents and Task<T>: real processes and real files. Every test ends with no child process,
 // descriptor or thread left behind (the shared watcher and supervisor, created once, aside).
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -62,8 +63,8 @@ struct NothingLeftBehind {
     // The shared watcher settles a turn's watches one after another: two later turns of its
     // own guarantee every watch that could settle has settled and closed its file.
     TempDir dir;
-    bgagent::test::writeFile(dir / "done.out", std::string(bgagent::test::kStartLine) +
-                                                   bgagent::test::kCompleteLine);
+    bgagent::test::writeFile(dir / "done.out",
+                             std::string(bgagent::test::kStartLine) + bgagent::test::kCompleteLine);
     for (int turn = 0; turn < 2; ++turn) {
       CHECK(bgagent::waitForCompletion(dir / "done.out", 20s).succeeded());
     }
@@ -542,4 +543,21 @@ TEST_CASE("a host that ignores SIGCHLD gets a clear error instead of lost exit c
   REQUIRE_FALSE(result);
   CHECK(result.error().code == ErrorCode::InvalidArgument);
   CHECK(result.error().message.find("SIGCHLD is ignored") != std::string::npos);
+}
+
+TEST_CASE("an agent gets stdin from /dev/null and no descriptor of the host's", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  // A descriptor the host opened without O_CLOEXEC must not reach the agent either.
+  const int leaky = ::open("/dev/null", O_RDONLY);
+  REQUIRE(leaky >= 0);
+  auto task = bgagent::launch(
+      bash(dir, "inspect", "readlink /proc/self/fd/0; ls /proc/self/fd | tr '\\n' ' '; echo"));
+  const auto result = task.wait();
+  ::close(leaky);
+  REQUIRE(result);
+  const auto lines = task.snapshot().tail.lines();
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] == "/dev/null");
+  CHECK(lines[1] == "0 1 2 3 ");  // 3 is the directory ls itself opened
 }
