@@ -1,8 +1,9 @@
 // bgagent/detail/process_supervisor.hpp: the one thread that serves every process agent.
-// It relays each child's stdout and stderr into its output file line by line (a child can
-// write PROGRESS, RESULT and ERROR, never START or COMPLETE), enforces the output cap, runs the
-// kill sequence (SIGTERM to the group, the grace period, SIGKILL), reaps every child through its
-// pidfd, and closes the file with how the agent ended. One epoll set, no thread per child.
+// It relays each child's stdout and stderr into its output file through an OutputRelay (the
+// line rules: a child can write PROGRESS, RESULT and ERROR, never START or COMPLETE; the output
+// cap), runs the kill sequence (SIGTERM to the group, the grace period, SIGKILL), reaps every child
+// through its pidfd, and closes the file with how the agent ended. One epoll set, no thread per
+// child.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
@@ -14,7 +15,7 @@
 #include <atomic>
 #include <bgagent/detail/duration_text.hpp>
 #include <bgagent/detail/file_system.hpp>
-#include <bgagent/detail/json_value_scanner.hpp>
+#include <bgagent/detail/output_relay.hpp>
 #include <bgagent/detail/process_liveness.hpp>
 #include <bgagent/detail/spawn.hpp>
 #include <bgagent/detail/wake_fd.hpp>
@@ -87,7 +88,7 @@ class ProcessSupervisor {
     Result<SpawnedProcess> spawned =
         spawnProcess(launch.argv, launch.environment, launch.workingDirectory);
     if (!spawned) return spawned.error();
-    auto child = std::make_unique<Child>(std::move(writer));
+    auto child = std::make_unique<Child>(std::move(writer), launch.maxOutputBytes);
     child->pid = spawned->pid;
     child->output = std::move(spawned->output);
     child->pidFd = openPidFd(child->pid, child->exited);
@@ -127,13 +128,11 @@ class ProcessSupervisor {
 
  private:
   static constexpr std::uint64_t kWakeKey = 0;
-  static constexpr std::size_t kLastLines = 5;
   static constexpr auto kReapPoll = std::chrono::milliseconds(20);
-  static constexpr std::size_t kMaxLineBytes = 64 * 1024;
-  static constexpr std::size_t kMaxResultLineBytes = 1024 * 1024 + 64;  // P14's bound
 
   struct Child {
-    explicit Child(OutputWriter outputWriter) : writer(std::move(outputWriter)) {}
+    Child(OutputWriter outputWriter, std::uint64_t maxOutputBytes)
+        : writer(std::move(outputWriter)), relay(maxOutputBytes) {}
     std::uint64_t id = 0;
     pid_t pid = -1;
     UniqueFd output;
@@ -143,15 +142,7 @@ class ProcessSupervisor {
     ProcessLaunch launch;
     std::optional<Clock::time_point> deadline;
     std::optional<Clock::time_point> killAt;
-    std::string carry;
-    std::string pending;  // relayed lines not written yet
-    std::deque<std::string> lastLines;
-    std::uint64_t bytesRelayed = 0;
-    bool truncated = false;
-    bool wroteResult = false;
-    bool inResultValue = false;  // relaying the lines of a RESULT value
-    bool resultValueStarted = false;
-    JsonValueScanner resultScanner;
+    OutputRelay relay;
     bool exited = false;
     bool relayFailed = false;
     std::optional<int> status;  // the wait status, once reaped without a pidfd
@@ -284,7 +275,7 @@ class ProcessSupervisor {
     for (int reads = 0; reads < 16; ++reads) {
       const ssize_t count = ::read(child.output.get(), buffer, sizeof buffer);
       if (count > 0) {
-        relayBytes(child, std::string_view(buffer, static_cast<std::size_t>(count)));
+        child.relay.feed(std::string_view(buffer, static_cast<std::size_t>(count)));
         continue;
       }
       if (count == 0 || (errno != EINTR && errno != EAGAIN)) {
@@ -295,95 +286,12 @@ class ProcessSupervisor {
     flushPending(child);
   }
 
-  void relayBytes(Child& child, std::string_view bytes) {
-    while (!bytes.empty()) {
-      const std::size_t newline = bytes.find('\n');
-      if (newline == std::string_view::npos) {
-        child.carry.append(bytes);
-        const std::size_t limit = child.inResultValue || child.carry.starts_with(protocol::kResult)
-                                      ? kMaxResultLineBytes
-                                      : kMaxLineBytes;
-        if (child.carry.size() > limit) {
-          relayLine(child, child.carry);  // a line too long to hold is split
-          child.carry.clear();
-        }
-        return;
-      }
-      if (child.carry.empty()) {
-        relayLine(child, bytes.substr(0, newline));
-      } else {
-        child.carry.append(bytes.substr(0, newline));
-        relayLine(child, child.carry);
-        child.carry.clear();
-      }
-      bytes.remove_prefix(newline + 1);
-    }
-  }
-
-  void relayLine(Child& child, std::string_view line) {
-    std::string_view clean = line;
-    if (!clean.empty() && clean.back() == '\r') clean.remove_suffix(1);
-    std::string_view text;
-    const std::optional<protocol::Marker> marker = protocol::markerOf(clean, text);
-    const bool partOfResult = child.inResultValue;
-    if (child.inResultValue) {
-      if (marker) {
-        child.inResultValue = false;
-      } else {
-        trackResultValue(child, clean);
-      }
-    }
-    if (marker == protocol::Marker::Result) {
-      child.wroteResult = true;
-      child.resultScanner.reset();
-      child.inResultValue = true;
-      child.resultValueStarted = false;
-      if (!text.empty()) trackResultValue(child, text);
-    }
-    const bool forged = marker == protocol::Marker::Start || marker == protocol::Marker::Complete;
-    const bool isFree = !marker && !partOfResult;
-    if (isFree || forged) {
-      child.lastLines.emplace_back(clean.substr(0, 200));
-      if (child.lastLines.size() > kLastLines) child.lastLines.pop_front();
-    }
-    // Past the cap only the agent's RESULT is kept: it is what the task is for.
-    const bool keep = marker == protocol::Marker::Result || partOfResult;
-    if (child.bytesRelayed + line.size() + 1 > child.launch.maxOutputBytes && !keep) {
-      if (!child.truncated) {
-        child.truncated = true;
-        child.pending += "bgagent: output exceeded " + std::to_string(child.launch.maxOutputBytes) +
-                         " bytes; further output is dropped\n";
-      }
-      return;
-    }
-    // The host owns START and COMPLETE: a child's copy is indented into free output (P5).
-    if (forged) child.pending += ' ';
-    child.pending.append(line);
-    child.pending += '\n';
-    child.bytesRelayed += line.size() + 1;
-  }
-
-  // Follows a RESULT value line by line (P13), so the output cap never drops a part of it.
-  static void trackResultValue(Child& child, std::string_view text) {
-    if (!child.resultValueStarted) {
-      const std::size_t first = text.find_first_not_of(" \t");
-      if (first == std::string_view::npos) return;  // blank lines before the value
-      child.resultValueStarted = true;
-      if (text[first] != '{' && text[first] != '[') {
-        child.inResultValue = false;  // a scalar ends with its line
-        return;
-      }
-      text.remove_prefix(first);
-    }
-    if (child.resultScanner.scan(text) != JsonValueScanner::kNotEnded) child.inResultValue = false;
-  }
-
   static void flushPending(Child& child) {
-    if (child.pending.empty()) return;
+    const std::string lines = child.relay.takeLines();
+    if (lines.empty()) return;
     // A failed write (a full disk) cannot be reported to the child: relaying stops, and the
     // ending reports the error if it persists (writeEnding).
-    if (!child.relayFailed && !child.writer.relay(child.pending)) child.relayFailed = true;
-    child.pending.clear();
+    if (!child.relayFailed && !child.writer.relay(lines)) child.relayFailed = true;
   }
 
   void finish(std::uint64_t id) {
@@ -399,10 +307,10 @@ class ProcessSupervisor {
       char buffer[64 * 1024];
       ssize_t count = 0;
       while ((count = ::read(child->output.get(), buffer, sizeof buffer)) > 0) {
-        relayBytes(*child, std::string_view(buffer, static_cast<std::size_t>(count)));
+        child->relay.feed(std::string_view(buffer, static_cast<std::size_t>(count)));
       }
     }
-    if (!child->carry.empty()) relayLine(*child, child->carry);
+    child->relay.endOfOutput();
     flushPending(*child);
     writeEnding(*child, reaped == child->pid ? std::optional<int>(status) : std::nullopt);
     closeWatched(child->output);
@@ -423,7 +331,7 @@ class ProcessSupervisor {
       error = "timed out after " + durationText(*child.launch.timeout);
     if (reason == EndReason::HostShutdown) error = "the host shut down";
     std::optional<nlohmann::json> result;
-    if (!child.wroteResult) {
+    if (!child.relay.wroteResult()) {
       result = nlohmann::json{{"success", false}};
       if (!status) {
         (*result)["error"] = "exit status unknown (reaped elsewhere)";
@@ -443,8 +351,7 @@ class ProcessSupervisor {
                              (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
       }
       if (!(*result)["success"].get<bool>()) {
-        (*result)["lastOutput"] =
-            std::vector<std::string>(child.lastLines.begin(), child.lastLines.end());
+        (*result)["lastOutput"] = child.relay.lastLines();
       }
     }
     Result<void> written = child.writer.finish(error, result);
