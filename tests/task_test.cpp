@@ -567,3 +567,50 @@ TEST_CASE("an agent gets stdin from /dev/null and no descriptor of the host's", 
   CHECK(lines[0] == "/dev/null");
   CHECK(lines[1] == "0 1 2 3 ");  // 3 is the directory ls itself opened
 }
+
+TEST_CASE("assigning over a running task cancels the agent it held", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  auto task = bgagent::launch(bash(dir, "replaced", "echo up; exec sleep 100"));
+  const std::filesystem::path replaced = task.outputPath();
+  waitForText(replaced, "up\n");
+  task = bgagent::launch(bash(dir, "replacement", "true"));
+  REQUIRE(task.wait());
+  REQUIRE(bgagent::detail::ProcessSupervisor::shared().waitUntilIdle(20s));
+  CHECK(readFile(replaced).find("[ERROR] cancelled by the host\n") != std::string::npos);
+}
+
+TEST_CASE("the default output directory is the user's own and refuses a planted symlink",
+          "[task]") {
+  TempDir tmp;
+  const char* previous = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): test thread
+  const std::string saved = previous != nullptr ? previous : "";
+  ::setenv("TMPDIR", tmp.path().c_str(), 1);  // NOLINT(concurrency-mt-unsafe): test thread
+  const auto expected =
+      tmp / ("bgagent-" + std::to_string(::getuid()) + "-" + std::to_string(::getpid()));
+  std::filesystem::create_directory(tmp / "elsewhere");
+  std::filesystem::create_directory_symlink(tmp / "elsewhere", expected);
+
+  LaunchOptions options;
+  options.description = "planted";
+  options.prompt = "true";
+  const auto refused = bgagent::launch(options).wait();
+  std::filesystem::remove(expected);
+  const auto accepted = bgagent::launch(options);
+  const bool succeeded = accepted.wait().has_value();
+  if (previous != nullptr) {
+    ::setenv("TMPDIR", saved.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): test thread
+  } else {
+    ::unsetenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): test thread
+  }
+
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::InvalidArgument);
+  CHECK(refused.error().message == "agent 'planted': output file '" + expected.string() +
+                                       "': is not a directory only this user can use");
+  CHECK(std::filesystem::is_empty(tmp / "elsewhere"));
+  CHECK(succeeded);
+  CHECK(accepted.outputPath().parent_path() == expected);
+  CHECK((std::filesystem::status(expected).permissions() & std::filesystem::perms::all) ==
+        std::filesystem::perms::owner_all);
+}
