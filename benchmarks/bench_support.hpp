@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bgagent/detail/unique_fd.hpp>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -46,32 +47,8 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) noexcept : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = other.fd_;
-      other.fd_ = -1;
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-
-  int get() const noexcept { return fd_; }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-  void reset() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
+// The library's own descriptor owner serves the benchmarks too.
+using Fd = bgagent::detail::UniqueFd;
 
 inline Fd openOrThrow(const std::string& path, int flags) {
   Fd fd(::open(path.c_str(), flags | O_CLOEXEC, 0600));

@@ -73,6 +73,27 @@ Task<int> gated(const TempDir& dir, const std::string& name, std::shared_ptr<Gat
                               });
 }
 
+// Waits, at the end of a test, until every agent in `dir` has completed its file: inputs that a
+// combinator cancelled or left running finish before the test's directory and gates go.
+class EveryAgentFinished {
+ public:
+  explicit EveryAgentFinished(const TempDir& dir) : dir_(dir) {}
+  EveryAgentFinished(const EveryAgentFinished&) = delete;
+  EveryAgentFinished& operator=(const EveryAgentFinished&) = delete;
+  ~EveryAgentFinished() {
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+      bgagent::WaitOptions options;
+      options.timeout = 20s;
+      // Complete, not merely settled: a cancelled agent's ending (ERROR, RESULT, COMPLETE) is
+      // one record, so the file is complete when its agent is done.
+      (void)bgagent::waitForCompletion(entry.path(), options);
+    }
+  }
+
+ private:
+  const TempDir& dir_;
+};
+
 std::vector<Task<int>> moveIn(Task<int> a, Task<int> b, Task<int> c) {
   std::vector<Task<int>> tasks;
   tasks.push_back(std::move(a));
@@ -86,6 +107,7 @@ std::vector<Task<int>> moveIn(Task<int> a, Task<int> b, Task<int> c) {
 TEST_CASE("all: settles with every value in input order once every input succeeded",
           "[combinators][all]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
   auto combined = bgagent::all(
       moveIn(gated(dir, "a", g0, 10), gated(dir, "b", g1, 11), gated(dir, "c", g2, 12)));
@@ -100,6 +122,7 @@ TEST_CASE("all: settles with every value in input order once every input succeed
 TEST_CASE("all: the first failure cancels the others and settles once they have settled",
           "[combinators][all]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
   std::vector<Task<int>> tasks =
       moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2, true), gated(dir, "c", g2, 3));
@@ -123,6 +146,7 @@ TEST_CASE("all: the first failure cancels the others and settles once they have 
 TEST_CASE("all: with cancelOthers off, fails at once and leaves the others running",
           "[combinators][all]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
   auto combined = bgagent::all(
       moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2, true), gated(dir, "c", g2, 3)),
@@ -138,6 +162,7 @@ TEST_CASE("all: with cancelOthers off, fails at once and leaves the others runni
 TEST_CASE("all: every failure of real processes is reachable, none dropped",
           "[combinators][all][process]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   std::vector<Task<>> tasks;
   for (const char* command : {"exit 1", "exit 2", "exec sleep 100"}) {
     LaunchOptions options;
@@ -160,6 +185,7 @@ TEST_CASE("all: every failure of real processes is reachable, none dropped",
 
 TEST_CASE("all: an outer cancel cancels every input and settles Cancelled", "[combinators][all]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
   auto combined =
       bgagent::all(moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
@@ -180,6 +206,7 @@ TEST_CASE("all: of no tasks succeeds at once with no values", "[combinators][all
 TEST_CASE("allSettled: every outcome in input order, and it never fails",
           "[combinators][allSettled]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
   auto combined = bgagent::allSettled(
       moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2, true), gated(dir, "c", g2, 3)));
@@ -197,6 +224,7 @@ TEST_CASE("allSettled: every outcome in input order, and it never fails",
 TEST_CASE("allSettled: an outer cancel still settles with every outcome",
           "[combinators][allSettled]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
   g0->open();
   auto first = gated(dir, "a", g0, 1);
@@ -217,6 +245,7 @@ TEST_CASE("allSettled: of no tasks succeeds at once", "[combinators][allSettled]
 
 TEST_CASE("any: the first success wins and the others are cancelled", "[combinators][any]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
   std::vector<Task<int>> tasks =
       moveIn(gated(dir, "a", g0, 1, true), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3));
@@ -231,6 +260,7 @@ TEST_CASE("any: the first success wins and the others are cancelled", "[combinat
 TEST_CASE("any: fails only when every input failed, with every failure in input order",
           "[combinators][any]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
   auto combined = bgagent::any(moveIn(gated(dir, "a", g0, 1, true), gated(dir, "b", g1, 2, true),
                                       gated(dir, "c", g2, 3, true)));
@@ -249,6 +279,7 @@ TEST_CASE("any: fails only when every input failed, with every failure in input 
 
 TEST_CASE("any: an outer cancel settles Cancelled", "[combinators][any]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
   auto combined =
       bgagent::any(moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
@@ -269,6 +300,7 @@ TEST_CASE("any: of no tasks fails at once", "[combinators][any]") {
 TEST_CASE("race: the first to settle decides, success or failure, and the rest are cancelled",
           "[combinators][race]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   SECTION("a success") {
     auto [g0, g1, g2] = gates();
     auto combined = bgagent::race(
@@ -290,6 +322,7 @@ TEST_CASE("race: the first to settle decides, success or failure, and the rest a
 
 TEST_CASE("race: the losers are really stopped", "[combinators][race][process]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   std::vector<Task<>> tasks;
   for (const char* command : {"echo fast", "exec sleep 100"}) {
     LaunchOptions options;
@@ -307,6 +340,7 @@ TEST_CASE("race: the losers are really stopped", "[combinators][race][process]")
 
 TEST_CASE("race: an outer cancel settles Cancelled", "[combinators][race]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
   auto combined =
       bgagent::race(moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
@@ -323,6 +357,7 @@ TEST_CASE("race: of no tasks fails at once", "[combinators][race]") {
 
 TEST_CASE("combinators nest, and a hundred process inputs cost no thread", "[combinators]") {
   TempDir dir;
+  EveryAgentFinished finished(dir);
   (void)bgagent::Watcher::shared();
   // Earlier tests' agent threads may still be finishing: only growth counts here.
   const std::size_t threadsBefore = bgagent::test::threadCount();

@@ -50,22 +50,23 @@ class [[nodiscard]] Result {
   }
 
   /// The error. Precondition: !has_value().
-  const Error& error() const& noexcept { return *std::get_if<1>(&storage_); }
-  Error& error() & noexcept { return *std::get_if<1>(&storage_); }
+  const Error& error() const& noexcept { return std::get<1>(storage_); }
+  Error& error() & noexcept { return std::get<1>(storage_); }
 
   template <typename U>
   T value_or(U&& fallback) const& {  // NOLINT(readability-identifier-naming): std::expected's name
     return has_value() ? std::get<0>(storage_) : static_cast<T>(std::forward<U>(fallback));
   }
 
-  T& operator*() & noexcept { return *std::get_if<0>(&storage_); }
-  const T& operator*() const& noexcept { return *std::get_if<0>(&storage_); }
-  T* operator->() noexcept { return std::get_if<0>(&storage_); }
-  const T* operator->() const noexcept { return std::get_if<0>(&storage_); }
+  /// Precondition: has_value() (as for std::expected; a violation terminates).
+  T& operator*() & noexcept { return std::get<0>(storage_); }
+  const T& operator*() const& noexcept { return std::get<0>(storage_); }
+  T* operator->() noexcept { return &std::get<0>(storage_); }
+  const T* operator->() const noexcept { return &std::get<0>(storage_); }
 
  private:
   void throwIfError() const {
-    if (!has_value()) throw Exception(*std::get_if<1>(&storage_));
+    if (!has_value()) throw Exception(std::get<1>(storage_));
   }
 
   std::variant<T, Error> storage_;
