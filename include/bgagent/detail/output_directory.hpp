@@ -35,6 +35,13 @@ inline Result<std::filesystem::path> defaultOutputDirectory() {
     return fileError(ErrorCode::InvalidArgument, directory.string(),
                      "is not a directory only this user can use");
   }
+  // The directory is this process's: removed at exit when nothing was kept in it (rmdir fails
+  // on a directory that still holds files, which is what CleanupPolicy::Keep asked for).
+  struct RemoveIfEmptyAtExit {
+    std::string path;
+    ~RemoveIfEmptyAtExit() { ::rmdir(path.c_str()); }
+  };
+  static const RemoveIfEmptyAtExit cleaner{directory.string()};
   return directory;
 }
 
