@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <bgagent/agent_registry.hpp>
@@ -101,6 +102,29 @@ void waitForText(const std::filesystem::path& path, const std::string& text) {
   std::unique_lock lock(mutex);
   REQUIRE(seen.wait_for(lock, 20s, [&] { return found; }));
 }
+
+// Makes every write past `bytes` into any file of this process fail with EFBIG, the way a full
+// disk fails them with ENOSPC: a real kernel failure, reaching the supervisor's own writes.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved_) == 0);
+    savedSignal_ = ::signal(SIGXFSZ, SIG_IGN);  // the write fails instead of killing the process
+    rlimit limited = saved_;
+    limited.rlim_cur = bytes;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    ::signal(SIGXFSZ, savedSignal_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  sighandler_t savedSignal_ = SIG_DFL;
+};
 
 }  // namespace
 
@@ -613,4 +637,24 @@ TEST_CASE("the default output directory is the user's own and refuses a planted 
   CHECK(accepted.outputPath().parent_path() == expected);
   CHECK((std::filesystem::status(expected).permissions() & std::filesystem::perms::all) ==
         std::filesystem::perms::owner_all);
+}
+
+TEST_CASE("a disk that fills while an agent runs fails its task with the file's error",
+          "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  const FileSizeLimit limit(2048);  // lifted before the check writes files of its own
+  auto task = bgagent::launch(bash(dir, "fills the disk",
+                                   "i=0; while [ $i -lt 100 ]; do "
+                                   "echo \"line $i of the output that fills the disk\"; "
+                                   "i=$((i+1)); done"));
+  const auto result = task.wait();  // settled by the lost ending, not by a COMPLETE
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == ErrorCode::Io);
+  CHECK(result.error().systemError == EFBIG);
+  CHECK(result.error().path == task.outputPath().string());
+  CHECK(result.error().message.find(task.outputPath().string()) != std::string::npos);
+  CHECK(task.status() == TaskStatus::Failed);
+  CHECK(std::filesystem::file_size(task.outputPath()) <= 2048);
+  CHECK(readFile(task.outputPath()).find("[COMPLETE]") == std::string::npos);
 }

@@ -118,6 +118,10 @@ class Task {
     } catch (...) {
       // Allocation failed: the thread is then joined when its state goes.
     }
+    if (state_->future.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
+        !state_->watchSettled.load(std::memory_order_acquire)) {
+      state_->watch.cancel();  // nothing left to settle: see abandon()
+    }
     state_.reset();
   }
 
@@ -136,8 +140,13 @@ class Task {
     try {
       if (state_->future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
         cancel();
-      } else if (state_->stopAgent) {
-        state_->stopAgent(EndReason::Cancelled);
+      } else {
+        if (state_->stopAgent && !state_->control->reaped.load(std::memory_order_acquire)) {
+          state_->stopAgent(EndReason::Cancelled);
+        }
+        // Settled without the watcher (a lost ending): its watch holds the state, and the state
+        // the watch, so only ending the watch here lets both go.
+        if (!state_->watchSettled.load(std::memory_order_acquire)) state_->watch.cancel();
       }
     } catch (...) {
       // Destructors never throw; the watcher still settles the task.

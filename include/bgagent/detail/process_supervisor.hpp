@@ -42,6 +42,8 @@ enum class EndReason : int { None, Cancelled, TimedOut, HostShutdown };
 
 struct AgentControl {
   std::atomic<EndReason> endReason{EndReason::None};
+  /// Set once the process has been reaped: stopping it then has nothing left to do.
+  std::atomic<bool> reaped{false};
   /// Settles the task with an error when its file cannot record the ending (a full disk). Set
   /// before the agent starts; called once, from the thread that writes the ending.
   std::function<void(const Error&)> onEndingLost;
@@ -97,11 +99,20 @@ class ProcessSupervisor {
     if (child->launch.timeout) {
       child->deadline = saturatingAdd<Clock>(Clock::now(), *child->launch.timeout);
     }
-    std::lock_guard lock(mutex_);
-    child->id = ++lastId_;
-    const std::uint64_t id = child->id;
-    added_.push_back(std::move(child));
-    wake_.wake();
+    // Registered here, not by the thread: epoll is level-triggered, so an event that comes
+    // before the thread has taken the child over comes again after. The thread only needs
+    // waking for a timer: a deadline, or the reaping poll when there is no pidfd.
+    const bool needsTimer = child->deadline || !child->pidFd;
+    std::uint64_t id = 0;
+    {
+      std::lock_guard lock(mutex_);
+      child->id = ++lastId_;
+      id = child->id;
+      watch(child->output.get(), id * 2);
+      if (child->pidFd) watch(child->pidFd.get(), id * 2 + 1);
+      added_.push_back(std::move(child));
+    }
+    if (needsTimer) wake_.wake();
     return id;
   }
 
@@ -245,11 +256,7 @@ class ProcessSupervisor {
       added.swap(added_);
       stops.swap(stops_);
     }
-    for (auto& child : added) {
-      watch(child->output.get(), child->id * 2);
-      if (child->pidFd) watch(child->pidFd.get(), child->id * 2 + 1);
-      children_.emplace(child->id, std::move(child));
-    }
+    for (auto& child : added) children_.emplace(child->id, std::move(child));
     {
       std::lock_guard lock(mutex_);
       childCount_ = children_.size();
@@ -303,6 +310,7 @@ class ProcessSupervisor {
     ::kill(-child->pid, SIGKILL);
     int status = child->status.value_or(0);
     const pid_t reaped = child->status ? child->pid : ::waitpid(child->pid, &status, 0);
+    child->control->reaped.store(true, std::memory_order_release);
     if (child->output) {
       char buffer[64 * 1024];
       ssize_t count = 0;

@@ -64,9 +64,11 @@ void watchTask(const std::shared_ptr<TaskState<T>>& state,
   WaitOptions waitOptions;
   waitOptions.timeout = timeout;
   waitOptions.onUpdate = [state](const OutputSnapshot& snapshot) { state->update(snapshot); };
-  state->watch =
-      Watcher::shared().watch(state->outputPath, std::move(waitOptions),
-                              [state](WaitOutcome outcome) { state->settle(std::move(outcome)); });
+  state->watch = Watcher::shared().watch(
+      state->outputPath, std::move(waitOptions), [state](WaitOutcome outcome) {
+        state->watchSettled.store(true, std::memory_order_release);
+        state->settle(std::move(outcome));
+      });
 }
 
 /// Records a failure to start in the file itself, so the watch settles the task with it.

@@ -4,6 +4,7 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
+#include <atomic>
 #include <bgagent/agent_state.hpp>
 #include <bgagent/detail/process_supervisor.hpp>
 #include <bgagent/result.hpp>
@@ -74,7 +75,19 @@ struct TaskState {
   std::promise<Result<T>> promise;
   std::shared_future<Result<T>> future = promise.get_future().share();
   WatchHandle watch;
-  std::jthread worker;  // in-process agents only; last, so it is joined first
+  std::atomic<bool> watchSettled{false};  // the watcher has called back: nothing to unwatch
+  std::jthread worker;                    // in-process agents only; last, so it is joined first
+
+  TaskState() = default;
+  TaskState(const TaskState&) = delete;
+  TaskState& operator=(const TaskState&) = delete;
+  TaskState(TaskState&&) = delete;
+  TaskState& operator=(TaskState&&) = delete;
+  // A settled watch is gone from the watcher already; unwatching it would only wake the
+  // watcher's thread for nothing.
+  ~TaskState() {
+    if (watchSettled.load(std::memory_order_acquire)) watch.release();
+  }
 
   void update(const OutputSnapshot& latest) {
     std::lock_guard lock(mutex);
