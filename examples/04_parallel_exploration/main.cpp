@@ -2,7 +2,7 @@
 //
 // An "Explore" agent type is registered once (here a stand-in script for an AI agent's command
 // line, with the prompt passed as an argument, never through a shell). Three explorations start
-// in the background at once; the host is free until it waits for all of them.
+// in the background at once; the host is free until it waits for all of them with all().
 #include <bgagent/bgagent.hpp>
 #include <cstdio>
 #include <string>
@@ -32,18 +32,21 @@ int main() {
   }
   std::printf("%zu explorations running in the background\n", tasks.size());
 
-  // Wait for all of them.
-  int explored = 0;
-  for (const auto& task : tasks) {
-    const bgagent::Result<Exploration> result = task.wait();
-    if (!result) {
-      std::printf("%s\n", result.error().message.c_str());
-      continue;
+  // Wait for all of them: every value in launch order, or the first failure (the others are
+  // then stopped, and their errors kept in the failure's `related`).
+  const std::size_t count = tasks.size();
+  const bgagent::Result<std::vector<Exploration>> all = bgagent::all(std::move(tasks)).wait();
+  if (!all) {
+    std::printf("exploration failed: %s\n", all.error().message.c_str());
+    for (const bgagent::Error& other : all.error().related) {
+      std::printf("  and: %s\n", other.message.c_str());
     }
-    ++explored;
-    std::printf("%-40s %5d files, %9lld bytes, largest %s\n", task.description().c_str(),
-                result->files, result->bytes, result->largest.c_str());
+    return 1;
   }
-  std::printf("%d of %zu explorations done\n", explored, tasks.size());
-  return explored == static_cast<int>(tasks.size()) ? 0 : 1;
+  for (const Exploration& found : *all) {
+    std::printf("%-20s %5d files, %9lld bytes, largest %s\n", found.topic.c_str(), found.files,
+                found.bytes, found.largest.c_str());
+  }
+  std::printf("%zu of %zu explorations done\n", all->size(), count);
+  return 0;
 }

@@ -94,14 +94,47 @@ Task<T> any(std::vector<Task<T>> tasks) {
     }
     if (progress.failed == inputs->size()) {
       Error error = inputs->everyFailure("all " + std::to_string(inputs->size()) + " tasks failed");
-      const TaskStatus status = state->control->endReason.load() == detail::EndReason::Cancelled
-                                    ? TaskStatus::Cancelled
-                                    : TaskStatus::Failed;
-      if (status == TaskStatus::Cancelled) error.code = ErrorCode::Cancelled;
-      state->complete(std::move(error), status);
+      detail::failStopped(*state, std::move(error));
     }
   });
   return Task<T>(state);
+}
+
+/// The first `n` successes, in the order they succeeded; the others are then cancelled. Fails
+/// once so many inputs failed that `n` successes cannot happen, with every failure in `related`.
+template <typename T>
+Task<std::vector<T>> some(std::vector<Task<T>> tasks, std::size_t n) {
+  auto inputs = std::make_shared<detail::CombinatorInputs<T>>(std::move(tasks));
+  auto state = inputs->template makeState<std::vector<T>>("some(" + std::to_string(n) + ")");
+  if (n == 0) {
+    inputs->cancelRunning(std::nullopt);
+    state->complete(std::vector<T>{}, TaskStatus::Succeeded);
+    return Task<std::vector<T>>(state);
+  }
+  if (n > inputs->size()) {
+    inputs->cancelRunning(std::nullopt);
+    state->complete(detail::combinatorError("some(" + std::to_string(n) + ") of " +
+                                            std::to_string(inputs->size()) + " tasks"),
+                    TaskStatus::Failed);
+    return Task<std::vector<T>>(state);
+  }
+  inputs->onEachSettled([inputs, state, n](std::size_t index, const Result<T>& result) {
+    const auto progress = inputs->record(index, result);
+    if (result && progress.succeeded == n) {
+      inputs->cancelRunning(index);
+      state->complete(inputs->firstSuccesses(n), TaskStatus::Succeeded);
+      return;
+    }
+    // One failure too many: the first time fewer than n inputs could still succeed.
+    if (!result && progress.failed == inputs->size() - n + 1) {
+      inputs->cancelRunning(index);
+      Error error = inputs->everyFailure("only " + std::to_string(progress.succeeded) + " of " +
+                                         std::to_string(inputs->size()) + " tasks succeeded, " +
+                                         std::to_string(n) + " needed");
+      detail::failStopped(*state, std::move(error));
+    }
+  });
+  return Task<std::vector<T>>(state);
 }
 
 /// The first input to settle, success or failure, decides; the others are then cancelled.

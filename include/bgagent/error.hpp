@@ -81,6 +81,8 @@ struct Error {
   /// Errors that belong with this one: a combinator's other failures, in input order
   /// (docs/combinators.md, C2).
   std::vector<Error> related{};
+  /// The stage of a sequence or pipeline that failed, or empty (docs/combinators.md).
+  std::string stage{};
 
   friend bool operator==(const Error&, const Error&) = default;
 };

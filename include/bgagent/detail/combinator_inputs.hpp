@@ -3,6 +3,7 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
+#include <bgagent/detail/task_control.hpp>
 #include <bgagent/detail/task_state.hpp>
 #include <bgagent/task.hpp>
 #include <cstddef>
@@ -15,20 +16,6 @@
 #include <vector>
 
 namespace bgagent::detail {
-
-/// The status a combined task settles with for an error.
-inline TaskStatus statusOf(const Error& error) noexcept {
-  switch (error.code) {
-    case ErrorCode::Cancelled:
-      return TaskStatus::Cancelled;
-    case ErrorCode::DeadlineExceeded:
-      return TaskStatus::TimedOut;
-    case ErrorCode::AgentKilled:
-      return TaskStatus::Crashed;
-    default:
-      return TaskStatus::Failed;
-  }
-}
 
 inline Error combinatorError(std::string message) {
   return Error{ErrorCode::InvalidArgument, std::move(message), "", 0, 0, {}};
@@ -43,6 +30,7 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
     std::size_t failed = 0;
     bool firstFailure = false;  // this record was the first failure
     bool firstSuccess = false;  // this record was the first success
+    std::size_t succeeded = 0;
   };
 
   explicit CombinatorInputs(std::vector<Task<T>> tasks)
@@ -58,8 +46,8 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
     state->status = TaskStatus::Running;
     // A weak reference: the inputs' continuations own this object, and the combined task must
     // not keep its inputs alive through its own stop function.
-    state->stopAgent = [weak = this->weak_from_this()](EndReason) {
-      if (auto inputs = weak.lock()) inputs->cancelRunning(std::nullopt);
+    state->stopAgent = [weak = this->weak_from_this()](EndReason reason) {
+      if (auto inputs = weak.lock()) inputs->cancelRunning(std::nullopt, reason);
     };
     return state;
   }
@@ -82,6 +70,7 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
     if (result) {
       progress.firstSuccess = !firstSuccess_;
       if (!firstSuccess_) firstSuccess_ = index;
+      successOrder_.push_back(index);
     } else {
       ++failed_;
       progress.firstFailure = !firstFailure_;
@@ -89,14 +78,15 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
     }
     progress.settled = settled_;
     progress.failed = failed_;
+    progress.succeeded = successOrder_.size();
     return progress;
   }
 
-  /// Cancels every input that has not settled, but `except` (C3).
-  void cancelRunning(std::optional<std::size_t> except) {
+  /// Stops every input that has not settled, but `except` (C3), with `reason` (C6).
+  void cancelRunning(std::optional<std::size_t> except, EndReason reason = EndReason::Cancelled) {
     for (std::size_t index = 0; index < tasks_.size(); ++index) {
       if (except && index == *except) continue;
-      if (!tasks_[index].settled()) tasks_[index].cancel();
+      if (!tasks_[index].settled()) stopTask(tasks_[index], reason);
     }
   }
 
@@ -105,6 +95,17 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
     std::vector<T> result;
     result.reserve(outcomes_.size());
     for (auto& outcome : outcomes_) result.push_back(std::move(**outcome));
+    return result;
+  }
+
+  /// The values of the first `count` successes, in the order they succeeded.
+  std::vector<T> firstSuccesses(std::size_t count) {
+    std::lock_guard lock(mutex_);
+    std::vector<T> result;
+    result.reserve(count);
+    for (std::size_t i = 0; i < count && i < successOrder_.size(); ++i) {
+      result.push_back(std::move(**outcomes_[successOrder_[i]]));
+    }
     return result;
   }
 
@@ -146,6 +147,7 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
   std::size_t failed_ = 0;                          // guarded by mutex_
   std::optional<std::size_t> firstFailure_;         // guarded by mutex_
   std::optional<std::size_t> firstSuccess_;         // guarded by mutex_
+  std::vector<std::size_t> successOrder_;           // guarded by mutex_
 };
 
 }  // namespace bgagent::detail

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -39,6 +40,9 @@ namespace bgagent::detail {
 
 /// Why the host ended an agent, shared by the Task and the supervisor.
 enum class EndReason : int { None, Cancelled, TimedOut, HostShutdown };
+
+/// How an agent with no timeout of its own records a deadline of an enclosing withTimeout.
+inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing deadline passed)";
 
 struct AgentControl {
   std::atomic<EndReason> endReason{EndReason::None};
@@ -336,7 +340,8 @@ class ProcessSupervisor {
     std::optional<std::string> error;
     if (reason == EndReason::Cancelled) error = "cancelled by the host";
     if (reason == EndReason::TimedOut)
-      error = "timed out after " + durationText(*child.launch.timeout);
+      error = child.launch.timeout ? "timed out after " + durationText(*child.launch.timeout)
+                                   : std::string(kEnclosingDeadline);
     if (reason == EndReason::HostShutdown) error = "the host shut down";
     std::optional<nlohmann::json> result;
     if (!child.relay.wroteResult()) {

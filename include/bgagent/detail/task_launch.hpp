@@ -142,7 +142,8 @@ Task<T> startFunctionTask(const LaunchOptions& options, FunctionBody body) {
       value = body(stop, writer, options);
       const EndReason reason = control->endReason.load(std::memory_order_acquire);
       if (reason == EndReason::TimedOut) {
-        error = "timed out after " + durationText(*options.timeout);
+        error = options.timeout ? "timed out after " + durationText(*options.timeout)
+                                : std::string(kEnclosingDeadline);
       } else if (stop.stop_requested()) {
         error = "cancelled by the host";
       }

@@ -1,0 +1,68 @@
+// bgagent/timeout.hpp: withTimeout, a deadline that really stops the work (docs/combinators.md).
+//
+// Owns: withTimeout(task, limit). On expiry the task is stopped with the reason "timed out":
+// an agent's file records it, and a combinator, sequence or retry passes the same stop to every
+// input it still runs, so a child's effective deadline is the smaller of its own and its
+// parents' (rule C6).
+// Threads: the process's one timer thread fires the deadline; the result settles on the thread
+// that settles the task.
+// Example:
+//   auto build = bgagent::withTimeout(bgagent::launch({.prompt = "make"}),
+//   std::chrono::minutes(5));
+#pragma once
+
+#include <bgagent/detail/duration_text.hpp>
+#include <bgagent/detail/file_system.hpp>
+#include <bgagent/detail/step_runner.hpp>
+#include <bgagent/detail/timer_queue.hpp>
+#include <bgagent/task.hpp>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <utility>
+
+namespace bgagent {
+
+/// The task's outcome, or TimedOut (DeadlineExceeded) once `limit` has passed, the task then
+/// stopped and its own error kept in `related`.
+template <typename T, typename Rep, typename Period>
+Task<T> withTimeout(Task<T> task, std::chrono::duration<Rep, Period> limit) {
+  if (!task.valid()) throw std::invalid_argument("bgagent: withTimeout() of an empty Task");
+  const SteadyClock::duration span = std::chrono::duration_cast<SteadyClock::duration>(limit);
+  auto runner =
+      detail::StepRunner<T>::create("withTimeout(" + task.description() + ")", task.outputPath());
+  const std::uint64_t timer = detail::TimerQueue::shared().schedule(
+      detail::saturatingAdd<SteadyClock>(SteadyClock::now(), span),
+      [weak = std::weak_ptr<detail::StepRunner<T>>(runner)] {
+        if (auto alive = weak.lock()) alive->stop(detail::EndReason::TimedOut);
+      });
+  runner->run(std::move(task),
+              [timer, span](const std::shared_ptr<detail::StepRunner<T>>& self, Result<T> result) {
+                detail::TimerQueue::shared().cancel(timer);
+                // Once the deadline has passed, a value that comes after it (a combinator that
+                // settles with every outcome when stopped) is not the task finishing in time.
+                if (self->stopped() == detail::EndReason::TimedOut) {
+                  Error error{ErrorCode::DeadlineExceeded,
+                              "'" + self->description() + "' did not finish within " +
+                                  detail::durationText(span),
+                              "",
+                              0,
+                              0,
+                              {}};
+                  if (!result) {
+                    error.path = result.error().path;
+                    error.related.push_back(result.error());
+                  }
+                  self->fail(std::move(error));
+                  return;
+                }
+                if (result) {
+                  self->succeed(std::move(*result));
+                } else {
+                  self->fail(result.error());
+                }
+              });
+  return runner->task();
+}
+
+}  // namespace bgagent
