@@ -5,6 +5,7 @@
 #include <bgagent/bgagent.hpp>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,15 +64,18 @@ TEST_CASE("some: the first n successes, in the order they succeeded; the rest ar
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto g0 = keptGate();
-  auto g1 = keptGate();
-  auto g2 = keptGate();
+  Task<int> early = immediate(dir, "c", 3);
+  REQUIRE(early.wait());  // settled before some() starts: it is recorded first
   auto combined = bgagent::some(
-      moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)), 2);
-  g2->open();
+      moveIn(gated(dir, "a", g0, 1), gated(dir, "b", keptGate(), 2), std::move(early)), 2);
   CHECK(combined.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
   g0->open();
   CHECK(combined.get() == std::vector<int>{3, 1});
   CHECK(combined.status() == TaskStatus::Succeeded);
+  // b was stopped: its agent saw its stop token and its file says so.
+  const std::filesystem::path loser = combined.children()[1].outputPath;
+  REQUIRE(bgagent::waitForCompletion(loser, 20s).status == bgagent::WaitStatus::Failed);
+  CHECK(readFile(loser).find("threw: stopped") != std::string::npos);
 }
 
 TEST_CASE("some: fails once n successes can no longer happen, with every failure",
@@ -596,7 +600,6 @@ TEST_CASE("ResourcePool: a pool of 2 shared by two combinators never runs a thir
       return bgagent::launch(shell(dir, "build " + std::to_string(i), loggedCommand(log, "true")));
     }));
   }
-  CHECK(builds.inUse() <= 2);
   auto everything = bgagent::all(std::move(first));
   auto rest = bgagent::allSettled(std::move(second));
   REQUIRE(everything.wait());
@@ -770,4 +773,277 @@ TEST_CASE("runLimited: an outer cancel stops everything and still gives every ou
   }
   CHECK(run.status() == TaskStatus::Succeeded);
   CHECK(bgagent::runLimited(std::vector<std::function<Task<int>()>>{}, 2).waitFor(0ms)->empty());
+}
+
+// ---- heterogeneous forms, futures, progress roll-up
+
+TEST_CASE("all and allSettled of different types give a tuple; futures mix with agents",
+          "[combinators][tuple]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto g0 = keptGate();
+  auto both = bgagent::all(gated(dir, "number", g0, 7),
+                           std::async(std::launch::async, [] { return std::string("text"); }));
+  g0->open();
+  const auto [number, text] = both.get();
+  CHECK(number == 7);
+  CHECK(text == "text");
+  auto settled = bgagent::allSettled(
+      failing(dir, "broken", "no"),
+      std::async(std::launch::async, []() -> double { throw std::runtime_error("future failed"); }),
+      immediate(dir, "fine", 1));
+  const auto outcomes = settled.get();
+  CHECK_FALSE(std::get<0>(outcomes));
+  REQUIRE_FALSE(std::get<1>(outcomes));
+  CHECK(std::get<1>(outcomes).error().message == "future: threw: future failed");
+  CHECK(std::get<2>(outcomes).value() == 1);
+}
+
+TEST_CASE("all of a tuple fails with the first failure, cancels the rest, keeps every error",
+          "[combinators][tuple]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto g1 = keptGate();
+  auto combined = bgagent::all(gated(dir, "held", keptGate(), 1), gated(dir, "fails", g1, 2, true),
+                               immediate(dir, "fine", 3));
+  g1->open();
+  const auto result = combined.wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message.starts_with("agent 'fails': "));
+  REQUIRE(result.error().related.size() == 1);
+  CHECK(result.error().related[0].code == ErrorCode::Cancelled);  // "held", cancelled
+}
+
+TEST_CASE("any and race take inputs one by one; a cancelled future stops being waited for",
+          "[combinators][tuple]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  CHECK(bgagent::any(failing(dir, "a", "no"), immediate(dir, "b", 2)).get() == 2);
+  std::promise<int> never;
+  auto first = bgagent::race(bgagent::fromFuture(never.get_future()), immediate(dir, "c", 3));
+  CHECK(first.get() == 3);
+  std::promise<int> unanswered;
+  auto waiting = bgagent::fromFuture(unanswered.get_future());
+  waiting.cancel();
+  const auto result = waiting.wait();  // settles without the promise ever being kept
+  REQUIRE_FALSE(result);
+  CHECK(waiting.status() == TaskStatus::Cancelled);
+  CHECK(result.error().message == "future: stopped waiting (cancelled); its work runs on");
+}
+
+TEST_CASE("progress roll-up: a combinator reports k/n settled and each input's progress",
+          "[combinators][progress]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto g0 = keptGate();
+  auto g1 = keptGate();
+  LaunchOptions options;
+  options.description = "reports";
+  options.outputDirectory = dir.path();
+  Task<int> reporting =
+      bgagent::runInThread(options, [g0](std::stop_token stop, bgagent::OutputWriter& out) {
+        (void)out.progress("2/4 halfway");
+        if (!g0->waitOrStop(stop)) throw std::runtime_error("stopped");
+        return 1;
+      });
+  auto combined = bgagent::allSettled(
+      moveIn(std::move(reporting), gated(dir, "second", g1, 2), gated(dir, "third", g1, 3, true)));
+  CHECK(combined.snapshot().progress.text == "0/3 settled");  // every input waits on a gate
+  CHECK(combined.snapshot().progress.percent == 0.0);
+  g0->open();
+  g1->open();
+  REQUIRE(combined.wait());
+  CHECK(combined.snapshot().progress.text == "3/3 settled");
+  CHECK(combined.snapshot().progress.percent == 100.0);
+  CHECK(combined.snapshot().progress.updates == 4);  // 0, 1, 2 and 3 settled
+  const auto children = combined.children();
+  REQUIRE(children.size() == 3);
+  CHECK(children[0].description == "reports");
+  CHECK(children[0].progress.text == "2/4 halfway");
+  CHECK(children[0].progress.percent == 50.0);
+  CHECK(children[1].status == TaskStatus::Succeeded);
+  CHECK(children[2].status == TaskStatus::Failed);
+  CHECK(children[2].outputPath.parent_path() == dir.path());
+}
+
+TEST_CASE("progress roll-up: a sequence reports its stage", "[combinators][progress]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto g0 = keptGate();
+  auto staged = bgagent::sequence<int>({
+      {"build", [&] { return gated(dir, "build", g0, 1); }},
+      {"test", [&] { return immediate(dir, "test", 2); }},
+  });
+  CHECK(staged.snapshot().progress.text == "stage 1 of 2: build");
+  g0->open();
+  REQUIRE(staged.wait());
+  CHECK(staged.snapshot().progress.text == "2/2 stages passed");
+  CHECK(staged.snapshot().progress.percent == 100.0);
+}
+
+TEST_CASE("then: the value transformed; an error unchanged; a throwing transform fails",
+          "[combinators][then]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  CHECK(bgagent::then(immediate(dir, "two", 2), [](int value) { return value * 21; }).get() == 42);
+  const auto failed =
+      bgagent::then(failing(dir, "broken", "no"), [](int value) { return value; }).wait();
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().message.ends_with("threw: no"));
+  const auto thrown = bgagent::then(immediate(dir, "one", 1), [](int) -> int {
+                        throw std::runtime_error("bad value");
+                      }).wait();
+  REQUIRE_FALSE(thrown);
+  CHECK(thrown.error().code == ErrorCode::Internal);
+  CHECK(thrown.error().message == "'then(one)': the transform threw: bad value");
+}
+
+TEST_CASE("then, pipeline and a tuple all: an outer cancel stops the input, settles Cancelled",
+          "[combinators][then][pipeline][tuple]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto mapped = bgagent::then(gated(dir, "held", keptGate(), 1), [](int value) { return value; });
+  auto chained = bgagent::pipeline<int>(
+      0, {{"held", [&](const int&) { return gated(dir, "stage", keptGate(), 1); }}});
+  auto tuple = bgagent::all(gated(dir, "first", keptGate(), 1),
+                            bgagent::then(gated(dir, "second", keptGate(), 2),
+                                          [](int value) { return std::to_string(value); }));
+  mapped.cancel();
+  chained.cancel();
+  tuple.cancel();
+  CHECK(mapped.wait().error().code == ErrorCode::Cancelled);
+  CHECK(chained.wait().error().code == ErrorCode::Cancelled);
+  CHECK(tuple.wait().error().code == ErrorCode::Cancelled);
+  CHECK(mapped.status() == TaskStatus::Cancelled);
+  CHECK(chained.status() == TaskStatus::Cancelled);
+  CHECK(tuple.status() == TaskStatus::Cancelled);
+}
+
+TEST_CASE("ResourcePool: a launch that throws fails its task and gives the slot back",
+          "[combinators][pool]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  bgagent::ResourcePool one("llm", 1);
+  auto thrown = one.run([]() -> Task<int> { throw std::runtime_error("no credentials"); });
+  const auto result = thrown.wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == ErrorCode::Internal);
+  CHECK(result.error().message ==
+        "pool 'llm': the launch failed: its launch threw: no credentials");
+  CHECK(one.run([&] { return immediate(dir, "next", 5); }).get() == 5);
+  CHECK_THROWS_AS(bgagent::fromFuture(std::future<int>{}), std::invalid_argument);
+}
+
+TEST_CASE("runLimited: an outer cancel after a halt that only stopped launching stops the rest",
+          "[combinators][limit]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  std::vector<std::function<Task<int>()>> launches;
+  launches.emplace_back([&] { return gated(dir, "held", keptGate(), 1); });
+  launches.emplace_back([&] {
+    Task<int> broken = failing(dir, "broken", "no");
+    (void)broken.wait();  // settled when launched: runLimited has halted before it returns
+    return broken;
+  });
+  launches.emplace_back([&] { return immediate(dir, "never", 3); });
+  auto run = bgagent::runLimited(std::move(launches), 2, bgagent::HaltPolicy::afterFailures(1));
+  CHECK(run.snapshot().progress.text == "1/3 settled");
+  run.cancel();
+  const auto outcomes = run.get();  // "held" is stopped, or this would never settle
+  REQUIRE(outcomes.size() == 3);
+  REQUIRE_FALSE(outcomes[0]);
+  CHECK(outcomes[0].error().code == ErrorCode::Cancelled);
+  CHECK(outcomes[0].error().message.ends_with("threw: stopped"));
+}
+
+TEST_CASE("retry: an outer cancel during an attempt stops it and retries nothing",
+          "[combinators][retry]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  std::atomic<int> launches{0};
+  auto patient = bgagent::retry(
+      [&](int) {
+        ++launches;
+        return gated(dir, "attempt", keptGate(), 1);
+      },
+      {.maxAttempts = 3, .backoff = bgagent::Backoff::fixed(1ms)});
+  patient.cancel();
+  const auto result = patient.wait();
+  REQUIRE_FALSE(result);
+  CHECK(patient.status() == TaskStatus::Cancelled);
+  CHECK(result.error().message.ends_with("threw: stopped"));
+  CHECK(launches == 1);
+}
+
+TEST_CASE("withTimeout: a failure before the deadline is the task's own error",
+          "[combinators][timeout]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto timed = bgagent::withTimeout(failing(dir, "quick failure", "bad input"), 1h);
+  const auto result = timed.wait();
+  REQUIRE_FALSE(result);
+  CHECK(timed.status() == TaskStatus::Failed);
+  CHECK(result.error().code == ErrorCode::AgentFailed);
+  CHECK(result.error().message.ends_with("threw: bad input"));
+}
+
+TEST_CASE("withTimeout over a sequence: the running stage is stopped as timed out (C6)",
+          "[combinators][timeout][sequence][process]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  std::filesystem::path stageFile;
+  std::atomic<int> laterStages{0};
+  auto staged =
+      bgagent::withTimeout(bgagent::sequence<nlohmann::json>({
+                               {"slow",
+                                [&] {
+                                  auto task = bgagent::launch(shell(dir, "slow", "exec sleep 100"));
+                                  stageFile = task.outputPath();
+                                  return task;
+                                }},
+                               {"after",
+                                [&] {
+                                  ++laterStages;
+                                  return bgagent::launch(shell(dir, "after", "true"));
+                                }},
+                           }),
+                           200ms);
+  const auto result = staged.wait();
+  REQUIRE_FALSE(result);
+  CHECK(staged.status() == TaskStatus::TimedOut);
+  REQUIRE(result.error().related.size() == 1);
+  CHECK(result.error().related[0].stage == "slow");
+  CHECK(result.error().related[0].code == ErrorCode::DeadlineExceeded);
+  REQUIRE(bgagent::waitForCompletion(stageFile, 20s).status == bgagent::WaitStatus::Failed);
+  CHECK(readFile(stageFile).find("timed out (an enclosing deadline passed)") != std::string::npos);
+  CHECK(laterStages == 0);
+}
+
+TEST_CASE("withFallback: a fallback that cannot start, and a cancel while the fallback runs",
+          "[combinators][fallback]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto unstartable = bgagent::withFallback(
+      failing(dir, "primary", "one"),
+      [](const bgagent::Error&) -> Task<int> { throw std::runtime_error("no backup configured"); });
+  const auto result = unstartable.wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message ==
+        "the fallback did not start: its launch threw: no backup configured");
+  REQUIRE(result.error().related.size() == 1);
+  CHECK(result.error().related[0].message.ends_with("threw: one"));
+
+  std::promise<void> fallbackStarted;
+  auto running =
+      bgagent::withFallback(failing(dir, "primary 2", "two"), [&](const bgagent::Error&) {
+        Task<int> backup = gated(dir, "backup", keptGate(), 2);
+        fallbackStarted.set_value();
+        return backup;
+      });
+  fallbackStarted.get_future().wait();
+  running.cancel();
+  const auto cancelled = running.wait();
+  REQUIRE_FALSE(cancelled);
+  CHECK(running.status() == TaskStatus::Cancelled);
+  CHECK(cancelled.error().message.ends_with("threw: stopped"));  // the backup saw its stop token
 }

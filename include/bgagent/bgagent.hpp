@@ -6,6 +6,7 @@
 #include <bgagent/combinators.hpp>
 #include <bgagent/error.hpp>
 #include <bgagent/fallback.hpp>
+#include <bgagent/from_future.hpp>
 #include <bgagent/launch_options.hpp>
 #include <bgagent/output_file.hpp>
 #include <bgagent/output_parser.hpp>
@@ -19,6 +20,7 @@
 #include <bgagent/task.hpp>
 #include <bgagent/then.hpp>
 #include <bgagent/timeout.hpp>
+#include <bgagent/tuple_combinators.hpp>
 #include <bgagent/version.hpp>
 #include <bgagent/wait.hpp>
 #include <bgagent/wait_outcome.hpp>

@@ -1,6 +1,6 @@
-// bgagent/combinators.hpp: all, allSettled, any and race over tasks (docs/combinators.md).
+// bgagent/combinators.hpp: all, allSettled, any, race and some over ranges of tasks
 //
-// Owns: the four Promise-style combinators, for a range of tasks (std::vector<Task<T>>). Each
+// Owns: five Promise-style combinators, for a range of tasks (std::vector<Task<T>>). Each
 // takes its inputs over and returns a Task of its own, so they nest. The semantics table in
 // docs/combinators.md is normative: when each settles, its value, its error, what happens to the
 // other inputs, what an outer cancel() does, and the empty case.

@@ -44,7 +44,7 @@ Task<T> withFallback(Task<T> task, Fallback fallback) {
     Result<Task<T>> replacement = detail::launchStage<T>(launch);
     if (!replacement) {
       Error error = std::move(replacement).error();
-      error.message = "the fallback's " + error.message;
+      error.message = "the fallback did not start: " + error.message;
       error.related.push_back(std::move(first));
       self->fail(std::move(error));
       return;

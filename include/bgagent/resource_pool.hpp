@@ -11,8 +11,9 @@
 // Example:
 //   bgagent::ResourcePool builds("build", 2);
 //   std::vector<bgagent::Task<>> tasks;
-//   for (auto& target : targets)
-//     tasks.push_back(builds.run([&] { return bgagent::launch({.prompt = "make " + target}); }));
+//   for (const std::string& target : targets)
+//     tasks.push_back(builds.run([target] { return bgagent::launch({.prompt = "make " + target});
+//     }));
 #pragma once
 
 #include <bgagent/detail/step_runner.hpp>
@@ -48,10 +49,9 @@ class PoolSlots : public std::enable_shared_from_this<PoolSlots> {
     return waiting_.size();
   }
 
-  /// Runs `start` now if a slot is free, else when one is released. `start` must end by calling
-  /// release() exactly once (when what it started has settled, or at once if it started
-  /// nothing).
-  void acquire(std::function<void()> start) {
+  /// Runs `start` now if a slot is free, else when one is released. `start` returns whether it
+  /// took the slot; one that took it calls release() once what it started has settled.
+  void acquire(std::function<bool()> start) {
     {
       std::lock_guard lock(mutex_);
       if (inUse_ == slots_) {
@@ -60,22 +60,25 @@ class PoolSlots : public std::enable_shared_from_this<PoolSlots> {
       }
       ++inUse_;
     }
-    start();
+    if (!start()) release();
   }
 
-  /// Gives the slot to the first waiting launch, or frees it.
+  /// Gives the slot to the first waiting launch that takes it, or frees it. A loop: a queue of
+  /// cancelled launches costs no stack.
   void release() {
-    std::function<void()> next;
-    {
-      std::lock_guard lock(mutex_);
-      if (waiting_.empty()) {
-        --inUse_;
-        return;
+    while (true) {
+      std::function<bool()> next;
+      {
+        std::lock_guard lock(mutex_);
+        if (waiting_.empty()) {
+          --inUse_;
+          return;
+        }
+        next = std::move(waiting_.front());
+        waiting_.pop_front();
       }
-      next = std::move(waiting_.front());
-      waiting_.pop_front();
+      if (next()) return;
     }
-    next();
   }
 
  private:
@@ -83,7 +86,7 @@ class PoolSlots : public std::enable_shared_from_this<PoolSlots> {
   const std::size_t slots_;
   mutable std::mutex mutex_;
   std::size_t inUse_ = 0;                      // guarded by mutex_
-  std::deque<std::function<void()>> waiting_;  // guarded by mutex_
+  std::deque<std::function<bool()>> waiting_;  // guarded by mutex_
 };
 
 }  // namespace detail
@@ -115,16 +118,14 @@ class ResourcePool {
     slots_->acquire([runner, slots = slots_, launch = std::move(launch)]() mutable {
       if (runner->stopped() != detail::EndReason::None || runner->settled()) {
         runner->fail(runner->stoppedError());
-        slots->release();
-        return;
+        return false;  // never started: the slot goes on
       }
       Result<Task<T>> task = detail::launchStage<T>(launch);
       if (!task) {
         Error error = task.error();
         error.message = "pool '" + slots->name() + "': the launch failed: " + error.message;
         runner->fail(std::move(error));
-        slots->release();
-        return;
+        return false;
       }
       runner->run(std::move(*task), [slots](const std::shared_ptr<detail::StepRunner<T>>& self,
                                             Result<T> result) {
@@ -135,6 +136,7 @@ class ResourcePool {
           self->fail(std::move(result).error());
         }
       });
+      return true;
     });
     return runner->task();
   }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <bgagent/detail/duration_text.hpp>
 #include <bgagent/detail/step_runner.hpp>
 #include <bgagent/detail/timer_queue.hpp>
@@ -23,6 +24,7 @@
 #include <bgagent/task.hpp>
 #include <bgagent/timeout.hpp>
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -90,12 +92,31 @@ Error retryError(Error last, std::vector<Error> earlier, int attempts, const std
 }
 
 template <typename T>
+void failStoppedRetry(StepRunner<T>& runner, const RetryState<T>& retry) {
+  Error stopped = runner.stoppedError();
+  stopped.related = retry.failures;
+  runner.fail(std::move(stopped));
+}
+
+/// Why a failure is not retried, or nothing when retryIf allows it. A retryIf that throws
+/// declines, and says so.
+inline std::optional<std::string> askRetryIf(const RetryOptions& options, const Error& error) {
+  if (!options.retryIf) return std::nullopt;
+  try {
+    if (options.retryIf(error)) return std::nullopt;
+    return " (retryIf declined)";
+  } catch (const std::exception& exception) {
+    return std::string(" (retryIf threw: ") + exception.what() + ")";
+  } catch (...) {
+    return " (retryIf threw)";
+  }
+}
+
+template <typename T>
 void runAttempt(const std::shared_ptr<StepRunner<T>>& runner,
                 const std::shared_ptr<RetryState<T>>& retry, int attempt) {
   if (runner->stopped() != EndReason::None) {
-    Error stopped = runner->stoppedError();
-    stopped.related = retry->failures;
-    runner->fail(std::move(stopped));
+    failStoppedRetry(*runner, *retry);
     return;
   }
   auto launch = [&] { return retry->launch(attempt); };
@@ -110,36 +131,34 @@ void runAttempt(const std::shared_ptr<StepRunner<T>>& runner,
     }
     Error error = std::move(result).error();
     const RetryOptions& options = retry->options;
-    const bool cancelled = error.code == ErrorCode::Cancelled || self->stopped() != EndReason::None;
+    const EndReason stopped = self->stopped();
     std::string why;
-    if (cancelled) {
+    if (stopped == EndReason::TimedOut) {
+      why = " (timed out: not retried)";
+    } else if (error.code == ErrorCode::Cancelled || stopped != EndReason::None) {
       why = " (cancelled: not retried)";
     } else if (attempt >= options.maxAttempts) {
       why = "";
-    } else if (options.retryIf && !options.retryIf(error)) {
-      why = " (retryIf declined)";
+    } else if (std::optional<std::string> declined = askRetryIf(options, error)) {
+      why = *declined;
     } else {
       retry->failures.push_back(std::move(error));
-      const std::uint64_t timer = TimerQueue::shared().schedule(
-          SteadyClock::now() + options.backoff.after(attempt),
-          // The timer owns the runner while it waits: nothing else runs for it then.
-          [self, retry, attempt] {
+      // The stopper goes in before the timer exists: a timer that fires at once installs the
+      // next attempt's stopper after it, never before.
+      auto timer = std::make_shared<std::atomic<std::uint64_t>>(0);
+      self->setStopper([weak = std::weak_ptr<StepRunner<T>>(self), retry, timer](EndReason) {
+        if (!TimerQueue::shared().cancel(timer->load())) return;  // not yet, or it has fired
+        if (auto alive = weak.lock()) failStoppedRetry(*alive, *retry);
+      });
+      // The timer owns the runner while it waits: nothing else runs for it then.
+      timer->store(TimerQueue::shared().schedule(
+          SteadyClock::now() + options.backoff.after(attempt), [self, retry, attempt] {
             self->setStopper(nullptr);
             runAttempt(self, retry, attempt + 1);
-          });
-      // Stopping during the wait ends it at once: the timer is dropped and the retry settles.
-      self->setStopper([weak = std::weak_ptr<StepRunner<T>>(self), retry, timer](EndReason) {
-        if (!TimerQueue::shared().cancel(timer)) return;  // the next attempt has begun
-        if (auto alive = weak.lock()) {
-          Error stopped = alive->stoppedError();
-          stopped.related = retry->failures;
-          alive->fail(std::move(stopped));
-        }
-      });
-      if (self->stopped() != EndReason::None && TimerQueue::shared().cancel(timer)) {
-        Error stopped = self->stoppedError();
-        stopped.related = retry->failures;
-        self->fail(std::move(stopped));
+          }));
+      // Stopped before the timer existed: the stopper could not cancel it; this can.
+      if (self->stopped() != EndReason::None && TimerQueue::shared().cancel(timer->load())) {
+        failStoppedRetry(*self, *retry);
       }
       return;
     }

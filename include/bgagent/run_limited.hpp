@@ -110,6 +110,7 @@ class LimitedRun : public std::enable_shared_from_this<LimitedRun<T>> {
 
  private:
   // Launches while a slot is free and launches are left; settles when nothing runs or waits.
+  // A loop, not recursion: launches that fail at once cost no stack.
   void launchMore() {
     while (true) {
       std::size_t index = 0;
@@ -121,7 +122,7 @@ class LimitedRun : public std::enable_shared_from_this<LimitedRun<T>> {
       }
       Result<Task<T>> task = launchStage<T>(launches_[index]);
       if (!task) {
-        settled(index, std::move(task).error());
+        record(index, std::move(task).error());
         continue;
       }
       Followed<T> followed(std::move(*task));
@@ -129,17 +130,19 @@ class LimitedRun : public std::enable_shared_from_this<LimitedRun<T>> {
       {
         std::lock_guard lock(mutex_);
         stoppers_.emplace(index, followed.stopper());
-        if (halted_ && killing_) stopAtOnce = stopReason_;
+        if (killing_) stopAtOnce = stopReason_;
       }
       if (stopAtOnce) followed.stopper()(*stopAtOnce);
       followed.whenSettled([self = this->shared_from_this(), index](Result<T> result) {
-        self->settled(index, std::move(result));
+        self->record(index, std::move(result));
+        self->launchMore();
       });
     }
     finishIfDone();
   }
 
-  void settled(std::size_t index, Result<T> result) {
+  // Records an outcome, and halts when the policy says so.
+  void record(std::size_t index, Result<T> result) {
     std::optional<std::string> haltReason;
     {
       std::lock_guard lock(mutex_);
@@ -147,29 +150,34 @@ class LimitedRun : public std::enable_shared_from_this<LimitedRun<T>> {
       outcomes_[index] = std::move(result);
       stoppers_.erase(index);
       --running_;
+      ++settled_;
+      // Under the lock: reports come in order.
+      state_->reportProgress(settledText(settled_, launches_.size()), settled_, launches_.size());
       if (!halted_) haltReason = halt_.reached(failures_, successes_, launches_.size());
     }
     if (haltReason) {
       haltAll(*haltReason,
               halt_.action == HaltAction::KillRunning ? EndReason::Cancelled : EndReason::None);
     }
-    launchMore();
   }
 
-  // Stops launching; with a reason, stops the running ones too.
+  // Stops launching; with a reason, stops the running ones too. A halt that only stopped
+  // launching becomes one that stops the running ones when a reason comes later (an outer
+  // cancel after a StopLaunching halt).
   void haltAll(const std::string& why, EndReason stopRunning) {
     std::vector<std::function<void(EndReason)>> toStop;
     {
       std::lock_guard lock(mutex_);
-      if (halted_) return;
-      halted_ = true;
-      killing_ = stopRunning != EndReason::None;
-      if (killing_) stopReason_ = stopRunning;
-      for (std::size_t index = next_; index < launches_.size(); ++index) {
-        outcomes_[index] = Error{ErrorCode::Cancelled, "not launched: " + why, "", 0, 0, {}};
+      if (!halted_) {
+        halted_ = true;
+        for (std::size_t index = next_; index < launches_.size(); ++index) {
+          outcomes_[index] = Error{ErrorCode::Cancelled, "not launched: " + why, "", 0, 0, {}};
+        }
+        next_ = launches_.size();
       }
-      next_ = launches_.size();
-      if (stopRunning != EndReason::None) {
+      if (stopRunning != EndReason::None && !killing_) {
+        killing_ = true;
+        stopReason_ = stopRunning;
         for (auto& [index, stop] : stoppers_) toStop.push_back(stop);
       }
     }
@@ -197,11 +205,12 @@ class LimitedRun : public std::enable_shared_from_this<LimitedRun<T>> {
   std::map<std::size_t, std::function<void(EndReason)>> stoppers_;  // guarded by mutex_
   std::size_t next_ = 0;                                            // guarded by mutex_
   std::size_t running_ = 0;                                         // guarded by mutex_
+  std::size_t settled_ = 0;                                         // guarded by mutex_
   std::size_t successes_ = 0;                                       // guarded by mutex_
   std::size_t failures_ = 0;                                        // guarded by mutex_
   bool halted_ = false;                                             // guarded by mutex_
   bool finished_ = false;                                           // guarded by mutex_
-  bool killing_ = false;  // halted with the running ones stopped          guarded by mutex_
+  bool killing_ = false;  // the running ones are being stopped; guarded by mutex_
   EndReason stopReason_ = EndReason::Cancelled;  // guarded by mutex_
   std::shared_ptr<TaskState<std::vector<Result<T>>>> state_;
 };

@@ -71,11 +71,17 @@ template <typename T, typename R, typename Stages, typename Launch, typename Col
           typename Finish>
 void runStage(const std::shared_ptr<StepRunner<R>>& runner, std::shared_ptr<Stages> stages,
               std::size_t index, Launch launch, Collect collect, Finish finish) {
-  if (index == stages->size()) {
+  const std::size_t count = stages->size();
+  if (index == count) {
+    runner->reportProgress(std::to_string(count) + "/" + std::to_string(count) + " stages passed",
+                           count, count);
     finish(runner);
     return;
   }
   const std::string& name = (*stages)[index].name;
+  runner->reportProgress(
+      "stage " + std::to_string(index + 1) + " of " + std::to_string(count) + ": " + name, index,
+      count);
   if (runner->stopped() != EndReason::None) {
     runner->fail(stageError(runner->stoppedError(), name, index, stages->size()));
     return;

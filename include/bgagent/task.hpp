@@ -71,6 +71,12 @@ class Task {
     return state().snapshot;
   }
 
+  /// A combined task's inputs (a combinator's, in input order) with their status and latest
+  /// progress; empty for an agent. The task's own snapshot().progress says "k/n settled".
+  std::vector<ChildProgress> children() const {
+    return state().children ? state().children() : std::vector<ChildProgress>{};
+  }
+
   /// Time since launch, or from launch to settling.
   SteadyClock::duration duration() const {
     std::lock_guard lock(state().mutex);

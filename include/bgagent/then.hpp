@@ -43,6 +43,9 @@ Task<std::invoke_result_t<Transform&, T&&>> then(Task<T> task, Transform transfo
                        0,
                        0,
                        {}});
+    } catch (...) {
+      self->fail(Error{
+          ErrorCode::Internal, "'" + self->description() + "': the transform threw", "", 0, 0, {}});
     }
   });
   return runner->task();

@@ -104,6 +104,10 @@ class Watcher final : private detail::WatchCanceller {
     return WatchHandle(this, id);
   }
 
+  /// Ends the watch with this id (a WatchHandle's id()) from any thread, as cancelling its
+  /// handle would: for owners that share a watch's id between threads.
+  void cancelWatch(std::uint64_t id) { unwatch(id); }
+
   /// Whether the calling thread is this watcher's own (callbacks run there).
   bool isWatcherThread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
 

@@ -35,6 +35,17 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
 
   explicit CombinatorInputs(std::vector<Task<T>> tasks)
       : tasks_(std::move(tasks)), outcomes_(tasks_.size()) {}
+  CombinatorInputs(const CombinatorInputs&) = delete;
+  CombinatorInputs& operator=(const CombinatorInputs&) = delete;
+  CombinatorInputs(CombinatorInputs&&) = delete;
+  CombinatorInputs& operator=(CombinatorInputs&&) = delete;
+  // Often destroyed on the thread that settled the last input (the watcher's): an input's
+  // thread goes to the reaper instead of being joined here.
+  ~CombinatorInputs() {
+    for (Task<T>& task : tasks_) {
+      if (task.valid() && task.settled()) releaseSettled(task);
+    }
+  }
 
   std::size_t size() const noexcept { return tasks_.size(); }
 
@@ -49,6 +60,17 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
     state->stopAgent = [weak = this->weak_from_this()](EndReason reason) {
       if (auto inputs = weak.lock()) inputs->cancelRunning(std::nullopt, reason);
     };
+    // A strong reference: the roll-up outlives the settling. No lasting cycle: the inputs hold
+    // this state only through their continuations, which go once they have run.
+    state->children = [inputs = this->shared_from_this()] {
+      return childProgressOf(inputs->tasks_);
+    };
+    reportSettled_ = [weak = std::weak_ptr<TaskState<R>>(state),
+                      total = tasks_.size()](std::size_t settled) {
+      if (auto alive = weak.lock())
+        alive->reportProgress(settledText(settled, total), settled, total);
+    };
+    reportSettled_(0);
     return state;
   }
 
@@ -79,6 +101,7 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
     progress.settled = settled_;
     progress.failed = failed_;
     progress.succeeded = successOrder_.size();
+    if (reportSettled_) reportSettled_(settled_);  // under the lock: reports come in order
     return progress;
   }
 
@@ -140,7 +163,8 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
   }
 
  private:
-  std::vector<Task<T>> tasks_;  // fixed once built: read without the lock
+  std::vector<Task<T>> tasks_;                      // fixed once built: read without the lock
+  std::function<void(std::size_t)> reportSettled_;  // set by makeState, before any input settles
   std::mutex mutex_;
   std::vector<std::optional<Result<T>>> outcomes_;  // guarded by mutex_
   std::size_t settled_ = 0;                         // guarded by mutex_

@@ -34,6 +34,10 @@ class StepRunner : public std::enable_shared_from_this<StepRunner<R>> {
   }
 
   Task<R> task() const { return Task<R>(state_); }
+
+  void reportProgress(std::string text, std::size_t done, std::size_t total) {
+    state_->reportProgress(std::move(text), done, total);
+  }
   const std::string& description() const { return state_->description; }
 
   /// Runs `task` as the step running now; `onSettled(runner, result)` runs once it settles. A

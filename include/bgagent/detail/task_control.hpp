@@ -6,8 +6,10 @@
 
 #include <bgagent/task.hpp>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace bgagent::detail {
 
@@ -22,14 +24,18 @@ template <typename Launch, typename... Args>
 using LaunchedValue =
     typename TaskValue<std::remove_cvref_t<std::invoke_result_t<Launch&, Args...>>>::type;
 
-/// Stops `task` as Task::cancel() does, recording `reason` (the first reason wins).
+/// Stops the task of `state` as Task::cancel() does, recording `reason` (the first reason
+/// wins).
+template <typename T>
+void stopState(TaskState<T>& state, EndReason reason) {
+  EndReason expected = EndReason::None;
+  state.control->endReason.compare_exchange_strong(expected, reason);
+  if (state.stopAgent) state.stopAgent(reason);
+}
+
 template <typename T>
 void stopTask(const Task<T>& task, EndReason reason) {
-  const auto& state = TaskAccess::state(task);
-  if (!state) return;
-  EndReason expected = EndReason::None;
-  state->control->endReason.compare_exchange_strong(expected, reason);
-  if (state->stopAgent) state->stopAgent(reason);
+  if (const auto& state = TaskAccess::state(task)) stopState(*state, reason);
 }
 
 /// Lets go of a settled task on whichever thread settled it: an agent still running after its
@@ -54,12 +60,14 @@ void releaseSettled(Task<T>& task) noexcept {
 template <typename T>
 class Followed {
  public:
-  explicit Followed(Task<T> task) : held_(std::make_shared<Task<T>>(std::move(task))) {}
+  explicit Followed(Task<T> task)
+      : held_(std::make_shared<Task<T>>(std::move(task))), state_(TaskAccess::state(*held_)) {}
 
-  /// Stops the task with a reason; does nothing once it has settled and been let go.
+  /// Stops the task with a reason. It holds the task's state, never the Task object, which the
+  /// settling thread lets go of meanwhile; stopping a settled task does nothing.
   std::function<void(EndReason)> stopper() const {
-    return [weak = std::weak_ptr<Task<T>>(held_)](EndReason reason) {
-      if (auto alive = weak.lock()) stopTask(*alive, reason);
+    return [weak = state_](EndReason reason) {
+      if (auto alive = weak.lock()) stopState(*alive, reason);
     };
   }
 
@@ -77,6 +85,7 @@ class Followed {
 
  private:
   std::shared_ptr<Task<T>> held_;
+  std::weak_ptr<TaskState<T>> state_;
 };
 
 /// The status a combined task settles with for an error.
@@ -113,6 +122,27 @@ void failStopped(TaskState<R>& state, Error error) {
     error.code = codeForStop(reason);
   }
   state.complete(std::move(error), status);
+}
+
+/// "k/n settled", a combined task's own progress text.
+inline std::string settledText(std::size_t settled, std::size_t total) {
+  return std::to_string(settled) + "/" + std::to_string(total) + " settled";
+}
+
+template <typename T>
+ChildProgress childProgressOf(const Task<T>& task) {
+  if (!task.valid()) return {};
+  return ChildProgress{task.description(), task.status(), task.snapshot().progress,
+                       task.outputPath()};
+}
+
+/// The roll-up of a combinator's inputs, in input order.
+template <typename T>
+std::vector<ChildProgress> childProgressOf(const std::vector<Task<T>>& tasks) {
+  std::vector<ChildProgress> children;
+  children.reserve(tasks.size());
+  for (const Task<T>& task : tasks) children.push_back(childProgressOf(task));
+  return children;
 }
 
 }  // namespace bgagent::detail

@@ -69,6 +69,17 @@ void watchTask(const std::shared_ptr<TaskState<T>>& state,
         state->watchSettled.store(true, std::memory_order_release);
         state->settle(std::move(outcome));
       });
+  state->watchId.store(state->watch.id(), std::memory_order_release);
+  // Settled already without the watcher (a lost ending): nothing is left for the watch to do.
+  if (state->settledWithoutWatch()) state->watch.cancel();
+}
+
+/// Ends the watch of a task settled without it (its file lost the ending): the watch would
+/// otherwise wait forever, holding the state that holds it. From any thread.
+template <typename T>
+void endWatchOf(TaskState<T>& state) {
+  const std::uint64_t id = state.watchId.load(std::memory_order_acquire);
+  if (id != 0) Watcher::shared().cancelWatch(id);  // 0: watchTask ends it once registered
 }
 
 /// Records a failure to start in the file itself, so the watch settles the task with it.
@@ -80,7 +91,10 @@ inline void recordLaunchFailure(OutputWriter& writer, const Error& error) {
 template <typename T>
 void settleIfEndingLost(const std::shared_ptr<TaskState<T>>& state) {
   state->control->onEndingLost = [weak = std::weak_ptr<TaskState<T>>(state)](const Error& error) {
-    if (auto alive = weak.lock()) alive->fail(error);
+    if (auto alive = weak.lock()) {
+      alive->fail(error);
+      endWatchOf(*alive);
+    }
   };
 }
 

@@ -52,6 +52,14 @@ enum class CleanupPolicy {
   DeleteAlways,     ///< remove it whatever the outcome
 };
 
+/// One input of a combined task, as a progress roll-up shows it (Task::children()).
+struct ChildProgress {
+  std::string description;
+  TaskStatus status = TaskStatus::Pending;
+  Progress progress;  ///< the child's latest PROGRESS, or its own roll-up
+  std::filesystem::path outputPath;
+};
+
 namespace detail {
 
 template <typename T>
@@ -62,7 +70,8 @@ struct TaskState {
   CleanupPolicy cleanup = CleanupPolicy::Keep;
   SteadyClock::time_point startedAt = SteadyClock::now();
   std::shared_ptr<AgentControl> control = std::make_shared<AgentControl>();
-  std::function<void(EndReason)> stopAgent;  // set before the agent can settle
+  std::function<void(EndReason)> stopAgent;              // set before the agent can settle
+  std::function<std::vector<ChildProgress>()> children;  // combinators only; set before shared
 
   mutable std::mutex mutex;
   std::condition_variable settledChanged;
@@ -76,6 +85,7 @@ struct TaskState {
   std::shared_future<Result<T>> future = promise.get_future().share();
   WatchHandle watch;
   std::atomic<bool> watchSettled{false};  // the watcher has called back: nothing to unwatch
+  std::atomic<std::uint64_t> watchId{0};  // the watch's id once registered, for other threads
   std::jthread worker;                    // in-process agents only; last, so it is joined first
 
   TaskState() = default;
@@ -95,6 +105,21 @@ struct TaskState {
     if (status == TaskStatus::Pending && latest.status != AgentStatus::Pending) {
       status = TaskStatus::Running;
     }
+  }
+
+  /// Settled by something other than its watch (a launch failure, a lost ending).
+  bool settledWithoutWatch() const {
+    std::lock_guard lock(mutex);
+    return outcome.has_value() && !watchSettled.load(std::memory_order_acquire);
+  }
+
+  /// A combined task's own progress: `done` of `total` inputs settled (or stages passed).
+  void reportProgress(std::string text, std::size_t done, std::size_t total) {
+    std::lock_guard lock(mutex);
+    snapshot.progress.text = std::move(text);
+    snapshot.progress.percent =
+        total == 0 ? 100.0 : 100.0 * static_cast<double>(done) / static_cast<double>(total);
+    ++snapshot.progress.updates;
   }
 
   /// Turns the watcher's outcome into the task's, converting the RESULT to T (user code, so

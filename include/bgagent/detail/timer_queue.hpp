@@ -37,7 +37,8 @@ class TimerQueue {
   }
 
   /// Runs `callback` on the timer thread at `when` (at once if it has passed). Callbacks must
-  /// be short: every other timer waits for them.
+  /// not block: every other timer waits for them. (A retry's next attempt is launched from
+  /// here, so a user's launch should not block either; docs/threading.md, rule 21.)
   std::uint64_t schedule(SteadyClock::time_point when, Callback callback) {
     std::uint64_t id = 0;
     {

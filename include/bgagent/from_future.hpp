@@ -1,0 +1,123 @@
+// bgagent/from_future.hpp: ordinary async work (std::future, std::shared_future) as a Task, so
+// combinators mix it with agents: `all(launch(...), fromFuture(std::async(...)))`.
+//
+// Owns: fromFuture(). A future has no continuation, so the shared timer thread looks at it at
+// growing intervals (1 ms, doubling, at most 50 ms); no thread waits on it. The work behind a
+// future cannot be stopped: cancelling the task settles it Cancelled at once and stops looking,
+// while the work runs on to its end.
+// Example:
+//   bgagent::Task<int> answer = bgagent::fromFuture(std::async(std::launch::async, [] { return 42;
+//   }));
+#pragma once
+
+#include <algorithm>
+#include <bgagent/detail/step_runner.hpp>
+#include <bgagent/detail/timer_queue.hpp>
+#include <bgagent/task.hpp>
+#include <chrono>
+#include <exception>
+#include <future>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace bgagent {
+
+namespace detail {
+
+template <typename T>
+class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
+ public:
+  explicit FutureTask(std::shared_future<T> future) : future_(std::move(future)) {
+    state_->description = "future";
+    state_->status = TaskStatus::Running;
+  }
+
+  Task<T> start() {
+    state_->stopAgent = [weak = this->weak_from_this()](EndReason reason) {
+      if (auto alive = weak.lock()) alive->stop(reason);
+    };
+    check(std::chrono::milliseconds(1));
+    return Task<T>(state_);
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kLongestInterval{50};
+
+  void check(std::chrono::milliseconds interval) {
+    if (future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      settle();
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    // The timer owns this object until the future is ready or the task is stopped.
+    timer_ = TimerQueue::shared().schedule(SteadyClock::now() + interval,
+                                           [self = this->shared_from_this(), interval] {
+                                             self->check(std::min(interval * 2, kLongestInterval));
+                                           });
+  }
+
+  void stop(EndReason reason) {
+    std::uint64_t timer = 0;
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+      timer = timer_;
+    }
+    TimerQueue::shared().cancel(timer);  // a check running now sees stopped_ and ends
+    state_->complete(Error{codeForStop(reason),
+                           reason == EndReason::TimedOut
+                               ? "future: stopped waiting (timed out); its work runs on"
+                               : "future: stopped waiting (cancelled); its work runs on",
+                           "",
+                           0,
+                           0,
+                           {}},
+                     statusForStop(reason));
+  }
+
+  void settle() {
+    try {
+      state_->complete(future_.get(), TaskStatus::Succeeded);
+    } catch (const std::exception& exception) {
+      state_->complete(Error{ErrorCode::AgentFailed,
+                             std::string("future: threw: ") + exception.what(),
+                             "",
+                             0,
+                             0,
+                             {}},
+                       TaskStatus::Failed);
+    } catch (...) {
+      state_->complete(Error{ErrorCode::AgentFailed, "future: threw an exception", "", 0, 0, {}},
+                       TaskStatus::Failed);
+    }
+  }
+
+  std::shared_future<T> future_;
+  std::shared_ptr<TaskState<T>> state_ = std::make_shared<TaskState<T>>();
+  std::mutex mutex_;
+  std::uint64_t timer_ = 0;  // guarded by mutex_
+  bool stopped_ = false;     // guarded by mutex_
+};
+
+}  // namespace detail
+
+/// A task that settles with the future's value, or its exception's what() as a failure.
+template <typename T>
+Task<T> fromFuture(std::shared_future<T> future) {
+  static_assert(!std::is_void_v<T> && !std::is_reference_v<T>,
+                "bgagent: fromFuture needs a future of a value (not void or a reference)");
+  if (!future.valid()) throw std::invalid_argument("bgagent: fromFuture() of an empty future");
+  return std::make_shared<detail::FutureTask<T>>(std::move(future))->start();
+}
+
+template <typename T>
+Task<T> fromFuture(std::future<T> future) {
+  if (!future.valid()) throw std::invalid_argument("bgagent: fromFuture() of an empty future");
+  return fromFuture(future.share());
+}
+
+}  // namespace bgagent
