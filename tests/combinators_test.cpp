@@ -24,9 +24,13 @@ using bgagent::TaskStatus;
 using bgagent::test::TempDir;
 
 using bgagent::test::EveryAgentFinished;
+using bgagent::test::failing;
 using bgagent::test::gated;
 using bgagent::test::gates;
+using bgagent::test::immediate;
+using bgagent::test::keptGate;
 using bgagent::test::moveIn;
+using bgagent::test::readFile;
 
 TEST_CASE("all: settles with every value in input order once every input succeeded",
           "[combinators][all]") {
@@ -301,4 +305,112 @@ TEST_CASE("combinators nest, and a hundred process inputs cost no thread", "[com
   const auto winners = bgagent::all(std::move(groups)).get();
   CHECK(winners.size() == 4);
   for (const auto& winner : winners) CHECK(winner.at("success") == true);
+}
+
+TEST_CASE("some: the first n successes, in the order they succeeded; the rest are cancelled",
+          "[combinators][some]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto g0 = keptGate();
+  Task<int> early = immediate(dir, "c", 3);
+  REQUIRE(early.wait());  // settled before some() starts: it is recorded first
+  auto combined = bgagent::some(
+      moveIn(gated(dir, "a", g0, 1), gated(dir, "b", keptGate(), 2), std::move(early)), 2);
+  CHECK(combined.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
+  g0->open();
+  CHECK(combined.get() == std::vector<int>{3, 1});
+  CHECK(combined.status() == TaskStatus::Succeeded);
+  // b was stopped: its agent saw its stop token and its file says so.
+  const std::filesystem::path loser = combined.children()[1].outputPath;
+  REQUIRE(bgagent::waitForCompletion(loser, 20s).status == bgagent::WaitStatus::Failed);
+  CHECK(readFile(loser).find("threw: stopped") != std::string::npos);
+}
+
+TEST_CASE("some: fails once n successes can no longer happen, with every failure",
+          "[combinators][some]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto g0 = keptGate();
+  auto g1 = keptGate();
+  auto g2 = keptGate();
+  auto combined = bgagent::some(
+      moveIn(gated(dir, "a", g0, 1, true), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3, true)),
+      2);
+  g0->open();
+  CHECK(combined.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
+  g2->open();  // two failures of three: two successes are out of reach; b is cancelled
+  const auto result = combined.wait();
+  REQUIRE_FALSE(result);
+  CHECK(combined.status() == TaskStatus::Failed);
+  CHECK(result.error().code == ErrorCode::AgentFailed);
+  CHECK(result.error().message == "only 0 of 3 tasks succeeded, 2 needed");
+  REQUIRE(result.error().related.size() == 2);
+  CHECK(result.error().related[0].message.starts_with("agent 'a': "));
+  CHECK(result.error().related[1].message.starts_with("agent 'c': "));
+}
+
+TEST_CASE("some: an outer cancel cancels every input and settles Cancelled",
+          "[combinators][some]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto combined =
+      bgagent::some(moveIn(gated(dir, "a", keptGate(), 1), gated(dir, "b", keptGate(), 2),
+                           gated(dir, "c", keptGate(), 3)),
+                    1);
+  combined.cancel();
+  const auto result = combined.wait();
+  REQUIRE_FALSE(result);
+  CHECK(combined.status() == TaskStatus::Cancelled);
+  CHECK(result.error().code == ErrorCode::Cancelled);
+  CHECK(result.error().related.size() == 3);
+}
+
+TEST_CASE("some: n of 0 succeeds at once, more than the inputs fails at once",
+          "[combinators][some]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto none = bgagent::some(
+      moveIn(immediate(dir, "a", 1), immediate(dir, "b", 2), immediate(dir, "c", 3)), 0);
+  CHECK(none.waitFor(0ms)->empty());
+  auto tooMany = bgagent::some(
+      moveIn(immediate(dir, "d", 1), immediate(dir, "e", 2), immediate(dir, "f", 3)), 4);
+  const auto result = tooMany.waitFor(0ms);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == ErrorCode::InvalidArgument);
+  CHECK(result.error().message == "some(4) of 3 tasks");
+}
+
+TEST_CASE("progress roll-up: a combinator reports k/n settled and each input's progress",
+          "[combinators][progress]") {
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto g0 = keptGate();
+  auto g1 = keptGate();
+  LaunchOptions options;
+  options.description = "reports";
+  options.outputDirectory = dir.path();
+  Task<int> reporting =
+      bgagent::runInThread(options, [g0](std::stop_token stop, bgagent::OutputWriter& out) {
+        (void)out.progress("2/4 halfway");
+        if (!g0->waitOrStop(stop)) throw std::runtime_error("stopped");
+        return 1;
+      });
+  auto combined = bgagent::allSettled(
+      moveIn(std::move(reporting), gated(dir, "second", g1, 2), gated(dir, "third", g1, 3, true)));
+  CHECK(combined.snapshot().progress.text == "0/3 settled");  // every input waits on a gate
+  CHECK(combined.snapshot().progress.percent == 0.0);
+  g0->open();
+  g1->open();
+  REQUIRE(combined.wait());
+  CHECK(combined.snapshot().progress.text == "3/3 settled");
+  CHECK(combined.snapshot().progress.percent == 100.0);
+  CHECK(combined.snapshot().progress.updates == 4);  // 0, 1, 2 and 3 settled
+  const auto children = combined.children();
+  REQUIRE(children.size() == 3);
+  CHECK(children[0].description == "reports");
+  CHECK(children[0].progress.text == "2/4 halfway");
+  CHECK(children[0].progress.percent == 50.0);
+  CHECK(children[1].status == TaskStatus::Succeeded);
+  CHECK(children[2].status == TaskStatus::Failed);
+  CHECK(children[2].outputPath.parent_path() == dir.path());
 }

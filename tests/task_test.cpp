@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "support/nothing_left_behind.hpp"
 #include "support/test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -22,6 +23,7 @@ using bgagent::ErrorCode;
 using bgagent::LaunchOptions;
 using bgagent::Task;
 using bgagent::TaskStatus;
+using bgagent::test::NothingLeftBehind;
 using bgagent::test::readFile;
 using bgagent::test::TempDir;
 
@@ -32,49 +34,6 @@ struct Report {
   int failed = 0;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Report, passed, failed)
-
-// Children of this process, from /proc (zombies included: they are not reaped yet).
-std::size_t childProcessCount() {
-  std::size_t count = 0;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream children(task.path() / "children");
-    std::string pid;
-    while (children >> pid) ++count;
-  }
-  return count;
-}
-
-// Creates the shared watcher and supervisor (and their descriptors and threads) before a test
-// counts what it leaves behind.
-void warmUpSharedThreads() {
-  TempDir dir;
-  LaunchOptions options{.description = "warm-up", .prompt = "true"};
-  options.outputDirectory = dir.path();
-  REQUIRE(bgagent::launch(options).wait());
-  REQUIRE(bgagent::detail::ProcessSupervisor::shared().waitUntilIdle(20s));
-}
-
-// What a test leaves behind: child processes, descriptors, threads. The shared supervisor
-// closes a child's descriptors just after its COMPLETE is visible, so the check first waits for
-// it to be idle.
-struct NothingLeftBehind {
-  bool warm = (warmUpSharedThreads(), true);
-  bgagent::test::ResourceCounts counts;
-  ~NothingLeftBehind() {
-    CHECK(bgagent::detail::ProcessSupervisor::shared().waitUntilIdle(20s));
-    // The shared watcher settles a turn's watches one after another: two later turns of its
-    // own guarantee every watch that could settle has settled and closed its file.
-    TempDir dir;
-    bgagent::test::writeFile(dir / "done.out",
-                             std::string(bgagent::test::kStartLine) + bgagent::test::kCompleteLine);
-    for (int turn = 0; turn < 2; ++turn) {
-      CHECK(bgagent::waitForCompletion(dir / "done.out", 20s).succeeded());
-    }
-    CHECK(childProcessCount() == 0);
-    CHECK(counts.descriptorsAdded() == 0);
-    CHECK(counts.threadsAdded() == 0);
-  }
-};
 
 LaunchOptions bash(const TempDir& dir, std::string description, std::string command) {
   LaunchOptions options;

@@ -2,9 +2,12 @@
 // and a guard that waits until every agent of a test has finished its file.
 #pragma once
 
+#include <algorithm>
 #include <bgagent/agent_registry.hpp>
 #include <bgagent/wait.hpp>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -95,6 +98,54 @@ inline std::vector<bgagent::Task<int>> moveIn(bgagent::Task<int> a, bgagent::Tas
   tasks.push_back(std::move(b));
   tasks.push_back(std::move(c));
   return tasks;
+}
+
+inline bgagent::LaunchOptions shell(const TempDir& dir, std::string description,
+                                    std::string command) {
+  bgagent::LaunchOptions options;
+  options.description = std::move(description);
+  options.prompt = std::move(command);
+  options.outputDirectory = dir.path();
+  return options;
+}
+
+// An in-process agent that returns `value` at once.
+inline bgagent::Task<int> immediate(const TempDir& dir, const std::string& name, int value) {
+  bgagent::LaunchOptions options;
+  options.description = name;
+  options.outputDirectory = dir.path();
+  return bgagent::runInThread(options,
+                              [value](std::stop_token, bgagent::OutputWriter&) { return value; });
+}
+
+// An in-process agent that fails at once with `message`.
+inline bgagent::Task<int> failing(const TempDir& dir, const std::string& name,
+                                  std::string message) {
+  bgagent::LaunchOptions options;
+  options.description = name;
+  options.outputDirectory = dir.path();
+  return bgagent::runInThread(options, [message](std::stop_token, bgagent::OutputWriter&) -> int {
+    throw std::runtime_error(message);
+  });
+}
+
+// How many agents ran at once at most, from the agents' own records: each appends "+" when it
+// starts and "-" before it exits to one shared log (O_APPEND: whole lines).
+inline std::size_t mostAtOnce(const std::filesystem::path& log) {
+  std::size_t running = 0;
+  std::size_t most = 0;
+  std::ifstream lines(log);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line == "+") most = std::max(most, ++running);
+    if (line == "-") --running;
+  }
+  return most;
+}
+
+inline std::string loggedCommand(const std::filesystem::path& log, const std::string& work) {
+  return "echo + >> '" + log.string() + "'; " + work + "; status=$?; echo - >> '" + log.string() +
+         "'; exit $status";
 }
 
 }  // namespace bgagent::test

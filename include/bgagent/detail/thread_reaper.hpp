@@ -6,6 +6,7 @@
 #pragma once
 
 #include <bgagent/detail/config.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <stop_token>
@@ -32,6 +33,13 @@ class ThreadReaper {
     return reaper;
   }
 
+  /// Blocks until every thread handed over so far has been joined, at most `timeout` (tests:
+  /// nothing left running). True when idle.
+  bool waitUntilIdle(std::chrono::steady_clock::duration timeout) {
+    std::unique_lock lock(mutex_);
+    return idle_.wait_for(lock, timeout, [this] { return adopted_.empty() && joining_ == 0; });
+  }
+
   /// Takes `thread` over and joins it on the reaper's thread.
   void adopt(std::jthread thread) {
     if (!thread.joinable()) return;
@@ -49,16 +57,21 @@ class ThreadReaper {
       changed_.wait(lock, stop, [this] { return !adopted_.empty(); });
       std::vector<std::jthread> toJoin;
       toJoin.swap(adopted_);
+      joining_ = toJoin.size();
       lock.unlock();
       toJoin.clear();  // each jthread's destructor requests its stop and joins it
       lock.lock();
+      joining_ = 0;
+      idle_.notify_all();
       if (stop.stop_requested() && adopted_.empty()) return;
     }
   }
 
   std::mutex mutex_;
   std::condition_variable_any changed_;
+  std::condition_variable idle_;       // notified when a batch has been joined
   std::vector<std::jthread> adopted_;  // guarded by mutex_
+  std::size_t joining_ = 0;            // guarded by mutex_
   std::jthread thread_;                // last: started after the members it uses
 };
 

@@ -1,0 +1,135 @@
+// Tests of bgagent/timeout.hpp: withTimeout, and deadlines passed on to children; a test per cell
+// of their rows in docs/combinators.md, driven by in-process agents released by gates and by real
+// processes.
+#include <atomic>
+#include <bgagent/bgagent.hpp>
+#include <functional>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "catch.hpp"
+#include "support/gated_agents.hpp"
+#include "support/nothing_left_behind.hpp"
+#include "support/test_support.hpp"
+
+using namespace std::chrono_literals;
+using namespace bgagent;
+using namespace bgagent::test;
+
+TEST_CASE("withTimeout: a task that finishes in time gives its value", "[combinators][timeout]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto g0 = keptGate();
+  auto timed = bgagent::withTimeout(gated(dir, "quick", g0, 5), 1h);
+  g0->open();
+  CHECK(timed.get() == 5);
+  CHECK(timed.status() == TaskStatus::Succeeded);
+}
+
+TEST_CASE("withTimeout: on expiry the process is really stopped and its file says why",
+          "[combinators][timeout][process]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto timed = bgagent::withTimeout(bgagent::launch(shell(dir, "slow", "exec sleep 100")), 200ms);
+  const std::filesystem::path file = timed.outputPath();
+  const auto result = timed.wait();
+  REQUIRE_FALSE(result);
+  CHECK(timed.status() == TaskStatus::TimedOut);
+  CHECK(result.error().code == ErrorCode::DeadlineExceeded);
+  CHECK(result.error().message == "'withTimeout(slow)' did not finish within 200ms");
+  REQUIRE(result.error().related.size() == 1);
+  CHECK(result.error().related[0].code == ErrorCode::DeadlineExceeded);
+  CHECK(bgagent::waitForCompletion(file, 20s).status == bgagent::WaitStatus::Failed);
+  CHECK(readFile(file).find("timed out (an enclosing deadline passed)") != std::string::npos);
+}
+
+TEST_CASE("withTimeout: every child of a combinator inherits the deadline, a shorter own one wins",
+          "[combinators][timeout][process]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  LaunchOptions ownDeadline = shell(dir, "own deadline", "exec sleep 100");
+  ownDeadline.timeout = 100ms;
+  std::vector<Task<>> tasks;
+  tasks.push_back(bgagent::launch(shell(dir, "first", "exec sleep 100")));
+  tasks.push_back(bgagent::launch(shell(dir, "second", "exec sleep 100")));
+  std::vector<std::filesystem::path> files{tasks[0].outputPath(), tasks[1].outputPath()};
+  auto own = bgagent::launch(ownDeadline);
+  const std::filesystem::path ownFile = own.outputPath();
+  auto outer = bgagent::withTimeout(bgagent::allSettled(std::move(tasks)), 300ms);
+  auto shorter = bgagent::withTimeout(std::move(own), 1h);
+  const auto outcomes = outer.wait();
+  REQUIRE_FALSE(outcomes);  // allSettled stopped by its deadline
+  CHECK(outer.status() == TaskStatus::TimedOut);
+  for (const auto& file : files) {
+    REQUIRE(bgagent::waitForCompletion(file, 20s).status == bgagent::WaitStatus::Failed);
+    CHECK(readFile(file).find("timed out (an enclosing deadline passed)") != std::string::npos);
+  }
+  const auto ownResult = shorter.wait();
+  REQUIRE_FALSE(ownResult);
+  CHECK(shorter.status() == TaskStatus::TimedOut);
+  CHECK(readFile(ownFile).find("timed out after 100ms") != std::string::npos);
+}
+
+TEST_CASE("withTimeout: an outer cancel stops the task and settles Cancelled",
+          "[combinators][timeout]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto timed = bgagent::withTimeout(gated(dir, "held", keptGate(), 1), 1h);
+  timed.cancel();
+  const auto result = timed.wait();
+  REQUIRE_FALSE(result);
+  CHECK(timed.status() == TaskStatus::Cancelled);
+  CHECK(result.error().code == ErrorCode::Cancelled);
+  CHECK(result.error().message.ends_with("threw: stopped"));
+}
+
+TEST_CASE("withTimeout: a failure before the deadline is the task's own error",
+          "[combinators][timeout]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto timed = bgagent::withTimeout(failing(dir, "quick failure", "bad input"), 1h);
+  const auto result = timed.wait();
+  REQUIRE_FALSE(result);
+  CHECK(timed.status() == TaskStatus::Failed);
+  CHECK(result.error().code == ErrorCode::AgentFailed);
+  CHECK(result.error().message.ends_with("threw: bad input"));
+}
+
+TEST_CASE("withTimeout over a sequence: the running stage is stopped as timed out (C6)",
+          "[combinators][timeout][sequence][process]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  std::filesystem::path stageFile;
+  std::atomic<int> laterStages{0};
+  auto staged =
+      bgagent::withTimeout(bgagent::sequence<nlohmann::json>({
+                               {"slow",
+                                [&] {
+                                  auto task = bgagent::launch(shell(dir, "slow", "exec sleep 100"));
+                                  stageFile = task.outputPath();
+                                  return task;
+                                }},
+                               {"after",
+                                [&] {
+                                  ++laterStages;
+                                  return bgagent::launch(shell(dir, "after", "true"));
+                                }},
+                           }),
+                           200ms);
+  const auto result = staged.wait();
+  REQUIRE_FALSE(result);
+  CHECK(staged.status() == TaskStatus::TimedOut);
+  REQUIRE(result.error().related.size() == 1);
+  CHECK(result.error().related[0].stage == "slow");
+  CHECK(result.error().related[0].code == ErrorCode::DeadlineExceeded);
+  REQUIRE(bgagent::waitForCompletion(stageFile, 20s).status == bgagent::WaitStatus::Failed);
+  CHECK(readFile(stageFile).find("timed out (an enclosing deadline passed)") != std::string::npos);
+  CHECK(laterStages == 0);
+}
