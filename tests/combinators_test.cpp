@@ -14,6 +14,7 @@
 
 #include "catch.hpp"
 #include "support/gated_agents.hpp"
+#include "support/nothing_left_behind.hpp"
 #include "support/test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -30,10 +31,12 @@ using bgagent::test::gates;
 using bgagent::test::immediate;
 using bgagent::test::keptGate;
 using bgagent::test::moveIn;
+using bgagent::test::NothingLeftBehind;
 using bgagent::test::readFile;
 
 TEST_CASE("all: settles with every value in input order once every input succeeded",
           "[combinators][all]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
@@ -49,6 +52,7 @@ TEST_CASE("all: settles with every value in input order once every input succeed
 
 TEST_CASE("all: the first failure cancels the others and settles once they have settled",
           "[combinators][all]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
@@ -73,6 +77,7 @@ TEST_CASE("all: the first failure cancels the others and settles once they have 
 
 TEST_CASE("all: with cancelOthers off, fails at once and leaves the others running",
           "[combinators][all]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
@@ -89,6 +94,7 @@ TEST_CASE("all: with cancelOthers off, fails at once and leaves the others runni
 
 TEST_CASE("all: every failure of real processes is reachable, none dropped",
           "[combinators][all][process]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   std::vector<Task<>> tasks;
@@ -112,6 +118,7 @@ TEST_CASE("all: every failure of real processes is reachable, none dropped",
 }
 
 TEST_CASE("all: an outer cancel cancels every input and settles Cancelled", "[combinators][all]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
@@ -126,6 +133,7 @@ TEST_CASE("all: an outer cancel cancels every input and settles Cancelled", "[co
 }
 
 TEST_CASE("all: of no tasks succeeds at once with no values", "[combinators][all]") {
+  NothingLeftBehind check;
   auto combined = bgagent::all(std::vector<Task<int>>{});
   CHECK(combined.status() == TaskStatus::Succeeded);
   CHECK(combined.get().empty());
@@ -133,6 +141,7 @@ TEST_CASE("all: of no tasks succeeds at once with no values", "[combinators][all
 
 TEST_CASE("allSettled: every outcome in input order, and it never fails",
           "[combinators][allSettled]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
@@ -151,6 +160,7 @@ TEST_CASE("allSettled: every outcome in input order, and it never fails",
 
 TEST_CASE("allSettled: an outer cancel still settles with every outcome",
           "[combinators][allSettled]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
@@ -168,10 +178,12 @@ TEST_CASE("allSettled: an outer cancel still settles with every outcome",
 }
 
 TEST_CASE("allSettled: of no tasks succeeds at once", "[combinators][allSettled]") {
+  NothingLeftBehind check;
   CHECK(bgagent::allSettled(std::vector<Task<int>>{}).get().empty());
 }
 
 TEST_CASE("any: the first success wins and the others are cancelled", "[combinators][any]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
@@ -187,6 +199,7 @@ TEST_CASE("any: the first success wins and the others are cancelled", "[combinat
 
 TEST_CASE("any: fails only when every input failed, with every failure in input order",
           "[combinators][any]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
@@ -206,6 +219,7 @@ TEST_CASE("any: fails only when every input failed, with every failure in input 
 }
 
 TEST_CASE("any: an outer cancel settles Cancelled", "[combinators][any]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
@@ -219,6 +233,7 @@ TEST_CASE("any: an outer cancel settles Cancelled", "[combinators][any]") {
 }
 
 TEST_CASE("any: of no tasks fails at once", "[combinators][any]") {
+  NothingLeftBehind check;
   const auto result = bgagent::any(std::vector<Task<int>>{}).wait();
   REQUIRE_FALSE(result);
   CHECK(result.error().code == ErrorCode::InvalidArgument);
@@ -227,6 +242,7 @@ TEST_CASE("any: of no tasks fails at once", "[combinators][any]") {
 
 TEST_CASE("race: the first to settle decides, success or failure, and the rest are cancelled",
           "[combinators][race]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   SECTION("a success") {
@@ -249,6 +265,7 @@ TEST_CASE("race: the first to settle decides, success or failure, and the rest a
 }
 
 TEST_CASE("race: the losers are really stopped", "[combinators][race][process]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   std::vector<Task<>> tasks;
@@ -267,6 +284,7 @@ TEST_CASE("race: the losers are really stopped", "[combinators][race][process]")
 }
 
 TEST_CASE("race: an outer cancel settles Cancelled", "[combinators][race]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto [g0, g1, g2] = gates();
@@ -278,12 +296,14 @@ TEST_CASE("race: an outer cancel settles Cancelled", "[combinators][race]") {
 }
 
 TEST_CASE("race: of no tasks fails at once", "[combinators][race]") {
+  NothingLeftBehind check;
   const auto result = bgagent::race(std::vector<Task<int>>{}).wait();
   REQUIRE_FALSE(result);
   CHECK(result.error().message == "race() of no tasks");
 }
 
 TEST_CASE("combinators nest, and a hundred process inputs cost no thread", "[combinators]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   (void)bgagent::Watcher::shared();
@@ -309,6 +329,7 @@ TEST_CASE("combinators nest, and a hundred process inputs cost no thread", "[com
 
 TEST_CASE("some: the first n successes, in the order they succeeded; the rest are cancelled",
           "[combinators][some]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto g0 = keptGate();
@@ -328,6 +349,7 @@ TEST_CASE("some: the first n successes, in the order they succeeded; the rest ar
 
 TEST_CASE("some: fails once n successes can no longer happen, with every failure",
           "[combinators][some]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto g0 = keptGate();
@@ -351,6 +373,7 @@ TEST_CASE("some: fails once n successes can no longer happen, with every failure
 
 TEST_CASE("some: an outer cancel cancels every input and settles Cancelled",
           "[combinators][some]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto combined =
@@ -367,6 +390,7 @@ TEST_CASE("some: an outer cancel cancels every input and settles Cancelled",
 
 TEST_CASE("some: n of 0 succeeds at once, more than the inputs fails at once",
           "[combinators][some]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto none = bgagent::some(
@@ -382,6 +406,7 @@ TEST_CASE("some: n of 0 succeeds at once, more than the inputs fails at once",
 
 TEST_CASE("progress roll-up: a combinator reports k/n settled and each input's progress",
           "[combinators][progress]") {
+  NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto g0 = keptGate();

@@ -101,3 +101,28 @@ TEST_CASE("ResourcePool: a launch that throws fails its task and gives the slot 
   CHECK(one.run([&] { return immediate(dir, "next", 5); }).get() == 5);
   CHECK_THROWS_AS(bgagent::fromFuture(std::future<int>{}), std::invalid_argument);
 }
+
+TEST_CASE("ResourcePool: a long queue of launches that settle at once costs no stack",
+          "[combinators][pool]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  constexpr int kWaiting = 20000;
+  bgagent::ResourcePool one("quick", 1);
+  auto gate = keptGate();
+  auto holder = one.run([&] { return gated(dir, "holder", gate, 0); });
+  std::vector<Task<int>> queued;
+  queued.reserve(kWaiting);
+  for (int i = 0; i < kWaiting; ++i) {
+    queued.push_back(one.run([i] {
+      std::promise<int> ready;
+      ready.set_value(i);
+      return bgagent::fromFuture(ready.get_future());
+    }));
+  }
+  CHECK(one.waiting() == kWaiting);
+  gate->open();  // the holder's release starts every waiting launch, one after another
+  CHECK(holder.get() == 0);
+  CHECK(queued.back().get() == kWaiting - 1);
+  CHECK(one.inUse() == 0);
+}

@@ -167,3 +167,21 @@ TEST_CASE("runLimited: an outer cancel after a halt that only stopped launching 
   CHECK(outcomes[0].error().code == ErrorCode::Cancelled);
   CHECK(outcomes[0].error().message.ends_with("threw: stopped"));
 }
+
+TEST_CASE("runLimited: launches that settle as they are launched cost no stack",
+          "[combinators][limit]") {
+  NothingLeftBehind check;
+  constexpr int kLaunches = 20000;
+  std::vector<std::function<Task<int>()>> launches;
+  launches.reserve(kLaunches);
+  for (int i = 0; i < kLaunches; ++i) {
+    launches.emplace_back([i] {
+      std::promise<int> ready;
+      ready.set_value(i);
+      return bgagent::fromFuture(ready.get_future());  // settled before it is returned
+    });
+  }
+  const auto outcomes = bgagent::runLimited(std::move(launches), 2).get();
+  REQUIRE(outcomes.size() == kLaunches);
+  CHECK(outcomes.back().value() == kLaunches - 1);
+}

@@ -3,8 +3,9 @@
 //
 // Owns: fromFuture(). A future has no continuation, so the shared timer thread looks at it at
 // growing intervals (1 ms, doubling, at most 50 ms); no thread waits on it. The work behind a
-// future cannot be stopped: cancelling the task settles it Cancelled at once and stops looking,
-// while the work runs on to its end.
+// future cannot be stopped: cancelling the task settles it Cancelled at once, while the work runs
+// on to its end (the timer keeps the future until then, so no library thread ever waits for a
+// std::async thread). A deferred future is refused: it would run only when waited for.
 // Example:
 //   bgagent::Task<int> answer = bgagent::fromFuture(std::async(std::launch::async, [] { return 42;
 //   }));
@@ -48,26 +49,19 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
 
   void check(std::chrono::milliseconds interval) {
     if (future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-      settle();
+      settle();  // ignored when a stop settled the task already
       return;
     }
-    std::lock_guard lock(mutex_);
-    if (stopped_) return;
-    // The timer owns this object until the future is ready or the task is stopped.
-    timer_ = TimerQueue::shared().schedule(SteadyClock::now() + interval,
-                                           [self = this->shared_from_this(), interval] {
-                                             self->check(std::min(interval * 2, kLongestInterval));
-                                           });
+    // The timer owns this object until the future is ready, even after a stop: the last
+    // reference to a std::async result joins its thread, which must never happen on a
+    // library thread (the watcher's or the timer's).
+    TimerQueue::shared().schedule(SteadyClock::now() + interval,
+                                  [self = this->shared_from_this(), interval] {
+                                    self->check(std::min(interval * 2, kLongestInterval));
+                                  });
   }
 
   void stop(EndReason reason) {
-    std::uint64_t timer = 0;
-    {
-      std::lock_guard lock(mutex_);
-      stopped_ = true;
-      timer = timer_;
-    }
-    TimerQueue::shared().cancel(timer);  // a check running now sees stopped_ and ends
     state_->complete(Error{codeForStop(reason),
                            reason == EndReason::TimedOut
                                ? "future: stopped waiting (timed out); its work runs on"
@@ -98,9 +92,6 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
 
   std::shared_future<T> future_;
   std::shared_ptr<TaskState<T>> state_ = std::make_shared<TaskState<T>>();
-  std::mutex mutex_;
-  std::uint64_t timer_ = 0;  // guarded by mutex_
-  bool stopped_ = false;     // guarded by mutex_
 };
 
 }  // namespace detail
@@ -111,6 +102,11 @@ Task<T> fromFuture(std::shared_future<T> future) {
   static_assert(!std::is_void_v<T> && !std::is_reference_v<T>,
                 "bgagent: fromFuture needs a future of a value (not void or a reference)");
   if (!future.valid()) throw std::invalid_argument("bgagent: fromFuture() of an empty future");
+  if (future.wait_for(std::chrono::seconds(0)) == std::future_status::deferred) {
+    throw std::invalid_argument(
+        "bgagent: fromFuture() of a deferred future: it runs only when waited for, so it would "
+        "never settle");
+  }
   return std::make_shared<detail::FutureTask<T>>(std::move(future))->start();
 }
 

@@ -63,21 +63,38 @@ class PoolSlots : public std::enable_shared_from_this<PoolSlots> {
     if (!start()) release();
   }
 
-  /// Gives the slot to the first waiting launch that takes it, or frees it. A loop: a queue of
-  /// cancelled launches costs no stack.
+  /// Gives the slot to the first waiting launch that takes it, or frees it. One loop at a time:
+  /// a release while it runs (a launched task that settled at once, or one settling on another
+  /// thread) is counted and handled by that loop, so a long queue costs no stack.
   void release() {
+    {
+      std::lock_guard lock(mutex_);
+      ++releases_;
+      if (releasing_) return;
+      releasing_ = true;
+    }
     while (true) {
       std::function<bool()> next;
       {
         std::lock_guard lock(mutex_);
-        if (waiting_.empty()) {
-          --inUse_;
+        if (releases_ == 0) {
+          releasing_ = false;
           return;
+        }
+        if (waiting_.empty()) {
+          --releases_;
+          --inUse_;
+          continue;
         }
         next = std::move(waiting_.front());
         waiting_.pop_front();
       }
-      if (next()) return;
+      // The slot goes to `next`; the release is used up once it took it.
+      const bool took = next();
+      if (took) {
+        std::lock_guard lock(mutex_);
+        --releases_;
+      }
     }
   }
 
@@ -87,6 +104,8 @@ class PoolSlots : public std::enable_shared_from_this<PoolSlots> {
   mutable std::mutex mutex_;
   std::size_t inUse_ = 0;                      // guarded by mutex_
   std::deque<std::function<bool()>> waiting_;  // guarded by mutex_
+  std::size_t releases_ = 0;                   // slots given back, not yet passed on; mutex_
+  bool releasing_ = false;                     // a release loop runs; guarded by mutex_
 };
 
 }  // namespace detail

@@ -110,13 +110,29 @@ class LimitedRun : public std::enable_shared_from_this<LimitedRun<T>> {
 
  private:
   // Launches while a slot is free and launches are left; settles when nothing runs or waits.
-  // A loop, not recursion: launches that fail at once cost no stack.
+  // One loop at a time: a call while it runs (a task that settled as it was launched, or one
+  // settling on another thread) only asks it to look again, so no launch costs stack.
   void launchMore() {
+    {
+      std::lock_guard lock(mutex_);
+      if (launching_) {
+        lookAgain_ = true;
+        return;
+      }
+      launching_ = true;
+    }
     while (true) {
       std::size_t index = 0;
       {
         std::lock_guard lock(mutex_);
-        if (halted_ || next_ == launches_.size() || running_ == limit_) break;
+        if (halted_ || next_ == launches_.size() || running_ == limit_) {
+          if (lookAgain_) {
+            lookAgain_ = false;
+            continue;
+          }
+          launching_ = false;
+          break;
+        }
         index = next_++;
         ++running_;
       }
@@ -209,6 +225,8 @@ class LimitedRun : public std::enable_shared_from_this<LimitedRun<T>> {
   std::size_t successes_ = 0;                                       // guarded by mutex_
   std::size_t failures_ = 0;                                        // guarded by mutex_
   bool halted_ = false;                                             // guarded by mutex_
+  bool launching_ = false;                                          // guarded by mutex_
+  bool lookAgain_ = false;                                          // guarded by mutex_
   bool finished_ = false;                                           // guarded by mutex_
   bool killing_ = false;  // the running ones are being stopped; guarded by mutex_
   EndReason stopReason_ = EndReason::Cancelled;  // guarded by mutex_

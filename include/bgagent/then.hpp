@@ -13,6 +13,7 @@
 #include <bgagent/task.hpp>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -34,8 +35,10 @@ Task<std::invoke_result_t<Transform&, T&&>> then(Task<T> task, Transform transfo
       self->fail(result.error());
       return;
     }
+    // Only the user's transform is guarded: what settling runs afterwards is not its failure.
+    std::optional<R> value;
     try {
-      self->succeed(transform(std::move(*result)));
+      value.emplace(transform(std::move(*result)));
     } catch (const std::exception& exception) {
       self->fail(Error{ErrorCode::Internal,
                        "'" + self->description() + "': the transform threw: " + exception.what(),
@@ -43,10 +46,13 @@ Task<std::invoke_result_t<Transform&, T&&>> then(Task<T> task, Transform transfo
                        0,
                        0,
                        {}});
+      return;
     } catch (...) {
       self->fail(Error{
           ErrorCode::Internal, "'" + self->description() + "': the transform threw", "", 0, 0, {}});
+      return;
     }
+    self->succeed(std::move(*value));
   });
   return runner->task();
 }

@@ -44,14 +44,15 @@ struct NothingLeftBehind {
   ResourceCounts counts;
   ~NothingLeftBehind() {
     CHECK(detail::ProcessSupervisor::shared().waitUntilIdle(std::chrono::seconds(20)));
-    CHECK(detail::ThreadReaper::shared().waitUntilIdle(std::chrono::seconds(20)));
     // The shared watcher settles a turn's watches one after another: two later turns of its
-    // own guarantee every watch that could settle has settled and closed its file.
+    // own guarantee every watch that could settle has settled and closed its file, and handed
+    // any released agent's thread to the reaper, which is awaited last.
     TempDir dir;
     writeFile(dir / "done.out", std::string(kStartLine) + kCompleteLine);
     for (int turn = 0; turn < 2; ++turn) {
       CHECK(waitForCompletion(dir / "done.out", std::chrono::seconds(20)).succeeded());
     }
+    CHECK(detail::ThreadReaper::shared().waitUntilIdle(std::chrono::seconds(20)));
     CHECK(childProcessCount() == 0);
     CHECK(counts.descriptorsAdded() == 0);
     CHECK(counts.threadsAdded() == 0);

@@ -79,7 +79,12 @@ void watchTask(const std::shared_ptr<TaskState<T>>& state,
 template <typename T>
 void endWatchOf(TaskState<T>& state) {
   const std::uint64_t id = state.watchId.load(std::memory_order_acquire);
-  if (id != 0) Watcher::shared().cancelWatch(id);  // 0: watchTask ends it once registered
+  if (id == 0) return;  // watchTask ends it once registered
+  try {
+    Watcher::shared().cancelWatch(id);
+  } catch (...) {
+    // Only allocation can fail; the watch then stays until the watcher shuts down.
+  }
 }
 
 /// Records a failure to start in the file itself, so the watch settles the task with it.
