@@ -4,6 +4,7 @@
 #include <bgagent/agent_registry.hpp>
 #include <bgagent/agent_state.hpp>
 #include <bgagent/combinators.hpp>
+#include <bgagent/dashboard.hpp>
 #include <bgagent/error.hpp>
 #include <bgagent/fallback.hpp>
 #include <bgagent/from_future.hpp>
