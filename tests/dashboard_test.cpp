@@ -1,13 +1,19 @@
 // Tests of bgagent/dashboard.hpp and detail/display_width.hpp: golden renderings for each state
 // and for wide characters, the plain mode's lines without escape bytes, the live mode's
 // redrawing, and the JSON snapshot.
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <bgagent/bgagent.hpp>
 #include <bgagent/dashboard.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,6 +48,33 @@ std::string displayed(const Dashboard& dashboard) {
   std::size_t count = 0;
   while ((count = std::fread(buffer, 1, sizeof buffer, out)) > 0) text.append(buffer, count);
   std::fclose(out);
+  return text;
+}
+
+// What display() writes to a pipe, read as it comes; `afterFirstFrame` runs once the first
+// frame is out (it must let the tasks settle, or display() never returns).
+std::string displayedThroughPipe(const Dashboard& dashboard,
+                                 const std::function<void()>& afterFirstFrame) {
+  int ends[2];
+  REQUIRE(::pipe(ends) == 0);
+  std::FILE* writeEnd = ::fdopen(ends[1], "w");
+  REQUIRE(writeEnd != nullptr);
+  std::thread shower([&] {
+    dashboard.display(writeEnd);
+    std::fclose(writeEnd);
+  });
+  std::string text(4096, '\0');
+  const ssize_t first = ::read(ends[0], text.data(), text.size());
+  afterFirstFrame();  // before any REQUIRE: the display thread must be able to finish
+  text.resize(first > 0 ? static_cast<std::size_t>(first) : 0);
+  char buffer[4096];
+  ssize_t count = 0;
+  while ((count = ::read(ends[0], buffer, sizeof buffer)) > 0) {
+    text.append(buffer, static_cast<std::size_t>(count));
+  }
+  shower.join();
+  ::close(ends[0]);
+  REQUIRE(first > 0);
   return text;
 }
 
@@ -131,27 +164,8 @@ TEST_CASE("live mode redraws the table in place, in colour unless NO_COLOR", "[d
   Task<int> held = gated(dir, "held", gate, 1);
   dashboard.add("held agent", held);
   ::unsetenv("NO_COLOR");
-  int ends[2];
-  REQUIRE(::pipe(ends) == 0);
-  std::FILE* writeEnd = ::fdopen(ends[1], "w");
-  REQUIRE(writeEnd != nullptr);
-  std::thread shower([&] {
-    dashboard.display(writeEnd);
-    std::fclose(writeEnd);
-  });
   // The first frame has been drawn once the pipe has bytes: then the agent may finish.
-  std::string text(4096, '\0');
-  const ssize_t first = ::read(ends[0], text.data(), text.size());
-  gate->open();  // before any REQUIRE: the display thread must be able to finish
-  text.resize(first > 0 ? static_cast<std::size_t>(first) : 0);
-  char buffer[4096];
-  ssize_t count = 0;
-  while ((count = ::read(ends[0], buffer, sizeof buffer)) > 0) {
-    text.append(buffer, static_cast<std::size_t>(count));
-  }
-  shower.join();
-  ::close(ends[0]);
-  REQUIRE(first > 0);
+  const std::string text = displayedThroughPipe(dashboard, [&] { gate->open(); });
   CHECK(text.find("\x1b[2K") != std::string::npos);  // each line cleared before it is drawn
   CHECK(text.find("\x1b[3F") != std::string::npos);  // back up over the 3 lines drawn before
   CHECK(text.find("\x1b[32mSucceeded\x1b[0m") != std::string::npos);
@@ -159,7 +173,11 @@ TEST_CASE("live mode redraws the table in place, in colour unless NO_COLOR", "[d
   const std::string plain = displayed(dashboard);  // settled already: one frame
   ::unsetenv("NO_COLOR");
   CHECK(plain.find("\x1b[3") == std::string::npos);
-  CHECK(plain.starts_with("\x1b[2KAgent"));
+  // The cursor is hidden while the table is drawn and shown again at the end.
+  CHECK(plain.starts_with("\x1b[?25l\x1b[2KAgent"));
+  CHECK(plain.ends_with("\x1b[J\x1b[?25h"));
+  CHECK(text.starts_with("\x1b[?25l"));
+  CHECK(text.ends_with("\x1b[?25h"));
 }
 
 TEST_CASE("the JSON snapshot has every task's state, progress, duration and file", "[dashboard]") {
@@ -204,4 +222,133 @@ TEST_CASE("every line fits a narrow width, and agent text cannot inject control 
   CHECK(bgagent::detail::printable("a\x1b[2Jb") == "a?[2Jb");
   CHECK(displayWidth("\xFF\x80\x80") == 3);  // not a lead byte: three invalid bytes
   CHECK(displayWidth("\xE0\x80\x80") == 3);  // an overlong form is invalid
+}
+
+TEST_CASE("rows past the height fold into one line, the running and failed ones kept",
+          "[dashboard]") {
+  const std::vector<DashboardRow> rows{
+      row("a", TaskStatus::Succeeded, 1s), row("b", TaskStatus::Pending, 0s),
+      row("c", TaskStatus::Running, 2s),   row("d", TaskStatus::Pending, 0s),
+      row("e", TaskStatus::Failed, 3s),    row("f", TaskStatus::Succeeded, 1s),
+      row("g", TaskStatus::Running, 2s),   row("h", TaskStatus::Pending, 0s),
+  };
+  // 7 lines: header, four rows, the folded line, the summary.
+  CHECK(Dashboard::renderTable(rows, 60, 7) ==
+        "Agent  Status     Duration  Progress\n"
+        "b      Pending           -  \n"
+        "c      Running          2s  \n"
+        "e      Failed           3s  \n"
+        "g      Running          2s  \n"
+        "+4 more: 2 pending, 2 succeeded\n"
+        "8 agents: 2 running, 3 pending, 2 done, 1 failed, ETA 2.499s\n");
+  // Rows that fit are all shown, with no folded line.
+  const std::vector<DashboardRow> few(rows.begin(), rows.begin() + 5);
+  const std::string table = Dashboard::renderTable(few, 60, 7);
+  CHECK(table.find("more:") == std::string::npos);
+  CHECK(std::count(table.begin(), table.end(), '\n') == 7);
+  // However small the height, one row is shown.
+  const std::string tiny = Dashboard::renderTable(rows, 60, 2);
+  CHECK(std::count(tiny.begin(), tiny.end(), '\n') == 4);
+}
+
+TEST_CASE("a running agent silent for stalledAfter shows Stalled", "[dashboard]") {
+  CHECK(Dashboard::renderTable({[] {
+                                 DashboardRow stalled = row("quiet", TaskStatus::Running, 90s);
+                                 stalled.stalled = true;
+                                 return stalled;
+                               }()},
+                               60) ==
+        "Agent  Status     Duration  Progress\n"
+        "quiet  Stalled       1m30s  \n"
+        "1 agents: 1 running (1 stalled), 0 pending, 0 done, 0 failed\n");
+
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  auto gate = keptGate();
+  Task<int> held = gated(dir, "held", gate, 1);
+  // The event log says when the watcher has seen the agent start (its first output).
+  std::mutex mutex;
+  std::condition_variable startedSeen;
+  bool started = false;
+  EventLog log([&](std::string_view line) {
+    if (nlohmann::json::parse(line)["event"] != "started") return;
+    {
+      std::lock_guard lock(mutex);
+      started = true;
+    }
+    startedSeen.notify_all();
+  });
+  log.add("held", held);
+  {
+    std::unique_lock lock(mutex);
+    REQUIRE(startedSeen.wait_for(lock, 20s, [&] { return started; }));
+  }
+  Dashboard eager(DashboardOptions{.stalledAfter = 0ms});
+  Dashboard patient;  // a minute
+  eager.add("held", held);
+  patient.add("held", held);
+  CHECK(eager.rows()[0].stalled);
+  CHECK(eager.toJson()["tasks"][0]["status"] == "Stalled");
+  CHECK_FALSE(patient.rows()[0].stalled);
+  gate->open();
+  REQUIRE(held.wait());
+  CHECK_FALSE(eager.rows()[0].stalled);  // settled: no longer running
+}
+
+namespace {
+std::atomic<int> hostSignalsCaught{0};
+void hostHandler(int) {
+  hostSignalsCaught.fetch_add(1);
+}
+}  // namespace
+
+TEST_CASE(
+    "SIGINT during display cancels the tasks shown, waits, then reaches the host's "
+    "handler",
+    "[dashboard][signal]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  struct sigaction host {};
+  host.sa_handler = &hostHandler;
+  sigemptyset(&host.sa_mask);
+  struct sigaction before {};
+  REQUIRE(::sigaction(SIGINT, &host, &before) == 0);
+  hostSignalsCaught.store(0);
+
+  Task<int> endless = gated(dir, "endless", keptGate(), 1);  // its gate never opens
+  LaunchOptions sleeper = shell(dir, "sleeper", "sleep 60");
+  Task<> process = launch(sleeper);
+  Dashboard dashboard(DashboardOptions{.refreshInterval = 1h, .mode = DisplayMode::Live});
+  dashboard.add("endless", endless);
+  dashboard.add("sleeper", process);
+  const std::string text = displayedThroughPipe(dashboard, [] { ::kill(::getpid(), SIGINT); });
+
+  CHECK(endless.status() == TaskStatus::Cancelled);
+  CHECK(process.status() == TaskStatus::Cancelled);
+  CHECK(hostSignalsCaught.load() == 1);  // raised again once display() was done
+  struct sigaction after {};
+  REQUIRE(::sigaction(SIGINT, &before, &after) == 0);
+  CHECK(after.sa_handler == &hostHandler);  // the host's handler was put back
+  CHECK(text.starts_with("\x1b[?25l"));
+  CHECK(text.find("\x1b[?25h") != std::string::npos);
+  CHECK(text.find("2 agents: 0 running, 0 pending, 0 done, 2 failed") != std::string::npos);
+}
+
+TEST_CASE("without cancelOnInterrupt no handler is installed and the cursor stays shown",
+          "[dashboard][signal]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  Task<int> done = immediate(dir, "done", 1);
+  REQUIRE(done.wait());
+  Dashboard dashboard(DashboardOptions{.mode = DisplayMode::Live, .cancelOnInterrupt = false});
+  dashboard.add("done", done);
+  struct sigaction before {};
+  REQUIRE(::sigaction(SIGINT, nullptr, &before) == 0);
+  const std::string text = displayed(dashboard);
+  CHECK(text.find("\x1b[?25") == std::string::npos);
+  struct sigaction after {};
+  REQUIRE(::sigaction(SIGINT, nullptr, &after) == 0);
+  CHECK(after.sa_handler == before.sa_handler);
 }

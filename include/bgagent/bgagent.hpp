@@ -6,6 +6,7 @@
 #include <bgagent/combinators.hpp>
 #include <bgagent/dashboard.hpp>
 #include <bgagent/error.hpp>
+#include <bgagent/event_log.hpp>
 #include <bgagent/fallback.hpp>
 #include <bgagent/from_future.hpp>
 #include <bgagent/launch_options.hpp>

@@ -112,6 +112,20 @@ inline std::optional<std::string> askRetryIf(const RetryOptions& options, const 
   }
 }
 
+/// An "attempt" event: which attempt, the agent it launched, and why the one before failed.
+template <typename T>
+nlohmann::json attemptFields(const RetryState<T>& retry, int attempt, const Result<Task<T>>& task) {
+  nlohmann::json fields{{"attempt", attempt}, {"maxAttempts", retry.options.maxAttempts}};
+  if (task) {
+    fields["attemptTask"] = task->id();
+    fields["outputFile"] = task->outputPath().string();
+  } else {
+    fields["launchError"] = task.error().message;
+  }
+  if (!retry.failures.empty()) fields["previousError"] = retry.failures.back().message;
+  return fields;
+}
+
 template <typename T>
 void runAttempt(const std::shared_ptr<StepRunner<T>>& runner,
                 const std::shared_ptr<RetryState<T>>& retry, int attempt) {
@@ -121,6 +135,7 @@ void runAttempt(const std::shared_ptr<StepRunner<T>>& runner,
   }
   auto launch = [&] { return retry->launch(attempt); };
   Result<Task<T>> task = launchStage<T>(launch);
+  runner->recordEvent("attempt", attemptFields(*retry, attempt, task));
   if (task && retry->options.attemptTimeout) {
     task = withTimeout(std::move(*task), *retry->options.attemptTimeout);
   }

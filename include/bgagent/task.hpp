@@ -107,12 +107,7 @@ class Task {
   std::shared_future<Result<T>> sharedFuture() const { return state().future; }
 
   /// Stops the agent (asynchronously); the task then settles as Cancelled.
-  void cancel() const {
-    detail::TaskState<T>& shared = state();
-    EndReason expected = EndReason::None;
-    shared.control->endReason.compare_exchange_strong(expected, EndReason::Cancelled);
-    if (shared.stopAgent) shared.stopAgent(EndReason::Cancelled);
-  }
+  void cancel() const { state().requestStop(EndReason::Cancelled); }
 
   /// Lets the agent run on without this handle; the Task becomes empty.
   void detach() noexcept {

@@ -19,6 +19,8 @@ scrolled=$(tmux -L "$socket" display-message -p -t dashboard '#{history_size}')
 printf '%s\n' "$screen"
 printf '%s\n' "$screen" | grep -q '^example exit status 0$' ||
   { echo "FAIL: the example did not exit with status 0"; exit 1; }
+[ "$(tmux -L "$socket" display-message -p -t dashboard '#{cursor_flag}')" = 1 ] ||
+  { echo "FAIL: the cursor was left hidden"; exit 1; }
 # Redrawn in place: nothing scrolled off the top, and the header is on the screen once.
 [ "$scrolled" -eq 0 ] || { echo "FAIL: $scrolled lines scrolled off the screen"; exit 1; }
 headers=$(printf '%s\n' "$screen" | grep -c '^Agent  *Status  *Duration  *Progress' || true)

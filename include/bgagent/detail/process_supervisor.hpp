@@ -18,6 +18,7 @@
 #include <bgagent/detail/output_relay.hpp>
 #include <bgagent/detail/process_liveness.hpp>
 #include <bgagent/detail/spawn.hpp>
+#include <bgagent/detail/task_events.hpp>
 #include <bgagent/detail/wake_fd.hpp>
 #include <bgagent/output_writer.hpp>
 #include <bgagent/protocol.hpp>
@@ -41,6 +42,20 @@ namespace bgagent::detail {
 /// Why the host ended an agent, shared by the Task and the supervisor.
 enum class EndReason : int { None, Cancelled, TimedOut, HostShutdown };
 
+constexpr std::string_view toString(EndReason reason) noexcept {
+  switch (reason) {
+    case EndReason::None:
+      return "none";
+    case EndReason::Cancelled:
+      return "cancelled";
+    case EndReason::TimedOut:
+      return "timed out";
+    case EndReason::HostShutdown:
+      return "host shutdown";
+  }
+  return "unknown";
+}
+
 /// How an agent with no timeout of its own records a deadline of an enclosing withTimeout.
 inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing deadline passed)";
 
@@ -51,6 +66,8 @@ struct AgentControl {
   /// Settles the task with an error when its file cannot record the ending (a full disk). Set
   /// before the agent starts; called once, from the thread that writes the ending.
   std::function<void(const Error&)> onEndingLost;
+  /// What happens to the task, for its event log (the supervisor reports its kills).
+  TaskEvents events;
 };
 
 struct ProcessLaunch {
@@ -221,6 +238,7 @@ class ProcessSupervisor {
         }
         if (child->killAt && now >= *child->killAt) {
           ::kill(-child->pid, SIGKILL);  // the grace period is over
+          reportKill(*child, SIGKILL);
           child->killAt = Clock::time_point::max();
         }
       }
@@ -231,6 +249,7 @@ class ProcessSupervisor {
     for (auto& [id, child] : children_) {
       child->control->endReason.store(EndReason::HostShutdown, std::memory_order_release);
       ::kill(-child->pid, SIGKILL);
+      reportKill(*child, SIGKILL);
     }
     while (!children_.empty()) finish(children_.begin()->first);
   }
@@ -277,7 +296,17 @@ class ProcessSupervisor {
     child.control->endReason.store(reason, std::memory_order_release);
     // The whole group: `sh -c 'work & wait'` leaves no grandchild behind.
     ::kill(-child.pid, SIGTERM);
+    reportKill(child, SIGTERM);
     child.killAt = now + child.launch.gracePeriod;
+  }
+
+  static void reportKill(Child& child, int signal) {
+    child.control->events.report("killed", [&] {
+      return nlohmann::json{
+          {"signal", signal == SIGKILL ? "SIGKILL" : "SIGTERM"},
+          {"pid", child.pid},
+          {"reason", toString(child.control->endReason.load(std::memory_order_acquire))}};
+    });
   }
 
   void relayOutput(Child& child) {

@@ -39,6 +39,10 @@ class StepRunner : public std::enable_shared_from_this<StepRunner<R>> {
     state_->reportProgress(std::move(text), done, total);
   }
   const std::string& description() const { return state_->description; }
+  /// An event of the combined task's own (a retry's attempt), kept for a late event log.
+  void recordEvent(std::string_view kind, nlohmann::json fields) {
+    state_->recordEvent(kind, std::move(fields));
+  }
 
   /// Runs `task` as the step running now; `onSettled(runner, result)` runs once it settles. A
   /// runner already stopped stops the step at once (it still settles, and onSettled runs).

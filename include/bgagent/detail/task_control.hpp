@@ -28,9 +28,7 @@ using LaunchedValue =
 /// wins).
 template <typename T>
 void stopState(TaskState<T>& state, EndReason reason) {
-  EndReason expected = EndReason::None;
-  state.control->endReason.compare_exchange_strong(expected, reason);
-  if (state.stopAgent) state.stopAgent(reason);
+  state.requestStop(reason);
 }
 
 template <typename T>

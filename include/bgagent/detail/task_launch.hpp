@@ -31,8 +31,6 @@ template <typename T>
 std::pair<std::shared_ptr<TaskState<T>>, std::optional<OutputWriter>> prepareTask(
     const LaunchOptions& options) {
   auto state = std::make_shared<TaskState<T>>();
-  static std::atomic<std::uint64_t> lastId{0};
-  state->id = lastId.fetch_add(1) + 1;
   state->description = options.description;
   state->cleanup = options.cleanup;
   Result<std::filesystem::path> directory =

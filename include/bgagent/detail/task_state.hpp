@@ -62,9 +62,15 @@ struct ChildProgress {
 
 namespace detail {
 
+/// Every task, combined ones included, gets its own id: an event log names tasks by it.
+inline std::uint64_t nextTaskId() noexcept {
+  static std::atomic<std::uint64_t> lastId{0};
+  return lastId.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 template <typename T>
 struct TaskState {
-  std::uint64_t id = 0;
+  std::uint64_t id = nextTaskId();
   std::string description;
   std::filesystem::path outputPath;
   CleanupPolicy cleanup = CleanupPolicy::Keep;
@@ -75,11 +81,12 @@ struct TaskState {
 
   mutable std::mutex mutex;
   std::condition_variable settledChanged;
-  OutputSnapshot snapshot;                           // guarded by mutex
-  TaskStatus status = TaskStatus::Pending;           // guarded by mutex
-  std::optional<Result<T>> outcome;                  // guarded by mutex
-  std::optional<SteadyClock::time_point> settledAt;  // guarded by mutex
-  std::vector<std::function<void()>> continuations;  // guarded by mutex
+  OutputSnapshot snapshot;                              // guarded by mutex
+  TaskStatus status = TaskStatus::Pending;              // guarded by mutex
+  std::optional<Result<T>> outcome;                     // guarded by mutex
+  std::optional<SteadyClock::time_point> settledAt;     // guarded by mutex
+  std::optional<SteadyClock::time_point> lastOutputAt;  // agents only; guarded by mutex
+  std::vector<std::function<void()>> continuations;     // guarded by mutex
 
   std::promise<Result<T>> promise;
   std::shared_future<Result<T>> future = promise.get_future().share();
@@ -101,10 +108,75 @@ struct TaskState {
 
   void update(const OutputSnapshot& latest) {
     std::lock_guard lock(mutex);
+    const bool progressed = latest.progress.updates != snapshot.progress.updates;
     snapshot = latest;
+    lastOutputAt = SteadyClock::now();  // called for new bytes only: output or a HEARTBEAT
+    // Reported under the lock, so an event log that starts listening meanwhile (EventLog::add
+    // reads the status under it) sees each change once.
     if (status == TaskStatus::Pending && latest.status != AgentStatus::Pending) {
       status = TaskStatus::Running;
+      reportStarted();
     }
+    if (progressed) reportProgressEvent();
+  }
+
+  /// Stops the agent for `reason` (the first reason wins), telling the event log once.
+  void requestStop(EndReason reason) {
+    EndReason expected = EndReason::None;
+    if (control->endReason.compare_exchange_strong(expected, reason)) {
+      reportEvent("cancelRequested", {{"reason", toString(reason)}});
+    }
+    if (stopAgent) stopAgent(reason);
+  }
+
+  /// Tells the event log `kind` with `fields`, unless the task has settled.
+  void reportEvent(std::string_view kind, nlohmann::json fields) {
+    if (!control->events.listened()) return;
+    std::lock_guard lock(mutex);
+    if (outcome) return;
+    control->events.report(kind, [&] { return withElapsed(std::move(fields)); });
+  }
+
+  /// As reportEvent, and kept for an event log added later (a retry's attempts).
+  void recordEvent(std::string_view kind, nlohmann::json fields) {
+    std::lock_guard lock(mutex);
+    control->events.reportAndKeep(kind, withElapsed(std::move(fields)));
+  }
+
+  /// The fields every event of this task carries, with `fields` added.
+  nlohmann::json withElapsed(nlohmann::json fields) const {
+    fields["elapsedMs"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              settledAt.value_or(SteadyClock::now()) - startedAt)
+                              .count();
+    return fields;
+  }
+
+  // The fields of each event, and its report; all with `mutex` held.
+  nlohmann::json startedFields() const {
+    return withElapsed({{"description", description}, {"outputFile", outputPath.string()}});
+  }
+  nlohmann::json progressFields() const {
+    return withElapsed(
+        {{"text", snapshot.progress.text},
+         {"percent", snapshot.progress.percent ? nlohmann::json(*snapshot.progress.percent)
+                                               : nlohmann::json(nullptr)}});
+  }
+  nlohmann::json settledFields() const {
+    nlohmann::json fields{{"status", toString(status)}, {"outputFile", outputPath.string()}};
+    if (outcome && !outcome->has_value()) {
+      const Error& error = outcome->error();
+      fields["error"] = {{"code", toString(error.code)}, {"message", error.message}};
+    }
+    return withElapsed(std::move(fields));
+  }
+  void reportStarted() {
+    control->events.report("started", [&] { return startedFields(); });
+  }
+  void reportProgressEvent() {
+    control->events.report("progress", [&] { return progressFields(); });
+  }
+  void reportSettled() {
+    control->events.report("settled", [&] { return settledFields(); });
   }
 
   /// Settled by something other than its watch (a launch failure, a lost ending).
@@ -120,6 +192,7 @@ struct TaskState {
     snapshot.progress.percent =
         total == 0 ? 100.0 : 100.0 * static_cast<double>(done) / static_cast<double>(total);
     ++snapshot.progress.updates;
+    reportProgressEvent();
   }
 
   /// Turns the watcher's outcome into the task's, converting the RESULT to T (user code, so
@@ -134,7 +207,7 @@ struct TaskState {
         break;
       case WaitStatus::TimedOut:
         finalStatus = TaskStatus::TimedOut;
-        if (stopAgent) stopAgent(EndReason::TimedOut);
+        requestStop(EndReason::TimedOut);
         break;
       case WaitStatus::Crashed:
         finalStatus = TaskStatus::Crashed;
@@ -186,6 +259,7 @@ struct TaskState {
       status = finalStatus;
       outcome = result;
       settledAt = SteadyClock::now();
+      reportSettled();
       toRun.swap(continuations);
     }
     settledChanged.notify_all();
