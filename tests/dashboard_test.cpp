@@ -63,18 +63,25 @@ std::string displayedThroughPipe(const Dashboard& dashboard,
     dashboard.display(writeEnd);
     std::fclose(writeEnd);
   });
-  std::string text(4096, '\0');
-  const ssize_t first = ::read(ends[0], text.data(), text.size());
-  afterFirstFrame();  // before any REQUIRE: the display thread must be able to finish
-  text.resize(first > 0 ? static_cast<std::size_t>(first) : 0);
+  // The first frame is out once its summary line is ("N agents: ...\n").
+  std::string text;
   char buffer[4096];
   ssize_t count = 0;
+  const auto firstFrameRead = [&] {
+    const std::size_t summary = text.find(" agents: ");
+    return summary != std::string::npos && text.find('\n', summary) != std::string::npos;
+  };
+  while (!firstFrameRead() && (count = ::read(ends[0], buffer, sizeof buffer)) > 0) {
+    text.append(buffer, static_cast<std::size_t>(count));
+  }
+  const bool sawFirstFrame = firstFrameRead();
+  afterFirstFrame();  // before any REQUIRE: the display thread must be able to finish
   while ((count = ::read(ends[0], buffer, sizeof buffer)) > 0) {
     text.append(buffer, static_cast<std::size_t>(count));
   }
   shower.join();
   ::close(ends[0]);
-  REQUIRE(first > 0);
+  REQUIRE(sawFirstFrame);
   return text;
 }
 
@@ -332,7 +339,11 @@ TEST_CASE(
   REQUIRE(::sigaction(SIGINT, &before, &after) == 0);
   CHECK(after.sa_handler == &hostHandler);  // the host's handler was put back
   CHECK(text.starts_with("\x1b[?25l"));
-  CHECK(text.find("\x1b[?25h") != std::string::npos);
+  // Shown twice: at once by the handler, before the final frame, and when display() returned.
+  const std::size_t shownFirst = text.find("\x1b[?25h");
+  REQUIRE(shownFirst != std::string::npos);
+  CHECK(shownFirst < text.find("Cancelled"));
+  CHECK(text.ends_with("\x1b[?25h"));
   CHECK(text.find("2 agents: 0 running, 0 pending, 0 done, 2 failed") != std::string::npos);
 }
 
@@ -351,4 +362,32 @@ TEST_CASE("without cancelOnInterrupt no handler is installed and the cursor stay
   struct sigaction after {};
   REQUIRE(::sigaction(SIGINT, nullptr, &after) == 0);
   CHECK(after.sa_handler == before.sa_handler);
+}
+
+TEST_CASE("golden: wide and combining characters keep the columns aligned", "[dashboard][width]") {
+  const std::vector<DashboardRow> rows{
+      row("検証エージェント", TaskStatus::Running, 2500ms, "テスト 1/2", 50.0),
+      row("🚀 deploy", TaskStatus::Succeeded, 1s),
+      row("cafe\xCC\x81", TaskStatus::Failed, 3s),  // e + combining acute: 4 columns
+  };
+  CHECK(renderTable(rows, 70) ==
+        "Agent             Status     Duration  Progress\n"
+        "検証エージェント  Running        2.5s  [#####.....]  50%  テスト 1/2\n"
+        "🚀 deploy         Succeeded        1s  [##########] 100%\n"
+        "cafe\xCC\x81              Failed           3s  \n"
+        "3 agents: 1 running, 0 pending, 1 done, 1 failed, ETA 0ms\n");
+}
+
+TEST_CASE("colour marks the status column only, never a status word in a name", "[dashboard]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  Task<int> broken = failing(dir, "broken", "no");
+  REQUIRE_FALSE(broken.wait());
+  Dashboard dashboard(DashboardOptions{.width = 80, .mode = DisplayMode::Live});
+  dashboard.add("Succeeded  once before", broken);
+  ::unsetenv("NO_COLOR");
+  const std::string text = displayed(dashboard);
+  CHECK(text.find("Succeeded  once before") != std::string::npos);
+  CHECK(text.find("\x1b[32m") == std::string::npos);
+  CHECK(text.find("\x1b[31mFailed\x1b[0m") != std::string::npos);
 }

@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "catch.hpp"
@@ -101,6 +103,7 @@ TEST_CASE("an agent's life is logged in order: started, each progress, settled",
   gate->open();
   REQUIRE(task.wait().value() == 7);
   task.cancel();  // settled already: no cancelRequested
+  log.flush();
 
   const std::vector<json> events = collected.of(task.id());
   REQUIRE(collected.kindsOf(task.id()) ==
@@ -137,6 +140,7 @@ TEST_CASE(
   task.cancel();
   task.cancel();  // the first request is the one logged
   REQUIRE(task.wait().error().code == ErrorCode::Cancelled);
+  log.flush();
 
   const std::vector<json> events = collected.of(task.id());
   REQUIRE(collected.kindsOf(task.id()) == std::vector<std::string>{"started", "progress",
@@ -163,6 +167,7 @@ TEST_CASE("an agent past its timeout is logged killed for that reason, then Time
   Task<> task = launch(options);
   log.add("slow", task);
   REQUIRE(task.wait().error().code == ErrorCode::DeadlineExceeded);
+  log.flush();
 
   const std::vector<std::string> kinds = collected.kindsOf(task.id());
   // The supervisor's own deadline: a kill, not a host's request. (It may come before the
@@ -194,6 +199,7 @@ TEST_CASE("a deadline from withTimeout is logged on the inner task as a timed-ou
   log.add("bounded", bounded);
   REQUIRE(bounded.wait().error().code == ErrorCode::DeadlineExceeded);
   REQUIRE(collected.waitFor(innerId, "settled"));
+  log.flush();
 
   const std::vector<json> events = collected.of(innerId);
   const auto request = std::find_if(events.begin(), events.end(), [](const json& event) {
@@ -224,6 +230,7 @@ TEST_CASE("a retry logs each attempt with its agent and the error before it", "[
   // The first attempt was launched inside retry(): the log catches up with it.
   log.add("fetch with retry", retried);
   REQUIRE(retried.wait().value() == 42);
+  log.flush();
 
   const std::vector<json> events = collected.of(retried.id());
   std::vector<json> attempts;
@@ -256,6 +263,7 @@ TEST_CASE("a task added after it settled is caught up; a launch failure never st
   Task<int> done = twoSteps(dir, "done", gate);
   REQUIRE(done.wait().value() == 7);
   log.add("done", done);
+  log.flush();
   REQUIRE(collected.kindsOf(done.id()) ==
           std::vector<std::string>{"started", "progress", "settled"});
   CHECK(collected.of(done.id())[1]["text"] == "2/2 built");  // the latest progress
@@ -266,6 +274,7 @@ TEST_CASE("a task added after it settled is caught up; a launch failure never st
   Task<> missing = launch(options);
   REQUIRE(missing.wait().error().code == ErrorCode::NotFound);
   log.add("missing", missing);
+  log.flush();
   REQUIRE(collected.kindsOf(missing.id()) == std::vector<std::string>{"settled"});
   CHECK(collected.of(missing.id())[0]["status"] == "Failed");
   CHECK(collected.of(missing.id())[0]["error"]["code"] == "NotFound");
@@ -283,6 +292,7 @@ TEST_CASE("the log file gets whole JSON lines, appended after what it held", "[e
       Task<int> task = immediate(dir, name, 1);
       log.add(name, task);
       REQUIRE(task.wait());
+      log.flush();
       ids.push_back(task.id());
     }
     REQUIRE_FALSE(log.error());
@@ -331,6 +341,7 @@ TEST_CASE("a full disk stops the log, and error() says which file and how much w
   Task<int> task = immediate(dir, "quick", 3);
   log.add("quick", task);
   REQUIRE(task.wait().value() == 3);  // the task is not hurt by its log
+  log.flush();
   const std::optional<Error> error = log.error();
   REQUIRE(error);
   CHECK(error->code == ErrorCode::Io);
@@ -347,6 +358,7 @@ TEST_CASE("a sink that throws stops the log with the sink's words", "[event_log]
   Task<int> task = immediate(dir, "quick", 3);
   log.add("quick", task);
   REQUIRE(task.wait().value() == 3);
+  log.flush();
   const std::optional<Error> error = log.error();
   REQUIRE(error);
   CHECK_THAT(error->message, Catch::Contains("socket closed"));
@@ -375,4 +387,100 @@ TEST_CASE("an empty task cannot be logged", "[event_log]") {
   EventLog log(collected.sink());
   CHECK_THROWS_AS(log.add("nothing", Task<int>{}), std::invalid_argument);
   CHECK_THROWS_AS(EventLog(std::function<void(std::string_view)>{}), std::invalid_argument);
+}
+
+TEST_CASE("a log added while its task reports sees each event once", "[event_log]") {
+  NothingLeftBehind nothingLeft;
+  TempDir dir;
+  constexpr int kSteps = 300;
+  const auto gate = keptGate();
+  LaunchOptions options;
+  options.description = "chatty";
+  options.outputDirectory = dir.path();
+  Task<int> task = runInThread(options, [gate](std::stop_token stop, OutputWriter& writer) {
+    if (!gate->waitOrStop(stop)) throw std::runtime_error("stopped");
+    for (int step = 1; step <= kSteps; ++step) {
+      (void)writer.progress(std::to_string(step) + "/" + std::to_string(kSteps));
+    }
+    return 1;
+  });
+  std::vector<std::unique_ptr<CollectedEvents>> collected;
+  std::vector<std::unique_ptr<EventLog>> logs;
+  for (int i = 0; i < 20; ++i) {
+    collected.push_back(std::make_unique<CollectedEvents>());
+    logs.push_back(std::make_unique<EventLog>(collected.back()->sink()));
+    logs.back()->add("chatty", task);
+    if (i == 0) gate->open();  // the others join while it reports
+  }
+  REQUIRE(task.wait());
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    logs[i]->flush();
+    const std::vector<json> events = collected[i]->of(task.id());
+    const std::vector<std::string> kinds = collected[i]->kindsOf(task.id());
+    CHECK(std::count(kinds.begin(), kinds.end(), "started") == 1);
+    CHECK(std::count(kinds.begin(), kinds.end(), "settled") == 1);
+    CHECK(kinds.back() == "settled");
+    std::string lastProgress;
+    for (const json& event : events) {
+      if (event["event"] != "progress") continue;
+      CHECK(event["text"] != lastProgress);  // never the same update twice
+      lastProgress = event["text"];
+    }
+    CHECK(lastProgress == std::to_string(kSteps) + "/" + std::to_string(kSteps));
+  }
+}
+
+TEST_CASE("an agent killed after its task settled is logged after settled, and says so",
+          "[event_log]") {
+  NothingLeftBehind nothingLeft;
+  TempDir dir;
+  CollectedEvents collected;
+  EventLog log(collected.sink());
+  std::uint64_t id = 0;
+  {
+    // An ERROR settles the task at once; the agent runs on until its Task goes.
+    Task<> task = launch(shell(dir, "early error", "echo '[ERROR] broke'; exec sleep 30"));
+    id = task.id();
+    log.add("early error", task);
+    REQUIRE(task.wait().error().code == ErrorCode::AgentFailed);
+  }
+  REQUIRE(collected.waitFor(id, "killed"));
+  log.flush();
+  const std::vector<json> events = collected.of(id);
+  const std::vector<std::string> kinds = collected.kindsOf(id);
+  const auto settled = std::find(kinds.begin(), kinds.end(), "settled");
+  const auto killed = std::find(kinds.begin(), kinds.end(), "killed");
+  REQUIRE(settled < killed);
+  const json& kill = events[static_cast<std::size_t>(killed - kinds.begin())];
+  CHECK(kill["afterSettled"] == true);
+  CHECK(kill["reason"] == "cancelled");
+  CHECK(kill["elapsedMs"].get<std::int64_t>() >= 0);
+}
+
+TEST_CASE("a late log's caught-up events carry when each happened", "[event_log]") {
+  NothingLeftBehind nothingLeft;
+  TempDir dir;
+  LaunchOptions options;
+  options.description = "paced";
+  options.outputDirectory = dir.path();
+  // The pauses are the agent's work, not a wait for anything.
+  Task<int> task = runInThread(options, [](std::stop_token, OutputWriter& writer) {
+    std::this_thread::sleep_for(200ms);
+    (void)writer.progress("1/1 done");
+    std::this_thread::sleep_for(200ms);
+    return 1;
+  });
+  REQUIRE(task.wait());
+  CollectedEvents collected;
+  EventLog log(collected.sink());
+  log.add("paced", task);
+  log.flush();
+  const std::vector<json> events = collected.of(task.id());
+  REQUIRE(collected.kindsOf(task.id()) ==
+          std::vector<std::string>{"started", "progress", "settled"});
+  const auto elapsed = [&](std::size_t i) { return events[i]["elapsedMs"].get<std::int64_t>(); };
+  CHECK(elapsed(0) < elapsed(1));  // the START was read before the progress was written
+  CHECK(elapsed(1) >= 200);
+  CHECK(elapsed(1) < elapsed(2));
+  CHECK(elapsed(2) >= 400);
 }

@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   dashboard.display(stdout);
 
   if (log) {
+    log->flush();  // every event so far is in the file
     if (const auto error = log->error()) {
       std::fprintf(stderr, "%s\n", error->message.c_str());
       return 1;

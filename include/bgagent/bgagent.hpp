@@ -5,6 +5,7 @@
 #include <bgagent/agent_state.hpp>
 #include <bgagent/combinators.hpp>
 #include <bgagent/dashboard.hpp>
+#include <bgagent/dashboard_table.hpp>
 #include <bgagent/error.hpp>
 #include <bgagent/event_log.hpp>
 #include <bgagent/fallback.hpp>

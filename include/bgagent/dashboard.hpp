@@ -1,13 +1,12 @@
-// bgagent/dashboard.hpp: a table of agents (Agent | Status | Duration | Progress) for a
-// terminal, a log, or a host's own UI.
+// bgagent/dashboard.hpp: a table of agents (Agent | Status | Duration | Progress) kept on a
+// terminal, in a log, or for a host's own UI.
 //
 // Owns: Dashboard. add() a task (or a combined task) under a display name; rows() samples them
-// now; renderTable() lays rows out as text, columns aligned by display width (CJK text and emoji
-// take two columns), long names cut with an ellipsis, rows past the height folded into one line,
-// with a summary line (running, done, failed, and an ETA from the durations of the finished
-// ones); toJson() gives the same for a host that serves it elsewhere. display() shows it until
-// every task has settled: redrawn in place on a terminal, or one plain line per status change
-// elsewhere (pipes, CI logs, TERM=dumb), with no escape codes; NO_COLOR turns colours off.
+// now (a running agent silent for stalledAfter is Stalled); the table itself is renderTable()'s
+// (dashboard_table.hpp); toJson() gives the same for a host that serves it elsewhere. display()
+// shows it until every task has settled: redrawn in place on a terminal, never taller than it,
+// or one plain line per status change elsewhere (pipes, CI logs, TERM=dumb), with no escape
+// codes; NO_COLOR turns colours off.
 // While display() runs, Ctrl-C (SIGINT) or SIGTERM shows the cursor again, cancels the tasks
 // shown, waits for them, and then raises the signal again for the host (docs/dashboard.md).
 // Thread safety: add() and the queries may be called from any thread.
@@ -22,17 +21,13 @@
 #include <poll.h>
 
 #include <algorithm>
-#include <array>
-#include <bgagent/detail/display_width.hpp>
-#include <bgagent/detail/duration_text.hpp>
+#include <bgagent/dashboard_table.hpp>
 #include <bgagent/detail/interrupt_guard.hpp>
 #include <bgagent/detail/terminal.hpp>
 #include <bgagent/detail/wake_fd.hpp>
 #include <bgagent/task.hpp>
-#include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -46,18 +41,6 @@
 #include <vector>
 
 namespace bgagent {
-
-/// One task as the dashboard shows it.
-struct DashboardRow {
-  std::string name;
-  TaskStatus status = TaskStatus::Pending;
-  SteadyClock::duration duration{};
-  Progress progress;
-  std::filesystem::path outputPath;
-  /// Running, but its agent has written nothing (no output, no HEARTBEAT) for
-  /// DashboardOptions::stalledAfter: shown as Stalled.
-  bool stalled = false;
-};
 
 /// How display() writes.
 enum class DisplayMode {
@@ -124,27 +107,10 @@ class Dashboard {
     return sampled;
   }
 
-  /// The table as text, `width` columns wide and at most `height` lines (rows that do not fit
-  /// fold into one line), ending with the summary line.
+  /// The table as text (bgagent::renderTable, dashboard_table.hpp).
   static std::string renderTable(const std::vector<DashboardRow>& rows, std::size_t width,
-                                 std::size_t height = std::numeric_limits<std::size_t>::max()) {
-    const std::size_t nameWidth = nameColumnWidth(rows, width);
-    // Every line fits the width: a wrapped line would break the live mode's redrawing.
-    std::string text =
-        detail::fitToWidth(detail::padToWidth("Agent", nameWidth) + "  " +
-                               detail::padToWidth("Status", kStatusWidth) + "  " +
-                               detail::padToWidth("Duration", kDurationWidth) + "  Progress",
-                           width) +
-        "\n";
-    const std::vector<bool> shown = rowsShown(rows, height);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (shown[i]) text += renderRow(rows[i], nameWidth, width) + "\n";
-    }
-    if (const std::string folded = foldedLine(rows, shown); !folded.empty()) {
-      text += detail::fitToWidth(folded, width) + "\n";
-    }
-    text += detail::fitToWidth(summaryLine(rows), width) + "\n";
-    return text;
+                                 std::size_t height = detail::kNoHeight) {
+    return bgagent::renderTable(rows, width, height);
   }
 
   std::string render(std::size_t width) const { return renderTable(rows(), width); }
@@ -156,7 +122,7 @@ class Dashboard {
     for (const DashboardRow& row : now) {
       tasks.push_back(
           {{"name", row.name},
-           {"status", std::string(statusWord(row))},
+           {"status", std::string(detail::statusWord(row))},
            {"durationMs",
             std::chrono::duration_cast<std::chrono::milliseconds>(row.duration).count()},
            {"progress", row.progress.text},
@@ -164,7 +130,7 @@ class Dashboard {
             row.progress.percent ? nlohmann::json(*row.progress.percent) : nlohmann::json(nullptr)},
            {"outputFile", row.outputPath.string()}});
     }
-    return {{"tasks", tasks}, {"summary", summaryLine(now)}};
+    return {{"tasks", tasks}, {"summary", detail::summaryLine(now)}};
   }
 
   /// Shows the dashboard on `out` until every task has settled, then once more (the final
@@ -178,33 +144,36 @@ class Dashboard {
     std::fflush(out);  // the guard's handler writes to the descriptor, past stdio's buffer
     detail::InterruptGuard interrupts(options_.cancelOnInterrupt, live ? ::fileno(out) : -1,
                                       wake_->get());
-    // Hidden only when a handler can show it again, whatever ends the program.
-    const bool hideCursor = live && interrupts.owner();
-    if (hideCursor) std::fputs(std::string(detail::kHideCursor).c_str(), out);
-    std::stop_callback wakeOnStop(stop, [wake = wake_] { wake->wake(); });
-    std::size_t linesDrawn = 0;
-    std::vector<std::string_view> lastStatus;
-    bool cancelling = false;
-    while (true) {
-      if (interrupts.caught() != 0 && !cancelling) {
-        cancelAll();
-        cancelling = true;
+    {
+      // Hidden only when a handler can show it again, whatever ends the program; shown again
+      // however display() ends.
+      const detail::HiddenCursor cursor(out, live && interrupts.owner());
+      std::stop_callback wakeOnStop(stop, [wake = wake_] { wake->wake(); });
+      std::size_t linesDrawn = 0;
+      std::vector<std::string_view> lastStatus;
+      bool cancelling = false;
+      while (true) {
+        if (interrupts.caught() != 0 && !cancelling) {
+          cancelAll();
+          cancelling = true;
+        }
+        const std::vector<DashboardRow> now = rows();
+        const bool done =
+            std::all_of(now.begin(), now.end(),
+                        [](const DashboardRow& row) { return detail::settled(row.status); }) ||
+            (stop.stop_requested() && !cancelling);
+        if (live) {
+          std::fputs(liveFrame(now, out, linesDrawn).c_str(), out);
+        } else {
+          std::string lines = plainChanges(now, lastStatus);
+          if (done) lines += detail::summaryLine(now) + "\n";
+          std::fputs(lines.c_str(), out);
+        }
+        std::fflush(out);
+        if (done) break;
+        waitForChange();
       }
-      const std::vector<DashboardRow> now = rows();
-      const bool done = allSettled(now) || (stop.stop_requested() && !cancelling);
-      if (live) {
-        std::fputs(liveFrame(now, out, linesDrawn).c_str(), out);
-      } else {
-        std::string lines = plainChanges(now, lastStatus);
-        if (done) lines += summaryLine(now) + "\n";
-        std::fputs(lines.c_str(), out);
-      }
-      std::fflush(out);
-      if (done) break;
-      waitForChange();
     }
-    if (hideCursor) std::fputs(std::string(detail::kShowCursor).c_str(), out);
-    std::fflush(out);
     interrupts.restoreAndRaise();
   }
 
@@ -213,11 +182,6 @@ class Dashboard {
     std::function<DashboardRow()> sample;
     std::function<void()> cancel;
   };
-
-  static constexpr std::size_t kStatusWidth = 9;    // "Succeeded", "Cancelled"
-  static constexpr std::size_t kDurationWidth = 8;  // "12m30s"
-  static constexpr std::size_t kBarWidth = 10;
-  static constexpr std::size_t kLongestName = 30;
 
   void cancelAll() const {
     std::vector<std::function<void()>> cancels;
@@ -231,8 +195,10 @@ class Dashboard {
   // The refresh interval, cut short by a task settling, a stop request or a signal.
   void waitForChange() const {
     pollfd wakeUp{wake_->get(), POLLIN, 0};
-    const auto milliseconds = static_cast<int>(options_.refreshInterval.count());
-    if (::poll(&wakeUp, 1, std::max(milliseconds, 1)) > 0) wake_->drain();
+    // At least 1 ms (never a busy loop), at most a day (poll takes an int).
+    const auto milliseconds =
+        std::clamp<std::chrono::milliseconds::rep>(options_.refreshInterval.count(), 1, 86'400'000);
+    if (::poll(&wakeUp, 1, static_cast<int>(milliseconds)) > 0) wake_->drain();
   }
 
   std::string liveFrame(const std::vector<DashboardRow>& rows, std::FILE* out,
@@ -242,178 +208,23 @@ class Dashboard {
     std::size_t height = std::numeric_limits<std::size_t>::max();
     if (options_.height) {
       height = *options_.height;
-    } else if (terminal && terminal->rows > 1) {
-      height = terminal->rows - 1;
+    } else if (terminal && terminal->rows > 0) {
+      height = std::max<std::size_t>(terminal->rows - 1, 1);
     }
     std::string frame;
     // Back to the top of the last frame, then each line cleared and drawn again, and whatever
     // a taller last frame left below cleared: the table stays in place instead of scrolling.
     if (linesDrawn > 0) frame += detail::cursorUp(linesDrawn);
-    const std::string table = renderTable(rows, width, height);
     const bool colour = detail::colourAllowed();
     linesDrawn = 0;
-    for (std::size_t at = 0; at < table.size();) {
-      const std::size_t end = table.find('\n', at);
-      const std::string line = table.substr(at, end - at);
-      frame +=
-          std::string(detail::kClearLine) + (colour ? detail::colourStatus(line) : line) + "\n";
-      at = end + 1;
+    for (const detail::TableLine& line : detail::tableLines(rows, width, height)) {
+      frame += detail::kClearLine;
+      frame += colour ? detail::colourStatus(line.text, line.statusAt, line.status) : line.text;
+      frame += "\n";
       ++linesDrawn;
     }
     frame += detail::kClearBelow;
     return frame;
-  }
-
-  static bool settled(TaskStatus status) {
-    return status != TaskStatus::Pending && status != TaskStatus::Running;
-  }
-
-  static bool allSettled(const std::vector<DashboardRow>& rows) {
-    return std::all_of(rows.begin(), rows.end(),
-                       [](const DashboardRow& row) { return settled(row.status); });
-  }
-
-  static std::string_view statusWord(const DashboardRow& row) {
-    return row.stalled && row.status == TaskStatus::Running ? "Stalled" : toString(row.status);
-  }
-
-  // Which rows a table of `height` lines shows: all when they fit; otherwise, keeping their
-  // order, the running ones first, then the failed, the pending and the succeeded.
-  static std::vector<bool> rowsShown(const std::vector<DashboardRow>& rows, std::size_t height) {
-    std::vector<bool> shown(rows.size(), true);
-    if (height == std::numeric_limits<std::size_t>::max() || rows.size() + 2 <= height) {
-      return shown;
-    }
-    // Header, summary and the folded line take three; at least one row is always shown.
-    std::size_t room = height > 4 ? height - 3 : 1;
-    const auto rank = [](TaskStatus status) {
-      switch (status) {
-        case TaskStatus::Running:
-          return 0;
-        case TaskStatus::Pending:
-          return 2;
-        case TaskStatus::Succeeded:
-          return 3;
-        default:
-          return 1;
-      }
-    };
-    std::fill(shown.begin(), shown.end(), false);
-    for (int wanted = 0; wanted <= 3 && room > 0; ++wanted) {
-      for (std::size_t i = 0; i < rows.size() && room > 0; ++i) {
-        if (rank(rows[i].status) == wanted) {
-          shown[i] = true;
-          --room;
-        }
-      }
-    }
-    return shown;
-  }
-
-  // "+3 more: 2 succeeded, 1 pending", or empty when every row is shown.
-  static std::string foldedLine(const std::vector<DashboardRow>& rows,
-                                const std::vector<bool>& shown) {
-    std::array<std::size_t, 7> hidden{};
-    std::size_t total = 0;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (shown[i]) continue;
-      ++hidden.at(static_cast<std::size_t>(rows[i].status));
-      ++total;
-    }
-    if (total == 0) return {};
-    std::string line = "+" + std::to_string(total) + " more:";
-    const char* separator = " ";
-    for (std::size_t status = 0; status < hidden.size(); ++status) {
-      if (hidden[status] == 0) continue;
-      std::string word(toString(static_cast<TaskStatus>(status)));
-      word[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[0])));
-      line += separator + std::to_string(hidden[status]) + " " + word;
-      separator = ", ";
-    }
-    return line;
-  }
-  static std::size_t nameColumnWidth(const std::vector<DashboardRow>& rows, std::size_t width) {
-    std::size_t widest = detail::displayWidth("Agent");
-    for (const DashboardRow& row : rows) widest = std::max(widest, detail::displayWidth(row.name));
-    // The name gives way first: status, duration and a bar with its percent need 43 columns;
-    // past 30 columns a name is cut.
-    const std::size_t room = std::min<std::size_t>(kLongestName, width > 43 ? width - 43 : 8);
-    return std::clamp<std::size_t>(widest, 5, std::max<std::size_t>(room, 8));
-  }
-
-  static std::string renderRow(const DashboardRow& row, std::size_t nameWidth, std::size_t width) {
-    std::string line = detail::padToWidth(detail::printable(row.name), nameWidth) + "  " +
-                       detail::padToWidth(statusWord(row), kStatusWidth) + "  ";
-    const std::string duration =
-        row.status == TaskStatus::Pending ? std::string("-") : detail::durationText(row.duration);
-    line += std::string(kDurationWidth - std::min(kDurationWidth, duration.size()), ' ') +
-            duration + "  ";
-    line += progressText(row);
-    return detail::fitToWidth(line, width);
-  }
-
-  static std::string progressText(const DashboardRow& row) {
-    std::optional<double> percent = row.progress.percent;
-    if (row.status == TaskStatus::Succeeded) percent = 100.0;
-    std::string text;
-    if (percent) {
-      const auto filled = static_cast<std::size_t>(std::clamp(*percent, 0.0, 100.0) / 100.0 *
-                                                   static_cast<double>(kBarWidth));
-      char number[8];
-      std::snprintf(number, sizeof number, "%3.0f%%", std::clamp(*percent, 0.0, 100.0));
-      text = "[" + std::string(filled, '#') + std::string(kBarWidth - filled, '.') + "] " + number;
-    }
-    if (!row.progress.text.empty()) {
-      text += (text.empty() ? "" : "  ") + detail::printable(row.progress.text);
-    }
-    return text;
-  }
-
-  static std::string summaryLine(const std::vector<DashboardRow>& rows) {
-    std::size_t running = 0;
-    std::size_t stalled = 0;
-    std::size_t pending = 0;
-    std::size_t done = 0;
-    std::size_t failed = 0;
-    SteadyClock::duration finishedTotal{};
-    for (const DashboardRow& row : rows) {
-      switch (row.status) {
-        case TaskStatus::Pending:
-          ++pending;
-          break;
-        case TaskStatus::Running:
-          ++running;
-          if (row.stalled) ++stalled;
-          break;
-        case TaskStatus::Succeeded:
-          ++done;
-          finishedTotal += row.duration;
-          break;
-        default:
-          ++failed;
-          finishedTotal += row.duration;
-          break;
-      }
-    }
-    std::string line = std::to_string(rows.size()) + " agents: " + std::to_string(running) +
-                       " running" +
-                       (stalled > 0 ? " (" + std::to_string(stalled) + " stalled)" : "") + ", " +
-                       std::to_string(pending) + " pending, " + std::to_string(done) + " done, " +
-                       std::to_string(failed) + " failed";
-    const std::size_t finished = done + failed;
-    if (finished > 0 && running + pending > 0) {
-      // Every unfinished agent is expected to take as long as the finished ones did on average;
-      // the running ones share the wait.
-      const SteadyClock::duration mean = finishedTotal / static_cast<long>(finished);
-      SteadyClock::duration left{};
-      for (const DashboardRow& row : rows) {
-        if (row.status == TaskStatus::Running && row.duration < mean) left += mean - row.duration;
-        if (row.status == TaskStatus::Pending) left += mean;
-      }
-      line += ", ETA " +
-              detail::durationText(left / static_cast<long>(std::max<std::size_t>(running, 1)));
-    }
-    return line;
   }
 
   // One line per task whose status (Stalled included) changed since the last call; the first
@@ -423,13 +234,14 @@ class Dashboard {
     std::string lines;
     lastStatus.resize(rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      const std::string_view status = statusWord(rows[i]);
+      const std::string_view status = detail::statusWord(rows[i]);
       if (status == lastStatus[i]) continue;
       lastStatus[i] = status;
       lines += detail::printable(rows[i].name) + ": " + std::string(status);
-      if (settled(rows[i].status)) lines += " after " + detail::durationText(rows[i].duration);
+      if (detail::settled(rows[i].status))
+        lines += " after " + detail::durationText(rows[i].duration);
       // The file to read when something went wrong.
-      if (settled(rows[i].status) && rows[i].status != TaskStatus::Succeeded &&
+      if (detail::settled(rows[i].status) && rows[i].status != TaskStatus::Succeeded &&
           !rows[i].outputPath.empty())
         lines += " (" + detail::printable(rows[i].outputPath.string()) + ")";
       lines += "\n";

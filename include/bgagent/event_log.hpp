@@ -1,14 +1,16 @@
 // bgagent/event_log.hpp: a job log, one JSON object per line, of what happens to the tasks a
 // host adds: started, progress, attempt, cancelRequested, killed, settled.
 //
-// Owns: EventLog. Each line is written as it happens, by the thread that saw it, with one
-// write() to a file opened for appending (or handed to a host's own sink), so a reader tailing
-// the file sees whole lines in time order. Every line has "time" (UTC, milliseconds), "task"
-// (Task::id()), "name" (as added), "event" and "elapsedMs" (since the task was launched), then
-// the event's own fields (docs/dashboard.md has the table).
-// Thread safety: add() may be called from any thread; events arrive from the watcher's, the
-// supervisor's and the timer's threads, and from threads that cancel tasks.
-// Lifetime: a task may outlive the log; once the destructor returns no event is written.
+// Owns: EventLog. The threads that see events (the watcher's, the supervisor's, the timer's, a
+// thread that cancels a task) only queue a line, timestamped; the log's own writer thread
+// writes each with one write() to a file opened for appending (or hands it to a host's sink),
+// holding no lock of the library's, so a slow disk or sink never holds up a task. Every line has
+// "time" (UTC, milliseconds), "task" (Task::id()), "name" (as added), "event" and "elapsedMs"
+// (since the task was launched), then the event's own fields (docs/dashboard.md has the table).
+// Thread safety: add(), flush() and error() may be called from any thread; the sink is called
+// from the writer thread only, one line at a time.
+// Lifetime: a task may outlive the log. The destructor stops listening, writes what is queued,
+// and joins the writer.
 // Errors: a file that cannot be opened throws bgagent::Exception naming it; a write that fails
 // later (a full disk) stops the log, and error() says which file, why, and how many events
 // were not written.
@@ -27,7 +29,9 @@
 #include <bgagent/task.hpp>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -36,6 +40,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -55,13 +60,15 @@ class EventLog {
                 "event log '" + path_ + "': cannot open it: " + detail::systemMessage(errorNumber),
                 path_, 0, errorNumber});
     }
+    startWriter();
   }
 
   /// Hands each line (one JSON object, without the newline) to `sink`, for a host that sends
-  /// events elsewhere. The sink runs on the reporting thread and must be quick; if it throws,
-  /// the log stops and error() says so.
+  /// events elsewhere. The sink runs on the log's writer thread, one line at a time; if it
+  /// throws, the log stops and error() says so.
   explicit EventLog(std::function<void(std::string_view line)> sink) : sink_(std::move(sink)) {
     if (!sink_) throw std::invalid_argument("bgagent: EventLog needs a sink");
+    startWriter();
   }
 
   EventLog(const EventLog&) = delete;
@@ -69,7 +76,8 @@ class EventLog {
   EventLog(EventLog&&) = delete;
   EventLog& operator=(EventLog&&) = delete;
 
-  /// Stops listening to every task: once it returns, no event is being written or will be.
+  /// Stops listening to every task, writes every line already queued, and joins the writer
+  /// (which waits for the file's write(), or for the sink to return).
   ~EventLog() {
     std::vector<Subscription> subscriptions;
     {
@@ -80,6 +88,8 @@ class EventLog {
       if (auto control = subscription.control.lock())
         control->events.stopListening(subscription.id);
     }
+    writer_.request_stop();  // it drains the queue first
+    writer_.join();
   }
 
   /// Logs `task`'s events under `name` from now on. A task added late is caught up first: its
@@ -94,27 +104,34 @@ class EventLog {
     std::lock_guard stateLock(state->mutex);
     // A task that failed to launch has no way to be stopped: it never started.
     const bool started = state->status != TaskStatus::Pending && state->stopAgent;
-    if (started) write(state->id, name, "started", state->startedFields());
+    if (started) enqueue(state->id, name, "started", state->startedFields());
     for (const auto& [kind, fields] : state->control->events.kept()) {
-      write(state->id, name, kind, fields);
+      enqueue(state->id, name, kind, fields);
     }
     if (state->snapshot.progress.updates > 0) {
-      write(state->id, name, "progress", state->progressFields());
+      enqueue(state->id, name, "progress", state->progressFields());
     }
     if (state->outcome) {
-      write(state->id, name, "settled", state->settledFields());
+      enqueue(state->id, name, "settled", state->settledFields());
       return;
     }
     const std::uint64_t id = state->control->events.listen(
         [this, taskId = state->id, name](std::string_view kind, const nlohmann::json& fields) {
-          write(taskId, name, kind, fields);
+          enqueue(taskId, name, kind, fields);
         });
     std::lock_guard lock(mutex_);
     subscriptions_.push_back({state->control, id});
   }
 
+  /// Waits until every event reported so far has been written (or found unwritable).
+  void flush() const {
+    std::unique_lock lock(mutex_);
+    drained_.wait(lock, [this] { return handled_ == queuedTotal_; });
+  }
+
   /// The first failure to write (naming the file and the system's words, with how many events
-  /// were lost since), or nothing while every event was written.
+  /// were lost since), or nothing while every event was written. Call flush() first to count
+  /// the events reported so far.
   std::optional<Error> error() const {
     std::lock_guard lock(mutex_);
     if (!error_) return std::nullopt;
@@ -130,31 +147,63 @@ class EventLog {
     std::uint64_t id = 0;
   };
 
-  void write(std::uint64_t taskId, const std::string& name, std::string_view kind,
-             const nlohmann::json& fields) {
-    std::lock_guard lock(mutex_);
-    if (error_) {
-      ++lostEvents_;
-      return;
-    }
-    // Timestamped under the lock, so the lines are in time order.
-    nlohmann::ordered_json line{{"time", detail::formatTimestamp(std::chrono::system_clock::now())},
-                                {"task", taskId},
-                                {"name", name},
-                                {"event", kind}};
+  void startWriter() {
+    writer_ = std::jthread([this](const std::stop_token& stop) { writeQueued(stop); });
+  }
+
+  // On the reporting thread, with the task's lock held: format and queue, no I/O.
+  void enqueue(std::uint64_t taskId, const std::string& name, std::string_view kind,
+               const nlohmann::json& fields) {
+    nlohmann::ordered_json line{{"time", ""}, {"task", taskId}, {"name", name}, {"event", kind}};
     for (const auto& [key, value] : fields.items()) line[key] = value;
-    // An agent's progress text may not be valid UTF-8: replaced, never a throw.
-    std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    {
+      // Timestamped under the lock, so the queue (and the file) is in time order.
+      std::lock_guard lock(mutex_);
+      line["time"] = detail::formatTimestamp(std::chrono::system_clock::now());
+      // An agent's progress text may not be valid UTF-8: replaced, never a throw.
+      queue_.push_back(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+      ++queuedTotal_;
+    }
+    queued_.notify_one();
+  }
+
+  // The writer thread: takes what is queued and writes it with no lock held; on a stop request
+  // it writes what is left, then ends.
+  void writeQueued(const std::stop_token& stop) {
+    std::unique_lock lock(mutex_);
+    while (queued_.wait(lock, stop, [this] { return !queue_.empty(); })) {
+      std::deque<std::string> batch;
+      batch.swap(queue_);
+      const bool failed = error_.has_value();
+      lock.unlock();
+      std::size_t written = 0;
+      std::optional<Error> failure;
+      if (!failed) {
+        for (std::string& text : batch) {
+          failure = writeLine(std::move(text));
+          if (failure) break;
+          ++written;
+        }
+      }
+      lock.lock();
+      if (failure && !error_) error_ = std::move(failure);
+      lostEvents_ += batch.size() - written;
+      handled_ += batch.size();
+      drained_.notify_all();
+    }
+  }
+
+  std::optional<Error> writeLine(std::string text) {
     if (sink_) {
       try {
         sink_(text);
       } catch (const std::exception& exception) {
-        fail(Error{ErrorCode::Io, std::string("event log: the sink threw: ") + exception.what(), "",
-                   0, 0});
+        return Error{ErrorCode::Io, std::string("event log: the sink threw: ") + exception.what(),
+                     "", 0, 0};
       } catch (...) {
-        fail(Error{ErrorCode::Io, "event log: the sink threw", "", 0, 0});
+        return Error{ErrorCode::Io, "event log: the sink threw", "", 0, 0};
       }
-      return;
+      return std::nullopt;
     }
     text += '\n';
     for (std::size_t written = 0; written < text.size();) {
@@ -162,28 +211,30 @@ class EventLog {
           detail::writeSome(file_.get(), text.data() + written, text.size() - written);
       if (count <= 0) {
         const int errorNumber = count < 0 ? errno : EIO;
-        // A line cut short would run into the next one: the log stops here.
-        fail(Error{detail::codeForErrno(errorNumber),
-                   "event log '" + path_ + "': write failed: " + detail::systemMessage(errorNumber),
-                   path_, 0, errorNumber});
-        return;
+        // Later lines would follow a cut one: the log stops here (this line may stay cut).
+        return Error{
+            detail::codeForErrno(errorNumber),
+            "event log '" + path_ + "': write failed: " + detail::systemMessage(errorNumber), path_,
+            0, errorNumber};
       }
       written += static_cast<std::size_t>(count);
     }
-  }
-
-  void fail(Error error) {  // with mutex_ held
-    error_ = std::move(error);
-    lostEvents_ = 1;
+    return std::nullopt;
   }
 
   std::string path_;
   detail::UniqueFd file_;
   std::function<void(std::string_view)> sink_;
   mutable std::mutex mutex_;
+  std::condition_variable_any queued_;
+  mutable std::condition_variable drained_;
+  std::deque<std::string> queue_;            // guarded by mutex_
+  std::uint64_t queuedTotal_ = 0;            // guarded by mutex_
+  std::uint64_t handled_ = 0;                // written or lost; guarded by mutex_
   std::optional<Error> error_;               // guarded by mutex_
   std::uint64_t lostEvents_ = 0;             // guarded by mutex_
   std::vector<Subscription> subscriptions_;  // guarded by mutex_
+  std::jthread writer_;                      // last: it uses everything above
 };
 
 }  // namespace bgagent

@@ -24,8 +24,20 @@ inline std::size_t childProcessCount() {
   return count;
 }
 
+/// Waits until the shared watcher has let go of every watch that could settle: it settles a
+/// turn's watches one after another (closing each file after its callback), so two later turns
+/// of its own guarantee it, and any released agent's thread has gone to the reaper.
+inline void waitForWatcherTurns() {
+  TempDir dir;
+  writeFile(dir / "done.out", std::string(kStartLine) + kCompleteLine);
+  for (int turn = 0; turn < 2; ++turn) {
+    CHECK(waitForCompletion(dir / "done.out", std::chrono::seconds(20)).succeeded());
+  }
+}
+
 /// Starts the process-wide threads (watcher, supervisor, reaper, timer queue) and their
-/// descriptors before a test counts what it leaves behind.
+/// descriptors before a test counts what it leaves behind; the warm-up agent's own descriptors
+/// are closed before it returns.
 inline void warmUpSharedThreads() {
   TempDir dir;
   LaunchOptions options{.description = "warm-up", .prompt = "true"};
@@ -34,6 +46,7 @@ inline void warmUpSharedThreads() {
   REQUIRE(detail::ProcessSupervisor::shared().waitUntilIdle(std::chrono::seconds(20)));
   (void)detail::ThreadReaper::shared();
   (void)detail::TimerQueue::shared();
+  waitForWatcherTurns();
 }
 
 /// The shared supervisor closes a child's descriptors just after its COMPLETE is visible, and
@@ -44,14 +57,7 @@ struct NothingLeftBehind {
   ResourceCounts counts;
   ~NothingLeftBehind() {
     CHECK(detail::ProcessSupervisor::shared().waitUntilIdle(std::chrono::seconds(20)));
-    // The shared watcher settles a turn's watches one after another: two later turns of its
-    // own guarantee every watch that could settle has settled and closed its file, and handed
-    // any released agent's thread to the reaper, which is awaited last.
-    TempDir dir;
-    writeFile(dir / "done.out", std::string(kStartLine) + kCompleteLine);
-    for (int turn = 0; turn < 2; ++turn) {
-      CHECK(waitForCompletion(dir / "done.out", std::chrono::seconds(20)).succeeded());
-    }
+    waitForWatcherTurns();  // then the reaper, which it may have handed threads, last
     CHECK(detail::ThreadReaper::shared().waitUntilIdle(std::chrono::seconds(20)));
     CHECK(childProcessCount() == 0);
     CHECK(counts.descriptorsAdded() == 0);

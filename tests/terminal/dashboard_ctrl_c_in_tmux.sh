@@ -39,9 +39,9 @@ grep -q '"name":"watch mode","event":"cancelRequested"' "$events" ||
   { echo "FAIL: no cancelRequested in the event log"; exit 1; }
 grep -q '"name":"watch mode","event":"settled".*"status":"Cancelled"' "$events" ||
   { echo "FAIL: the endless agent did not settle Cancelled in the event log"; exit 1; }
-# Every agent the log saw killed is gone.
+# Every agent the log saw killed is gone, its whole process group (the loop's sleep) with it.
 for pid in $(sed -n 's/.*"event":"killed".*"pid":\([0-9]*\).*/\1/p' "$events"); do
-  if kill -0 "$pid" 2>/dev/null; then echo "FAIL: agent process $pid outlived Ctrl-C"; exit 1; fi
+  if kill -0 -- "-$pid" 2>/dev/null; then echo "FAIL: agent group $pid outlived Ctrl-C"; exit 1; fi
 done
 grep -q '"event":"killed"' "$events" || { echo "FAIL: no agent was killed"; exit 1; }
 echo "PASS: Ctrl-C cancelled every agent, the cursor is back, status 130"

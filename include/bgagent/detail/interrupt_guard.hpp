@@ -24,7 +24,6 @@ class InterruptGuard {
   /// eventfd the display waits on.
   InterruptGuard(bool install, int terminal, int display) {
     if (!install || active().exchange(true)) return;
-    owner_ = true;
     caughtSignal().store(0);
     cursorFd().store(terminal);
     wakeFd().store(display);
@@ -39,7 +38,10 @@ class InterruptGuard {
       sigemptyset(&ours.sa_mask);
       ours.sa_flags = SA_RESTART;
       installed_[i] = ::sigaction(kSignals[i], &ours, nullptr) == 0;
+      owner_ = owner_ || installed_[i];
     }
+    // The host ignores both: nothing to hold.
+    if (!owner_) release();
   }
 
   InterruptGuard(const InterruptGuard&) = delete;
@@ -55,8 +57,12 @@ class InterruptGuard {
 
   /// Puts the host's handlers back; then a caught signal is raised again for them.
   void restoreAndRaise() {
-    const int signal = caught();
-    restore();
+    if (!owner_) return;
+    restoreHandlers();
+    // Read after the handlers are back (and before another guard may start): a signal caught
+    // up to then is raised, a later one went straight to the host.
+    const int signal = caughtSignal().exchange(0);
+    release();
     if (signal != 0) ::raise(signal);
   }
 
@@ -109,14 +115,22 @@ class InterruptGuard {
 
   void restore() noexcept {
     if (!owner_) return;
+    restoreHandlers();
+    release();
+  }
+
+  void restoreHandlers() noexcept {
     for (std::size_t i = 0; i < kSignals.size(); ++i) {
       if (installed_[i]) ::sigaction(kSignals[i], &previous()[i], nullptr);
       installed_[i] = false;
     }
+    owner_ = false;
+  }
+
+  static void release() noexcept {
     cursorFd().store(-1);
     wakeFd().store(-1);
     active().store(false);
-    owner_ = false;
   }
 
   bool owner_ = false;

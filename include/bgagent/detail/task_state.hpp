@@ -86,6 +86,8 @@ struct TaskState {
   std::optional<Result<T>> outcome;                     // guarded by mutex
   std::optional<SteadyClock::time_point> settledAt;     // guarded by mutex
   std::optional<SteadyClock::time_point> lastOutputAt;  // agents only; guarded by mutex
+  std::optional<SteadyClock::time_point> runningAt;     // agents only; guarded by mutex
+  std::optional<SteadyClock::time_point> progressAt;    // guarded by mutex
   std::vector<std::function<void()>> continuations;     // guarded by mutex
 
   std::promise<Result<T>> promise;
@@ -110,56 +112,65 @@ struct TaskState {
     std::lock_guard lock(mutex);
     const bool progressed = latest.progress.updates != snapshot.progress.updates;
     snapshot = latest;
-    lastOutputAt = SteadyClock::now();  // called for new bytes only: output or a HEARTBEAT
+    const SteadyClock::time_point now = SteadyClock::now();
+    lastOutputAt = now;  // called for new bytes only: output or a HEARTBEAT
     // Reported under the lock, so an event log that starts listening meanwhile (EventLog::add
     // reads the status under it) sees each change once.
     if (status == TaskStatus::Pending && latest.status != AgentStatus::Pending) {
       status = TaskStatus::Running;
+      runningAt = now;
       reportStarted();
     }
-    if (progressed) reportProgressEvent();
+    if (progressed) {
+      progressAt = now;
+      reportProgressEvent();
+    }
   }
 
   /// Stops the agent for `reason` (the first reason wins), telling the event log once.
   void requestStop(EndReason reason) {
     EndReason expected = EndReason::None;
     if (control->endReason.compare_exchange_strong(expected, reason)) {
-      reportEvent("cancelRequested", {{"reason", toString(reason)}});
+      // Under the lock, as EventLog::add subscribes: a log added now sees the request.
+      std::lock_guard lock(mutex);
+      if (!outcome) {
+        control->events.report("cancelRequested", [&] {
+          return withElapsed({{"reason", toString(reason)}});
+        });
+      }
     }
     if (stopAgent) stopAgent(reason);
   }
 
-  /// Tells the event log `kind` with `fields`, unless the task has settled.
-  void reportEvent(std::string_view kind, nlohmann::json fields) {
-    if (!control->events.listened()) return;
-    std::lock_guard lock(mutex);
-    if (outcome) return;
-    control->events.report(kind, [&] { return withElapsed(std::move(fields)); });
-  }
-
-  /// As reportEvent, and kept for an event log added later (a retry's attempts).
+  /// Reports `kind` with `fields` and keeps it for an event log added later (a retry's
+  /// attempts: rare, so built even when nobody listens).
   void recordEvent(std::string_view kind, nlohmann::json fields) {
     std::lock_guard lock(mutex);
     control->events.reportAndKeep(kind, withElapsed(std::move(fields)));
   }
 
-  /// The fields every event of this task carries, with `fields` added.
-  nlohmann::json withElapsed(nlohmann::json fields) const {
-    fields["elapsedMs"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              settledAt.value_or(SteadyClock::now()) - startedAt)
-                              .count();
+  /// `fields` with "elapsedMs": from launch to `at`, by default to now (or to settling).
+  nlohmann::json withElapsed(nlohmann::json fields,
+                             std::optional<SteadyClock::time_point> at = std::nullopt) const {
+    const SteadyClock::time_point until = at.value_or(settledAt.value_or(SteadyClock::now()));
+    fields["elapsedMs"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - startedAt).count();
     return fields;
   }
 
-  // The fields of each event, and its report; all with `mutex` held.
+  // The fields of each event, as of when it happened (an event log added late catches up with
+  // them), and its report; all with `mutex` held.
   nlohmann::json startedFields() const {
-    return withElapsed({{"description", description}, {"outputFile", outputPath.string()}});
+    // A combined task runs from its creation.
+    return withElapsed({{"description", description}, {"outputFile", outputPath.string()}},
+                       runningAt.value_or(startedAt));
   }
   nlohmann::json progressFields() const {
     return withElapsed(
         {{"text", snapshot.progress.text},
          {"percent", snapshot.progress.percent ? nlohmann::json(*snapshot.progress.percent)
-                                               : nlohmann::json(nullptr)}});
+                                               : nlohmann::json(nullptr)}},
+        progressAt);
   }
   nlohmann::json settledFields() const {
     nlohmann::json fields{{"status", toString(status)}, {"outputFile", outputPath.string()}};
@@ -192,6 +203,7 @@ struct TaskState {
     snapshot.progress.percent =
         total == 0 ? 100.0 : 100.0 * static_cast<double>(done) / static_cast<double>(total);
     ++snapshot.progress.updates;
+    progressAt = SteadyClock::now();
     reportProgressEvent();
   }
 
@@ -260,6 +272,7 @@ struct TaskState {
       outcome = result;
       settledAt = SteadyClock::now();
       reportSettled();
+      control->settled.store(true, std::memory_order_release);
       toRun.swap(continuations);
     }
     settledChanged.notify_all();

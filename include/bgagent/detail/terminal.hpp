@@ -11,7 +11,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 
 namespace bgagent::detail {
 
@@ -50,18 +49,42 @@ inline bool colourAllowed() {
   return noColor == nullptr || noColor[0] == '\0';
 }
 
-/// `line` with its first status word (two spaces before, one after) coloured.
-inline std::string colourStatus(const std::string& line) {
-  for (const auto& [word, code] :
-       {std::pair{"Succeeded", "32"}, std::pair{"Failed", "31"}, std::pair{"Crashed", "31"},
-        std::pair{"TimedOut", "31"}, std::pair{"Cancelled", "33"}, std::pair{"Stalled", "35"},
-        std::pair{"Running", "36"}}) {
-    const std::size_t at = line.find(std::string("  ") + word + " ");
-    if (at == std::string::npos) continue;
-    return line.substr(0, at + 2) + "\x1b[" + code + "m" + word + "\x1b[0m" +
-           line.substr(at + 2 + std::string_view(word).size());
-  }
-  return line;
+/// `line` with the status word at byte `at` coloured; unchanged when the line was cut before
+/// it or the word has no colour (Pending).
+inline std::string colourStatus(const std::string& line, std::size_t at, std::string_view word) {
+  if (at == std::string::npos || line.compare(at, word.size(), word) != 0) return line;
+  std::string_view code;
+  if (word == "Succeeded") code = "32";
+  if (word == "Failed" || word == "Crashed" || word == "TimedOut") code = "31";
+  if (word == "Cancelled") code = "33";
+  if (word == "Stalled") code = "35";
+  if (word == "Running") code = "36";
+  if (code.empty()) return line;
+  return line.substr(0, at) + "\x1b[" + std::string(code) + "m" + std::string(word) + "\x1b[0m" +
+         line.substr(at + word.size());
 }
+
+/// Hides the cursor of a terminal for its lifetime (when `hide`), and shows it again however
+/// the scope ends.
+class HiddenCursor {
+ public:
+  HiddenCursor(std::FILE* out, bool hide) : out_(hide ? out : nullptr) {
+    if (out_ == nullptr) return;
+    std::fwrite(kHideCursor.data(), 1, kHideCursor.size(), out_);
+    // Out now: a signal's handler writes the show sequence straight to the descriptor, and it
+    // must come after this.
+    std::fflush(out_);
+  }
+  HiddenCursor(const HiddenCursor&) = delete;
+  HiddenCursor& operator=(const HiddenCursor&) = delete;
+  ~HiddenCursor() {
+    if (out_ == nullptr) return;
+    std::fwrite(kShowCursor.data(), 1, kShowCursor.size(), out_);
+    std::fflush(out_);
+  }
+
+ private:
+  std::FILE* out_;
+};
 
 }  // namespace bgagent::detail

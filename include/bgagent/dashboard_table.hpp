@@ -1,0 +1,229 @@
+// bgagent/dashboard_table.hpp: the dashboard's table as text, a pure function of its rows.
+//
+// Owns: DashboardRow (one task as the dashboard shows it) and renderTable(): Agent | Status |
+// Duration | Progress, columns aligned by display width (CJK text and emoji take two columns),
+// long names cut with an ellipsis, every line cut to the width, rows past the height folded into
+// one "+k more" line, then a summary line (running, pending, done, failed, and an ETA from the
+// durations of the finished ones). Dashboard draws it; hosts with their own UI and the tests'
+// golden renderings call it directly.
+// Thread safety: pure functions.
+// Example:
+//   std::string text = bgagent::renderTable(dashboard.rows(), 100);
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <bgagent/detail/display_width.hpp>
+#include <bgagent/detail/duration_text.hpp>
+#include <bgagent/task.hpp>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bgagent {
+
+/// One task as the dashboard shows it.
+struct DashboardRow {
+  std::string name;
+  TaskStatus status = TaskStatus::Pending;
+  SteadyClock::duration duration{};
+  Progress progress;
+  std::filesystem::path outputPath;
+  /// Running, but its agent has written nothing (no output, no HEARTBEAT) for
+  /// DashboardOptions::stalledAfter: shown as Stalled.
+  bool stalled = false;
+};
+
+namespace detail {
+
+inline constexpr std::size_t kTaskStatusCount = 7;  // TaskStatus's values, Pending to Crashed
+inline constexpr std::size_t kStatusWidth = 9;      // "Succeeded", "Cancelled"
+inline constexpr std::size_t kDurationWidth = 8;    // "12m30s"
+inline constexpr std::size_t kBarWidth = 10;
+inline constexpr std::size_t kLongestName = 30;
+inline constexpr std::size_t kNoHeight = std::numeric_limits<std::size_t>::max();
+
+/// One line of the table; a row's line says where its status word is, to colour it.
+struct TableLine {
+  std::string text;
+  std::size_t statusAt = std::string::npos;  // byte offset, or npos
+  std::string_view status{};
+};
+
+inline bool settled(TaskStatus status) {
+  return status != TaskStatus::Pending && status != TaskStatus::Running;
+}
+
+inline std::string_view statusWord(const DashboardRow& row) {
+  return row.stalled && row.status == TaskStatus::Running ? "Stalled" : toString(row.status);
+}
+
+inline std::size_t nameColumnWidth(const std::vector<DashboardRow>& rows, std::size_t width) {
+  std::size_t widest = displayWidth("Agent");
+  for (const DashboardRow& row : rows) widest = std::max(widest, displayWidth(row.name));
+  // The name gives way first: status, duration and a bar with its percent need 43 columns;
+  // past 30 columns a name is cut.
+  const std::size_t room = std::min<std::size_t>(kLongestName, width > 43 ? width - 43 : 8);
+  return std::clamp<std::size_t>(widest, 5, std::max<std::size_t>(room, 8));
+}
+
+inline std::string progressText(const DashboardRow& row) {
+  std::optional<double> percent = row.progress.percent;
+  if (row.status == TaskStatus::Succeeded) percent = 100.0;
+  std::string text;
+  if (percent) {
+    const double clamped = std::clamp(*percent, 0.0, 100.0);
+    const auto filled = static_cast<std::size_t>(clamped / 100.0 * static_cast<double>(kBarWidth));
+    char number[8];
+    std::snprintf(number, sizeof number, "%3.0f%%", clamped);
+    text = "[" + std::string(filled, '#') + std::string(kBarWidth - filled, '.') + "] " + number;
+  }
+  if (!row.progress.text.empty()) text += (text.empty() ? "" : "  ") + printable(row.progress.text);
+  return text;
+}
+
+inline TableLine rowLine(const DashboardRow& row, std::size_t nameWidth, std::size_t width) {
+  TableLine line;
+  line.text = padToWidth(printable(row.name), nameWidth) + "  ";
+  line.statusAt = line.text.size();
+  line.status = statusWord(row);
+  line.text += padToWidth(line.status, kStatusWidth) + "  ";
+  const std::string duration =
+      row.status == TaskStatus::Pending ? std::string("-") : durationText(row.duration);
+  line.text += std::string(kDurationWidth - std::min(kDurationWidth, duration.size()), ' ') +
+               duration + "  " + progressText(row);
+  line.text = fitToWidth(line.text, width);
+  return line;
+}
+
+inline std::string summaryLine(const std::vector<DashboardRow>& rows) {
+  std::size_t running = 0;
+  std::size_t stalled = 0;
+  std::size_t pending = 0;
+  std::size_t done = 0;
+  std::size_t failed = 0;
+  SteadyClock::duration finishedTotal{};
+  for (const DashboardRow& row : rows) {
+    if (row.status == TaskStatus::Pending) {
+      ++pending;
+    } else if (row.status == TaskStatus::Running) {
+      ++running;
+      if (row.stalled) ++stalled;
+    } else {
+      ++(row.status == TaskStatus::Succeeded ? done : failed);
+      finishedTotal += row.duration;
+    }
+  }
+  std::string line = std::to_string(rows.size()) + " agents: " + std::to_string(running) +
+                     " running" +
+                     (stalled > 0 ? " (" + std::to_string(stalled) + " stalled)" : "") + ", " +
+                     std::to_string(pending) + " pending, " + std::to_string(done) + " done, " +
+                     std::to_string(failed) + " failed";
+  const std::size_t finished = done + failed;
+  if (finished > 0 && running + pending > 0) {
+    // Every unfinished agent is expected to take as long as the finished ones did on average;
+    // the running ones share the wait.
+    const SteadyClock::duration mean = finishedTotal / static_cast<long>(finished);
+    SteadyClock::duration left{};
+    for (const DashboardRow& row : rows) {
+      if (row.status == TaskStatus::Running && row.duration < mean) left += mean - row.duration;
+      if (row.status == TaskStatus::Pending) left += mean;
+    }
+    line += ", ETA " + durationText(left / static_cast<long>(std::max<std::size_t>(running, 1)));
+  }
+  return line;
+}
+
+// Which rows a table of `height` lines shows: all when they fit; otherwise, keeping their order,
+// the running ones first, then the failed, the pending and the succeeded. At least one row.
+inline std::vector<bool> rowsShown(const std::vector<DashboardRow>& rows, std::size_t height) {
+  std::vector<bool> shown(rows.size(), true);
+  if (height == kNoHeight || rows.size() + 2 <= height) return shown;
+  std::size_t room = height > 4 ? height - 3 : 1;  // the header, the folded line, the summary
+  const auto rank = [](TaskStatus status) {
+    switch (status) {
+      case TaskStatus::Running:
+        return 0;
+      case TaskStatus::Pending:
+        return 2;
+      case TaskStatus::Succeeded:
+        return 3;
+      default:
+        return 1;
+    }
+  };
+  std::fill(shown.begin(), shown.end(), false);
+  for (int wanted = 0; wanted <= 3 && room > 0; ++wanted) {
+    for (std::size_t i = 0; i < rows.size() && room > 0; ++i) {
+      if (rank(rows[i].status) == wanted) {
+        shown[i] = true;
+        --room;
+      }
+    }
+  }
+  return shown;
+}
+
+// "+3 more: 2 pending, 1 succeeded", or empty when every row is shown.
+inline std::string foldedLine(const std::vector<DashboardRow>& rows,
+                              const std::vector<bool>& shown) {
+  std::array<std::size_t, kTaskStatusCount> hidden{};
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (shown[i]) continue;
+    ++hidden.at(static_cast<std::size_t>(rows[i].status));
+    ++total;
+  }
+  if (total == 0) return {};
+  std::string line = "+" + std::to_string(total) + " more:";
+  const char* separator = " ";
+  for (std::size_t status = 0; status < hidden.size(); ++status) {
+    if (hidden[status] == 0) continue;
+    std::string word(toString(static_cast<TaskStatus>(status)));
+    word[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[0])));
+    line += separator + std::to_string(hidden[status]) + " " + word;
+    separator = ", ";
+  }
+  return line;
+}
+
+/// The table's lines, each cut to `width`: header, rows (folded past `height`), summary.
+inline std::vector<TableLine> tableLines(const std::vector<DashboardRow>& rows, std::size_t width,
+                                         std::size_t height) {
+  const std::size_t nameWidth = nameColumnWidth(rows, width);
+  std::vector<TableLine> lines;
+  // Every line fits the width: a wrapped line would break the live mode's redrawing.
+  lines.push_back(
+      {fitToWidth(padToWidth("Agent", nameWidth) + "  " + padToWidth("Status", kStatusWidth) +
+                      "  " + padToWidth("Duration", kDurationWidth) + "  Progress",
+                  width)});
+  const std::vector<bool> shown = rowsShown(rows, height);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (shown[i]) lines.push_back(rowLine(rows[i], nameWidth, width));
+  }
+  if (std::string folded = foldedLine(rows, shown); !folded.empty()) {
+    lines.push_back({fitToWidth(folded, width)});
+  }
+  lines.push_back({fitToWidth(summaryLine(rows), width)});
+  return lines;
+}
+
+}  // namespace detail
+
+/// The table as text, `width` columns wide and at most `height` lines (at least 4 when rows
+/// are folded: the header, one row, the folded line and the summary).
+inline std::string renderTable(const std::vector<DashboardRow>& rows, std::size_t width,
+                               std::size_t height = detail::kNoHeight) {
+  std::string text;
+  for (const detail::TableLine& line : detail::tableLines(rows, width, height)) {
+    text += line.text + "\n";
+  }
+  return text;
+}
+
+}  // namespace bgagent
