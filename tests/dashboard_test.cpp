@@ -384,10 +384,24 @@ TEST_CASE("colour marks the status column only, never a status word in a name", 
   Task<int> broken = failing(dir, "broken", "no");
   REQUIRE_FALSE(broken.wait());
   Dashboard dashboard(DashboardOptions{.width = 80, .mode = DisplayMode::Live});
-  dashboard.add("Succeeded  once before", broken);
+  dashboard.add("x  Succeeded once", broken);
   ::unsetenv("NO_COLOR");
   const std::string text = displayed(dashboard);
-  CHECK(text.find("Succeeded  once before") != std::string::npos);
+  CHECK(text.find("x  Succeeded once") != std::string::npos);
   CHECK(text.find("\x1b[32m") == std::string::npos);
   CHECK(text.find("\x1b[31mFailed\x1b[0m") != std::string::npos);
+}
+
+TEST_CASE("a terminal too narrow for the status column still gets a table", "[dashboard][width]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  Task<int> done = immediate(dir, "done", 1);
+  REQUIRE(done.wait());
+  for (const std::size_t width : {std::size_t{0}, std::size_t{3}, std::size_t{12}}) {
+    Dashboard dashboard(DashboardOptions{.width = width, .mode = DisplayMode::Live});
+    dashboard.add("検証エージェント", done);
+    const std::string text = displayed(dashboard);  // cut before the status: no colour, no throw
+    CHECK(text.find("\x1b[32m") == std::string::npos);
+    CHECK(text.ends_with("\x1b[?25h"));
+  }
 }

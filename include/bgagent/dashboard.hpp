@@ -4,15 +4,13 @@
 // Owns: Dashboard. add() a task (or a combined task) under a display name; rows() samples them
 // now (a running agent silent for stalledAfter is Stalled); the table itself is renderTable()'s
 // (dashboard_table.hpp); toJson() gives the same for a host that serves it elsewhere. display()
-// shows it until every task has settled: redrawn in place on a terminal, never taller than it,
-// or one plain line per status change elsewhere (pipes, CI logs, TERM=dumb), with no escape
-// codes; NO_COLOR turns colours off.
-// While display() runs, Ctrl-C (SIGINT) or SIGTERM shows the cursor again, cancels the tasks
-// shown, waits for them, and then raises the signal again for the host (docs/dashboard.md).
-// Thread safety: add() and the queries may be called from any thread.
-// Lifetime: a Dashboard keeps each task's shared state, not its agent: a task destroyed by its
-// owner still cancels its agent, and the dashboard then shows it Cancelled.
-// Example:
+// shows it until every task has settled: redrawn in place on a terminal, never taller than it
+// (given 4 lines), or one plain line per status change elsewhere (pipes, CI logs, TERM=dumb), with
+// no escape codes; NO_COLOR turns colours off. While display() runs, Ctrl-C (SIGINT) or SIGTERM
+// shows the cursor again, cancels the tasks shown, waits for them, and then raises the signal again
+// for the host (docs/dashboard.md). Thread safety: add() and the queries may be called from any
+// thread. Lifetime: a Dashboard keeps each task's shared state, not its agent: a task destroyed by
+// its owner still cancels its agent, and the dashboard then shows it Cancelled. Example:
 //   bgagent::Dashboard dashboard;
 //   dashboard.add("unit tests", unitTests);
 //   dashboard.display(stdout);  // returns once every task has settled
@@ -142,12 +140,12 @@ class Dashboard {
     const bool live = options_.mode == DisplayMode::Live ||
                       (options_.mode == DisplayMode::Automatic && detail::isTerminal(out));
     std::fflush(out);  // the guard's handler writes to the descriptor, past stdio's buffer
-    detail::InterruptGuard interrupts(options_.cancelOnInterrupt, live ? ::fileno(out) : -1,
-                                      wake_->get());
+    detail::InterruptGuard interrupts(options_.cancelOnInterrupt, wake_->get());
     {
       // Hidden only when a handler can show it again, whatever ends the program; shown again
-      // however display() ends.
+      // however display() ends. The handler learns of it once the hide is out, never before.
       const detail::HiddenCursor cursor(out, live && interrupts.owner());
+      if (live) interrupts.showCursorOnSignal(::fileno(out));
       std::stop_callback wakeOnStop(stop, [wake = wake_] { wake->wake(); });
       std::size_t linesDrawn = 0;
       std::vector<std::string_view> lastStatus;

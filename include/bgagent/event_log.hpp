@@ -102,8 +102,11 @@ class EventLog {
     // Under the task's lock, which its own reports hold too: each event is written once, either
     // here or by the listener.
     std::lock_guard stateLock(state->mutex);
-    // A task that failed to launch has no way to be stopped: it never started.
-    const bool started = state->status != TaskStatus::Pending && state->stopAgent;
+    // As its own report would have said: an agent once its file was read with a START (a task
+    // that failed to launch never was); a combined task (no watch of its own) from creation.
+    const bool combined = state->watchId.load(std::memory_order_acquire) == 0;
+    const bool started = state->stopAgent && (combined ? state->status != TaskStatus::Pending
+                                                       : state->runningAt.has_value());
     if (started) enqueue(state->id, name, "started", state->startedFields());
     for (const auto& [kind, fields] : state->control->events.kept()) {
       enqueue(state->id, name, kind, fields);
@@ -123,10 +126,13 @@ class EventLog {
     subscriptions_.push_back({state->control, id});
   }
 
-  /// Waits until every event reported so far has been written (or found unwritable).
+  /// Waits until every event reported before the call has been written (or found unwritable).
+  /// From the sink itself (the writer thread) it returns at once.
   void flush() const {
+    if (std::this_thread::get_id() == writer_.get_id()) return;
     std::unique_lock lock(mutex_);
-    drained_.wait(lock, [this] { return handled_ == queuedTotal_; });
+    const std::uint64_t target = queuedTotal_;
+    drained_.wait(lock, [&] { return handled_ >= target; });
   }
 
   /// The first failure to write (naming the file and the system's words, with how many events

@@ -4,12 +4,12 @@
 
 #include <dirent.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <bgagent/detail/syscall.hpp>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -94,7 +94,14 @@ class ResourceCounts {
   // happen before counting, so it is not taken for a leak.
   static void warmUp() {
     static const bool warmed = [] {
-      std::thread([] {}).join();
+      pid_t helper = 0;
+      std::thread([&helper] { helper = ::gettid(); }).join();
+      // join() returns once the thread is done with its stack, which can be before the kernel
+      // has taken it off /proc/self/task: counted now, it would seem to vanish later.
+      const auto listed = std::filesystem::path("/proc/self/task") / std::to_string(helper);
+      for (int tries = 0; tries < 10000 && std::filesystem::exists(listed); ++tries) {
+        std::this_thread::yield();
+      }
       return true;
     }();
     (void)warmed;

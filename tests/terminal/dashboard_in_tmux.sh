@@ -29,4 +29,16 @@ succeeded=$(printf '%s\n' "$screen" | grep -c 'Succeeded' || true)
 [ "$succeeded" -eq 4 ] || { echo "FAIL: $succeeded of 4 agents shown Succeeded"; exit 1; }
 printf '%s\n' "$screen" | grep -q '^4 agents: 0 running, 0 pending, 4 done, 0 failed' ||
   { echo "FAIL: no final summary with every agent settled"; exit 1; }
-echo "PASS: redrawn in place, every agent settled"
+# The same terminal with TERM=dumb: plain lines, one per status change, no table drawn.
+tmux -L "$socket" new-window -d -t dashboard -n dumb \
+  "TERM=dumb '$example'; echo \"example exit status \$?\"; tmux -L '$socket' wait-for -S dumb-done; sleep 600"
+timeout 50 tmux -L "$socket" wait-for dumb-done ||
+  { echo "FAIL: the example did not finish within 50 s with TERM=dumb"; exit 1; }
+dumb=$(tmux -L "$socket" capture-pane -p -t dashboard:dumb)
+printf '%s\n' "$dumb"
+printf '%s\n' "$dumb" | grep -q '^build: Succeeded after ' ||
+  { echo "FAIL: no plain status line with TERM=dumb"; exit 1; }
+if printf '%s\n' "$dumb" | grep -q '^Agent  *Status'; then
+  echo "FAIL: a table was drawn with TERM=dumb"; exit 1
+fi
+echo "PASS: redrawn in place, every agent settled; plain lines with TERM=dumb"

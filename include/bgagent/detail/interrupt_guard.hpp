@@ -20,12 +20,11 @@ namespace bgagent::detail {
 class InterruptGuard {
  public:
   /// Installs the handlers unless another guard has them, or `install` is false. A signal the
-  /// host ignores stays ignored. `terminal` (or -1) gets the cursor back; `display` is an
-  /// eventfd the display waits on.
-  InterruptGuard(bool install, int terminal, int display) {
+  /// host ignores stays ignored. `display` is an eventfd the display waits on.
+  InterruptGuard(bool install, int display) {
     if (!install || active().exchange(true)) return;
     caughtSignal().store(0);
-    cursorFd().store(terminal);
+    cursorFd().store(-1);
     wakeFd().store(display);
     for (std::size_t i = 0; i < kSignals.size(); ++i) {
       struct sigaction current {};
@@ -51,6 +50,11 @@ class InterruptGuard {
 
   /// Whether this guard holds the handlers (and so may hide the cursor: it can show it again).
   bool owner() const noexcept { return owner_; }
+
+  /// A signal shows the cursor of `terminal` again. Call once the hide sequence is out.
+  void showCursorOnSignal(int terminal) noexcept {
+    if (owner_) cursorFd().store(terminal);
+  }
 
   /// The signal caught, or 0.
   int caught() const noexcept { return owner_ ? caughtSignal().load() : 0; }
@@ -100,8 +104,10 @@ class InterruptGuard {
       [[maybe_unused]] const ssize_t shown =
           ::write(terminal, kShowCursor.data(), kShowCursor.size());
     }
-    if (caughtSignal().exchange(signal) != 0) {
-      // Asked twice: the host's disposition takes this one as soon as the handler returns.
+    int none = 0;
+    if (!caughtSignal().compare_exchange_strong(none, signal)) {
+      // Asked twice: the host's disposition takes this one as soon as the handler returns (the
+      // first one is raised again later, if the program is still there).
       for (std::size_t i = 0; i < kSignals.size(); ++i) {
         if (kSignals[i] == signal) ::sigaction(signal, &previous()[i], nullptr);
       }

@@ -68,10 +68,8 @@ struct AgentControl {
   std::function<void(const Error&)> onEndingLost;
   /// What happens to the task, for its event log (the supervisor reports its kills).
   TaskEvents events;
-  /// When the task was made, for the events' elapsed time; and whether it has settled (an
-  /// agent can run on after that: an early ERROR settles its task at once).
+  /// When the task was made, for the events' elapsed time.
   std::chrono::steady_clock::time_point launchedAt = std::chrono::steady_clock::now();
-  std::atomic<bool> settled{false};
 };
 
 struct ProcessLaunch {
@@ -307,13 +305,15 @@ class ProcessSupervisor {
   static void reportKill(Child& child, int signal) {
     const AgentControl& control = *child.control;
     child.control->events.report("killed", [&] {
-      return nlohmann::json{{"signal", signal == SIGKILL ? "SIGKILL" : "SIGTERM"},
-                            {"pid", child.pid},
-                            {"reason", toString(control.endReason.load(std::memory_order_acquire))},
-                            {"afterSettled", control.settled.load(std::memory_order_acquire)},
-                            {"elapsedMs", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              Clock::now() - control.launchedAt)
-                                              .count()}};
+      return nlohmann::json{
+          {"signal", signal == SIGKILL ? "SIGKILL" : "SIGTERM"},
+          {"pid", child.pid},
+          {"reason", toString(control.endReason.load(std::memory_order_acquire))},
+          // An agent can run on after its task settled (an early ERROR settles it at once).
+          {"afterSettled", control.events.ended()},
+          {"elapsedMs",
+           std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - control.launchedAt)
+               .count()}};
     });
   }
 

@@ -62,17 +62,36 @@ class TaskEvents {
   template <typename MakeFields>
   void report(std::string_view kind, MakeFields makeFields) {
     if (!listened()) return;
+    std::lock_guard lock(mutex_);
+    tell(kind, makeFields);
+  }
+
+  /// Reports the task's last event (settled), then marks it ended: a report made after this
+  /// (a kill of an agent that ran on) sees ended() true, one made before, false.
+  template <typename MakeFields>
+  void reportEnd(std::string_view kind, MakeFields makeFields) {
+    std::lock_guard lock(mutex_);
+    if (listened()) tell(kind, makeFields);
+    ended_.store(true, std::memory_order_release);
+  }
+
+  /// Whether the last event has been reported. Read it in a report's fields, under its lock.
+  bool ended() const noexcept { return ended_.load(std::memory_order_acquire); }
+
+ private:
+  // Fields built under the lock, so they and the order of reports agree.
+  template <typename MakeFields>
+  void tell(std::string_view kind, MakeFields& makeFields) noexcept {
     try {
       const nlohmann::json fields = makeFields();
-      std::lock_guard lock(mutex_);
       for (const auto& [id, listener] : listeners_) listener(kind, fields);
     } catch (...) {
       // Only allocation can fail here; the task itself must not fail for its log.
     }
   }
 
- private:
   mutable std::mutex mutex_;
+  std::atomic<bool> ended_{false};
   std::atomic<bool> listening_{false};
   std::vector<std::pair<std::string, nlohmann::json>> kept_;   // guarded by mutex_
   std::uint64_t lastId_ = 0;                                   // guarded by mutex_

@@ -187,7 +187,7 @@ struct TaskState {
     control->events.report("progress", [&] { return progressFields(); });
   }
   void reportSettled() {
-    control->events.report("settled", [&] { return settledFields(); });
+    control->events.reportEnd("settled", [&] { return settledFields(); });
   }
 
   /// Settled by something other than its watch (a launch failure, a lost ending).
@@ -272,7 +272,6 @@ struct TaskState {
       outcome = result;
       settledAt = SteadyClock::now();
       reportSettled();
-      control->settled.store(true, std::memory_order_release);
       toRun.swap(continuations);
     }
     settledChanged.notify_all();

@@ -52,7 +52,7 @@ inline bool colourAllowed() {
 /// `line` with the status word at byte `at` coloured; unchanged when the line was cut before
 /// it or the word has no colour (Pending).
 inline std::string colourStatus(const std::string& line, std::size_t at, std::string_view word) {
-  if (at == std::string::npos || line.compare(at, word.size(), word) != 0) return line;
+  if (at > line.size() || line.compare(at, word.size(), word) != 0) return line;
   std::string_view code;
   if (word == "Succeeded") code = "32";
   if (word == "Failed" || word == "Crashed" || word == "TimedOut") code = "31";
@@ -65,7 +65,7 @@ inline std::string colourStatus(const std::string& line, std::size_t at, std::st
 }
 
 /// Hides the cursor of a terminal for its lifetime (when `hide`), and shows it again however
-/// the scope ends.
+/// the scope ends. The hide sequence is flushed before the constructor returns.
 class HiddenCursor {
  public:
   HiddenCursor(std::FILE* out, bool hide) : out_(hide ? out : nullptr) {
