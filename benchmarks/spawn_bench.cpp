@@ -50,7 +50,7 @@ void setJobCounters(benchmark::State& state) {
 void bgagentBash(benchmark::State& state) {
   bench::TempDir dir;
   const bgagent::LaunchOptions options = bashOptions(dir);
-  // The shared Watcher and ProcessSupervisor start with the first launch: not timed.
+  // The default runtime starts with the first launch: not timed.
   bool correct = bgagent::launch(options).wait().has_value();
   for (auto _ : state) {
     const std::int64_t start = bench::monotonicNs();

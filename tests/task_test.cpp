@@ -1,5 +1,5 @@
 // Agents and Task<T>: real processes and real files. Every test ends with no child process,
-// descriptor or thread left behind (the shared watcher and supervisor, created once, aside).
+// descriptor or thread left behind (the default runtime, created once, aside).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,6 +17,7 @@
 #include "catch.hpp"
 #include "support/nothing_left_behind.hpp"
 #include "support/test_support.hpp"
+#include "support/wait_for_text.hpp"
 
 using namespace std::chrono_literals;
 using bgagent::ErrorCode;
@@ -26,6 +27,7 @@ using bgagent::TaskStatus;
 using bgagent::test::NothingLeftBehind;
 using bgagent::test::readFile;
 using bgagent::test::TempDir;
+using bgagent::test::waitForText;
 
 namespace {
 
@@ -41,25 +43,6 @@ LaunchOptions bash(const TempDir& dir, std::string description, std::string comm
   options.prompt = std::move(command);
   options.outputDirectory = dir.path();
   return options;
-}
-
-// Waits, through a watcher of its own, until `path` contains `text`: the event a test needs
-// before it checks that something did not happen yet.
-void waitForText(const std::filesystem::path& path, const std::string& text) {
-  std::mutex mutex;
-  std::condition_variable seen;
-  bool found = false;
-  bgagent::Watcher watcher;
-  bgagent::WaitOptions options;
-  options.onUpdate = [&](const bgagent::OutputSnapshot&) {
-    if (readFile(path).find(text) == std::string::npos) return;
-    std::lock_guard lock(mutex);
-    found = true;
-    seen.notify_all();
-  };
-  auto handle = watcher.watch(path, options, [](bgagent::WaitOutcome) {});
-  std::unique_lock lock(mutex);
-  REQUIRE(seen.wait_for(lock, 20s, [&] { return found; }));
 }
 
 // Makes every write past `bytes` into any file of this process fail with EFBIG, the way a full
@@ -480,7 +463,7 @@ TEST_CASE("destroying a task that settled early still stops its agent", "[task][
     path = task.outputPath();
   }
   // The agent is stopped and reaped: the file gets its ending, and nothing is left behind.
-  REQUIRE(bgagent::detail::ProcessSupervisor::shared().waitUntilIdle(20s));
+  REQUIRE(bgagent::detail::DefaultRuntime::get()->processes().waitUntilIdle(20s));
   CHECK(readFile(path).find("[COMPLETE]") != std::string::npos);
   CHECK(readFile(path).find("[ERROR] cancelled by the host\n") != std::string::npos);
 }
@@ -559,7 +542,7 @@ TEST_CASE("assigning over a running task cancels the agent it held", "[task][pro
   waitForText(replaced, "up\n");
   task = bgagent::launch(bash(dir, "replacement", "true"));
   REQUIRE(task.wait());
-  REQUIRE(bgagent::detail::ProcessSupervisor::shared().waitUntilIdle(20s));
+  REQUIRE(bgagent::detail::DefaultRuntime::get()->processes().waitUntilIdle(20s));
   CHECK(readFile(replaced).find("[ERROR] cancelled by the host\n") != std::string::npos);
 }
 

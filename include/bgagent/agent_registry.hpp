@@ -120,10 +120,7 @@ class AgentRegistry {
 
   template <typename T>
   static Task<T> failedTask(const LaunchOptions& options, const Error& error) {
-    auto state = std::make_shared<detail::TaskState<T>>();
-    state->description = options.description;
-    state->fail(error);
-    return Task<T>(state);
+    return Task<T>(detail::failedState<T>(options, error));
   }
 
   mutable std::mutex mutex_;

@@ -19,6 +19,7 @@
 #include <bgagent/result.hpp>
 #include <bgagent/retry.hpp>
 #include <bgagent/run_limited.hpp>
+#include <bgagent/runtime.hpp>
 #include <bgagent/sequence.hpp>
 #include <bgagent/task.hpp>
 #include <bgagent/then.hpp>

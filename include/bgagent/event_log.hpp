@@ -1,8 +1,8 @@
 // bgagent/event_log.hpp: a job log, one JSON object per line, of what happens to the tasks a
 // host adds: started, progress, attempt, cancelRequested, killed, settled.
 //
-// Owns: EventLog. The threads that see events (the watcher's, the supervisor's, the timer's, a
-// thread that cancels a task) only queue a line, timestamped; the log's own writer thread
+// Owns: EventLog. The threads that see events (the runtime's, the caller of retry(), a thread
+// that cancels a task) only queue a line, timestamped; the log's own writer thread
 // writes each with one write() to a file opened for appending (or hands it to a host's sink),
 // holding no lock of the library's, so a slow disk or sink never holds up a task. Every line has
 // "time" (UTC, milliseconds), "task" (Task::id()), "name" (as added), "event" and "elapsedMs"

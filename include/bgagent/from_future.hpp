@@ -1,7 +1,7 @@
 // bgagent/from_future.hpp: ordinary async work (std::future, std::shared_future) as a Task, so
 // combinators mix it with agents: `all(launch(...), fromFuture(std::async(...)))`.
 //
-// Owns: fromFuture(). A future has no continuation, so the shared timer thread looks at it at
+// Owns: fromFuture(). A future has no continuation, so the default runtime's thread looks at it at
 // growing intervals (1 ms, doubling, at most 50 ms); no thread waits on it. The work behind a
 // future cannot be stopped: cancelling the task settles it Cancelled at once, while the work runs
 // on to its end (the timer keeps the future until then, so no library thread ever waits for a
@@ -12,8 +12,8 @@
 #pragma once
 
 #include <algorithm>
+#include <bgagent/detail/runtime_core.hpp>
 #include <bgagent/detail/step_runner.hpp>
-#include <bgagent/detail/timer_queue.hpp>
 #include <bgagent/task.hpp>
 #include <chrono>
 #include <exception>
@@ -53,12 +53,13 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
       return;
     }
     // The timer owns this object until the future is ready, even after a stop: the last
-    // reference to a std::async result joins its thread, which must never happen on a
-    // library thread (the watcher's or the timer's).
-    TimerQueue::shared().schedule(SteadyClock::now() + interval,
-                                  [self = this->shared_from_this(), interval] {
-                                    self->check(std::min(interval * 2, kLongestInterval));
-                                  });
+    // reference to a std::async result joins its thread, which must never happen on the
+    // runtime's thread. (Once the runtime has shut down the timer is refused and the future is
+    // let go of here, on the caller's thread.)
+    runtime_->timers().schedule(SteadyClock::now() + interval,
+                                [self = this->shared_from_this(), interval] {
+                                  self->check(std::min(interval * 2, kLongestInterval));
+                                });
   }
 
   void stop(EndReason reason) {
@@ -90,6 +91,7 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
     }
   }
 
+  std::shared_ptr<RuntimeCore> runtime_ = DefaultRuntime::get();
   std::shared_future<T> future_;
   std::shared_ptr<TaskState<T>> state_ = std::make_shared<TaskState<T>>();
 };

@@ -15,6 +15,8 @@
 
 namespace bgagent {
 
+class Runtime;
+
 struct LaunchOptions {
   std::string description{};             ///< shown in the `Task:` line, messages and dashboards
   std::string prompt{};                  ///< "Bash": the shell command; a user type: its input
@@ -34,6 +36,9 @@ struct LaunchOptions {
   FsyncPolicy fsync = FsyncPolicy::Never;
   /// Free output beyond this is dropped (a notice says so); RESULT and COMPLETE are kept.
   std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
+  /// The runtime that runs the agent and settles its task; null: the process-wide default. It
+  /// must not be shut down before the launch returns (a launch on a shut-down runtime fails).
+  Runtime* runtime = nullptr;
 };
 
 }  // namespace bgagent

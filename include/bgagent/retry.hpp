@@ -4,8 +4,8 @@
 // An attempt is a launch, called with its number (1-based) so it can say which attempt it is in
 // its own output file (its description, say). A cancelled attempt is never retried; an outer
 // cancel during a backoff wait ends it at once.
-// Threads: backoff waits are timers on the process's one timer thread, which then launches the
-// next attempt (rule C7); no thread waits.
+// Threads: backoff waits are timers of the first attempt's runtime, whose thread then launches
+// the next attempt (rule C7); no thread waits.
 // Example:
 //   auto flaky = bgagent::retry(
 //       [](int attempt) {
@@ -18,8 +18,8 @@
 #include <algorithm>
 #include <atomic>
 #include <bgagent/detail/duration_text.hpp>
+#include <bgagent/detail/runtime_core.hpp>
 #include <bgagent/detail/step_runner.hpp>
-#include <bgagent/detail/timer_queue.hpp>
 #include <bgagent/sequence.hpp>
 #include <bgagent/task.hpp>
 #include <bgagent/timeout.hpp>
@@ -81,6 +81,7 @@ struct RetryState {
   std::function<Task<T>(int)> launch;
   RetryOptions options;
   std::vector<Error> failures;  // earlier attempts, in order; touched by one attempt at a time
+  std::shared_ptr<RuntimeCore> runtime;  // whose timers wait the backoffs: the first attempt's
 };
 
 template <typename T>
@@ -135,6 +136,7 @@ void runAttempt(const std::shared_ptr<StepRunner<T>>& runner,
   }
   auto launch = [&] { return retry->launch(attempt); };
   Result<Task<T>> task = launchStage<T>(launch);
+  if (!retry->runtime) retry->runtime = task ? runtimeOf(*task) : DefaultRuntime::get();
   runner->recordEvent("attempt", attemptFields(*retry, attempt, task));
   if (task && retry->options.attemptTimeout) {
     task = withTimeout(std::move(*task), *retry->options.attemptTimeout);
@@ -162,17 +164,23 @@ void runAttempt(const std::shared_ptr<StepRunner<T>>& runner,
       // next attempt's stopper after it, never before.
       auto timer = std::make_shared<std::atomic<std::uint64_t>>(0);
       self->setStopper([weak = std::weak_ptr<StepRunner<T>>(self), retry, timer](EndReason) {
-        if (!TimerQueue::shared().cancel(timer->load())) return;  // not yet, or it has fired
+        if (!retry->runtime->timers().cancel(timer->load())) return;  // not yet, or it has fired
         if (auto alive = weak.lock()) failStoppedRetry(*alive, *retry);
       });
       // The timer owns the runner while it waits: nothing else runs for it then.
-      timer->store(TimerQueue::shared().schedule(
+      timer->store(retry->runtime->timers().schedule(
           SteadyClock::now() + options.backoff.after(attempt), [self, retry, attempt] {
             self->setStopper(nullptr);
             runAttempt(self, retry, attempt + 1);
           }));
+      if (timer->load() == 0) {  // refused: the runtime has shut down, so no attempt follows
+        self->setStopper(nullptr);
+        self->fail(retryError<T>(runtimeShutDownError(), retry->failures, attempt,
+                                 " (the runtime shut down: not retried)"));
+        return;
+      }
       // Stopped before the timer existed: the stopper could not cancel it; this can.
-      if (self->stopped() != EndReason::None && TimerQueue::shared().cancel(timer->load())) {
+      if (self->stopped() != EndReason::None && retry->runtime->timers().cancel(timer->load())) {
         failStoppedRetry(*self, *retry);
       }
       return;
@@ -200,7 +208,7 @@ Task<detail::LaunchedValue<Launch, int>> retry(Launch launch, RetryOptions optio
     return runner->task();
   }
   auto state = std::make_shared<detail::RetryState<T>>(detail::RetryState<T>{
-      std::function<Task<T>(int)>(std::move(launch)), std::move(options), {}});
+      std::function<Task<T>(int)>(std::move(launch)), std::move(options), {}, nullptr});
   detail::runAttempt(runner, state, 1);
   return runner->task();
 }

@@ -2,7 +2,7 @@
 //
 // Owns: Task<T> (T defaults to nlohmann::json; any T with from_json, such as a struct with
 // NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE, works). A task is settled by its output file, read by
-// the shared Watcher: Succeeded (the RESULT converted to T), Failed, Cancelled, TimedOut or
+// its runtime: Succeeded (the RESULT converted to T), Failed, Cancelled, TimedOut or
 // Crashed. waiting returns Result<T> and never throws for an agent's failure; get() throws
 // bgagent::Exception naming the agent, its output file and the error.
 // Thread safety: a Task may be queried and waited on from several threads; moving or
@@ -11,7 +11,9 @@
 // gets SIGTERM, the grace period, SIGKILL and is reaped by the supervisor (asynchronously,
 // bounded by the grace period); an in-process agent's stop token is requested and its thread
 // joined (bounded by how often the callable checks the token, docs/threading.md). detach() lets
-// an agent outlive its handle.
+// an agent outlive its handle. In a child made by fork(), a task of the parent's is the
+// parent's: waiting on it fails at once (it would never settle there) and destroying it stops
+// nothing.
 // Example:
 //   bgagent::Task<Report> task = bgagent::launch<Report>({.description = "tests",
 //                                                         .prompt = "make test"});
@@ -20,7 +22,6 @@
 
 #include <bgagent/detail/file_system.hpp>
 #include <bgagent/detail/task_state.hpp>
-#include <bgagent/detail/thread_reaper.hpp>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -84,7 +85,10 @@ class Task {
   }
 
   /// Waits until the task settles; its value or its error.
-  Result<T> wait() const { return state().future.get(); }
+  Result<T> wait() const {
+    if (std::optional<Error> error = unreachable()) return *std::move(error);
+    return state().future.get();
+  }
 
   /// Waits at most `timeout`; a DeadlineExceeded error if the task is still running (it runs on).
   template <typename Rep, typename Period>
@@ -93,6 +97,7 @@ class Task {
   }
 
   Result<T> waitUntil(SteadyClock::time_point deadline) const {
+    if (std::optional<Error> error = unreachable()) return *std::move(error);
     if (state().future.wait_until(deadline) == std::future_status::ready) return wait();
     return Error{ErrorCode::DeadlineExceeded,
                  "agent '" + description() + "' is still running (output file '" +
@@ -112,10 +117,16 @@ class Task {
   /// Lets the agent run on without this handle; the Task becomes empty.
   void detach() noexcept {
     if (!state_) return;
-    // An in-process agent's thread is joined by the reaper, never by the watcher's thread.
+    if (forkedAway()) {
+      keepParentsStateUntilExit();
+      return;
+    }
+    // An in-process agent's thread is joined by the runtime once it has finished, never by
+    // whichever thread lets go of the state last.
     try {
-      if (state_->worker.joinable())
-        detail::ThreadReaper::shared().adopt(std::move(state_->worker));
+      if (state_->worker.joinable() && state_->runtime) {
+        state_->runtime->threads().adopt(std::move(state_->worker), state_->workerRecord);
+      }
     } catch (...) {
       // Allocation failed: the thread is then joined when its state goes.
     }
@@ -134,10 +145,41 @@ class Task {
     return *state_;
   }
 
+  // A task of the parent's, in a child made by fork(): its runtime's thread is not here.
+  bool forkedAway() const noexcept {
+    return state_->ownerPid != detail::currentPid().load(std::memory_order_relaxed);
+  }
+
+  // Why waiting would never end, if it would not: a forked child waiting on the parent's task.
+  std::optional<Error> unreachable() const {
+    const detail::TaskState<T>& shared = state();  // throws for an empty Task
+    if (shared.ownerPid == detail::currentPid().load(std::memory_order_relaxed) ||
+        shared.future.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      return std::nullopt;
+    }
+    return Error{ErrorCode::InvalidArgument,
+                 "agent '" + description() +
+                     "' belongs to the process that launched it, not to this forked child: "
+                     "it cannot be waited for here (output file '" +
+                     outputPath().string() + "')",
+                 outputPath().string(), 0, 0};
+  }
+
+  // In a forked child the parent's state must never be destroyed: its thread's join, and any
+  // lock a parent's thread held at the fork, would never end. It is kept until exit.
+  void keepParentsStateUntilExit() noexcept {
+    std::shared_ptr<void> parents = std::move(state_);
+    detail::keepUntilExit(parents);
+  }
+
   // The agent may run on after its task settled (an [ERROR] settles at once, P21): stop it
   // either way. The supervisor ignores agents that have finished.
   void abandon() noexcept {
     if (!state_) return;
+    if (forkedAway()) {
+      keepParentsStateUntilExit();
+      return;
+    }
     try {
       if (state_->future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
         cancel();

@@ -4,8 +4,8 @@
 // an agent's file records it, and a combinator, sequence or retry passes the same stop to every
 // input it still runs, so a child's effective deadline is the smaller of its own and its
 // parents' (rule C6).
-// Threads: the process's one timer thread fires the deadline; the result settles on the thread
-// that settles the task.
+// Threads: the deadline fires on the runtime's thread (the task's own runtime, or the default
+// one for a combined task); the result settles on the thread that settles the task.
 // Example:
 //   auto build = bgagent::withTimeout(bgagent::launch({.prompt = "make"}),
 //   std::chrono::minutes(5));
@@ -13,8 +13,8 @@
 
 #include <bgagent/detail/duration_text.hpp>
 #include <bgagent/detail/file_system.hpp>
+#include <bgagent/detail/runtime_core.hpp>
 #include <bgagent/detail/step_runner.hpp>
-#include <bgagent/detail/timer_queue.hpp>
 #include <bgagent/task.hpp>
 #include <chrono>
 #include <memory>
@@ -31,37 +31,40 @@ Task<T> withTimeout(Task<T> task, std::chrono::duration<Rep, Period> limit) {
   const SteadyClock::duration span = std::chrono::duration_cast<SteadyClock::duration>(limit);
   auto runner =
       detail::StepRunner<T>::create("withTimeout(" + task.description() + ")", task.outputPath());
-  const std::uint64_t timer = detail::TimerQueue::shared().schedule(
-      detail::saturatingAdd<SteadyClock>(SteadyClock::now(), span),
-      [weak = std::weak_ptr<detail::StepRunner<T>>(runner)] {
-        if (auto alive = weak.lock()) alive->stop(detail::EndReason::TimedOut);
+  const std::shared_ptr<detail::RuntimeCore> runtime = detail::runtimeOf(task);
+  const std::uint64_t timer =
+      runtime->timers().schedule(detail::saturatingAdd<SteadyClock>(SteadyClock::now(), span),
+                                 [weak = std::weak_ptr<detail::StepRunner<T>>(runner)] {
+                                   if (auto alive = weak.lock())
+                                     alive->stop(detail::EndReason::TimedOut);
+                                 });
+  runner->run(
+      std::move(task),
+      [runtime, timer, span](const std::shared_ptr<detail::StepRunner<T>>& self, Result<T> result) {
+        runtime->timers().cancel(timer);
+        // Once the deadline has passed, a value that comes after it (a combinator that
+        // settles with every outcome when stopped) is not the task finishing in time.
+        if (self->stopped() == detail::EndReason::TimedOut) {
+          Error error{
+              ErrorCode::DeadlineExceeded,
+              "'" + self->description() + "' did not finish within " + detail::durationText(span),
+              "",
+              0,
+              0,
+              {}};
+          if (!result) {
+            error.path = result.error().path;
+            error.related.push_back(result.error());
+          }
+          self->fail(std::move(error));
+          return;
+        }
+        if (result) {
+          self->succeed(std::move(*result));
+        } else {
+          self->fail(result.error());
+        }
       });
-  runner->run(std::move(task),
-              [timer, span](const std::shared_ptr<detail::StepRunner<T>>& self, Result<T> result) {
-                detail::TimerQueue::shared().cancel(timer);
-                // Once the deadline has passed, a value that comes after it (a combinator that
-                // settles with every outcome when stopped) is not the task finishing in time.
-                if (self->stopped() == detail::EndReason::TimedOut) {
-                  Error error{ErrorCode::DeadlineExceeded,
-                              "'" + self->description() + "' did not finish within " +
-                                  detail::durationText(span),
-                              "",
-                              0,
-                              0,
-                              {}};
-                  if (!result) {
-                    error.path = result.error().path;
-                    error.related.push_back(result.error());
-                  }
-                  self->fail(std::move(error));
-                  return;
-                }
-                if (result) {
-                  self->succeed(std::move(*result));
-                } else {
-                  self->fail(result.error());
-                }
-              });
   return runner->task();
 }
 

@@ -1,8 +1,8 @@
 // bgagent/wait.hpp: waitForCompletion, the blocking wait on one output file.
 //
 // Owns: waitForCompletion(outputFile, timeout) and waitForCompletion(outputFile, options). The
-// waiting is done by a Watcher (the process-wide Watcher::shared() unless one is given): the
-// calling thread sleeps on a future until the watcher settles the wait, woken by the kernel
+// waiting is done by a Watcher (the default runtime's Watcher::shared() unless one is given):
+// the calling thread sleeps on a future until the runtime settles the wait, woken by the kernel
 // (inotify) when the file changes, or at the poll interval where inotify cannot be trusted.
 // Errors: the outcome is a value for everything the agent or its file can do (failed, timed
 // out, cancelled, stalled, crashed); misuse throws std::invalid_argument or std::logic_error.

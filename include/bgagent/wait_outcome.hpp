@@ -76,7 +76,7 @@ struct WaitOptions {
   /// used when its host is this host. Its exit without [COMPLETE] ends the wait: Crashed.
   std::int64_t writerPid = 0;
   ParserLimits limits{};
-  /// Called on the watcher's thread after each read that brought new bytes. Keep it short; it
+  /// Called on the runtime's thread after each read that brought new bytes. Keep it short; it
   /// must not wait for a watch of the same watcher. If it throws, the watch settles as Failed
   /// (Internal) with the exception's message.
   std::function<void(const OutputSnapshot&)> onUpdate{};

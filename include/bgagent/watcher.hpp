@@ -1,16 +1,18 @@
-// bgagent/watcher.hpp: one thread that waits on any number of output files.
+// bgagent/watcher.hpp: Watcher, which follows output files until each settles.
 //
-// Owns: Watcher, which follows output files from one std::jthread with one inotify instance
-// (watching directories), one eventfd (wake-ups) and one epoll set, and WatchHandle, which
-// ends a watch. A thousand waits cost one thread, not a thousand. Files on file systems where
-// inotify misses writes (NFS, SMB, FUSE...), files in directories that cannot be watched, and
-// watches with forcePolling are read at their poll interval instead. A writer's exit is seen
-// through a pidfd. docs/threading.md states the rules.
+// Owns: Watcher and WatcherOptions. A watcher is a view of a runtime's file watches: the
+// default runtime's (Watcher::shared(), what waitForCompletion uses), a host's Runtime
+// (Watcher(runtime)), or a runtime of its own (Watcher(options): one more thread, for tests and
+// isolation). A thousand waits cost one thread and one inotify instance, not a thousand. Files
+// on file systems where inotify misses writes (NFS, SMB, FUSE...), files in directories that
+// cannot be watched, and watches with forcePolling are read at their poll interval instead. A
+// writer's exit is seen through a pidfd. docs/threading.md states the rules.
 // Thread safety: watch() and WatchHandle may be used from any thread. Callbacks run on the
-// watcher's thread, never under the watcher's lock; they may call watch() but must not block
-// on another watch of the same watcher.
-// Lifetime: the destructor settles every open watch as Cancelled (calling its callback), then
-// stops and joins the thread: bounded by the callbacks' own time. Handles must not outlive it.
+// runtime's thread, never under a lock of the library's; they may call watch() but must not
+// block on another watch of the same runtime.
+// Lifetime: a watcher with a runtime of its own settles every open watch as Cancelled ("the
+// watcher shut down") when destroyed, calling each callback: bounded by the callbacks' own time.
+// Handles must not outlive their watcher's runtime.
 // Example:
 //   bgagent::Watcher watcher;
 //   auto handle = watcher.watch("a.out", {.timeout = 30s}, [](bgagent::WaitOutcome outcome) {
@@ -18,392 +20,80 @@
 //   });
 #pragma once
 
-#include <sys/epoll.h>
-#include <sys/vfs.h>
-#include <unistd.h>
-
-#include <bgagent/detail/file_system.hpp>
-#include <bgagent/detail/inotify_watch.hpp>
-#include <bgagent/detail/process_liveness.hpp>
-#include <bgagent/detail/wake_fd.hpp>
-#include <bgagent/detail/watch_entry.hpp>
+#include <bgagent/runtime.hpp>
 #include <bgagent/wait_outcome.hpp>
 #include <bgagent/watch_handle.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
-#include <stdexcept>
-#include <thread>
-#include <unordered_map>
+#include <optional>
 #include <utility>
-#include <vector>
 
 namespace bgagent {
 
-/// How a Watcher reads files.
+/// How a Watcher with a runtime of its own reads files.
 struct WatcherOptions {
   bool forcePolling = false;  ///< poll every file, never use inotify (tests, odd file systems)
 };
 
-/// One thread that follows any number of output files until each settles.
-class Watcher final : private detail::WatchCanceller {
+/// Follows any number of output files until each settles.
+class Watcher final {
  public:
   using SettledCallback = detail::SettledCallback;
 
-  explicit Watcher(WatcherOptions options = {}) : options_(options) {
-    if (!epoll_) throw std::system_error(errno, std::generic_category(), "bgagent: epoll_create1");
-    addToEpoll(wake_.get(), kWakeKey);
-    if (inotify_.available()) addToEpoll(inotify_.fd(), kInotifyKey);
-    char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) == 0) hostName_ = host;
-    thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
-  }
+  /// A watcher with a runtime (one thread) of its own.
+  explicit Watcher(WatcherOptions options = {})
+      : owned_(std::in_place, RuntimeOptions{.forcePolling = options.forcePolling}),
+        core_(owned_->core()) {}
 
-  ~Watcher() {
-    thread_.request_stop();
-    wake_.wake();
-    thread_.join();
-  }
+  /// The file watches of `runtime`, which must outlive the watcher's handles.
+  explicit Watcher(Runtime& runtime) : core_(runtime.core()) {}
 
   Watcher(const Watcher&) = delete;
   Watcher& operator=(const Watcher&) = delete;
   Watcher(Watcher&&) = delete;
   Watcher& operator=(Watcher&&) = delete;
+  ~Watcher() = default;
 
   /// Follows `outputFile` until it settles (Succeeded or Failed), its deadline or idle timeout
   /// passes, its writer exits, its stop token fires, or the handle ends it; then calls
-  /// `onSettled` once, on the watcher's thread. Throws std::invalid_argument on misuse (an
-  /// empty path, no callback, a non-positive poll interval).
+  /// `onSettled` once, on the runtime's thread (at once, on this thread, if the runtime has
+  /// shut down). Throws std::invalid_argument on misuse (an empty path, no callback, a
+  /// non-positive poll interval).
   [[nodiscard]] WatchHandle watch(const std::filesystem::path& outputFile, WaitOptions options,
                                   SettledCallback onSettled) {
-    if (outputFile.empty())
-      throw std::invalid_argument("bgagent: watch() needs an output file path");
-    if (!onSettled) throw std::invalid_argument("bgagent: watch() needs a callback");
-    if (options.pollInterval <= SteadyClock::duration::zero()) {
-      throw std::invalid_argument("bgagent: the poll interval must be positive");
-    }
-    auto entry = std::make_unique<detail::WatchEntry>(nextId(), outputFile, std::move(options),
-                                                      std::move(onSettled), SteadyClock::now());
-    const std::uint64_t id = entry->id;
-    if (entry->options.stopToken.stop_possible()) {
-      // The callback runs in whichever thread requests the stop: it only raises the entry's
-      // flag and wakes the watcher, so it takes no lock (the entry's destructor, on the
-      // watcher's thread, waits for a callback in flight).
-      detail::WatchEntry* raw = entry.get();
-      entry->stopCallback.emplace(entry->options.stopToken, [this, raw] {
-        raw->cancelRequested.store(true, std::memory_order_release);
-        wake_.wake();
-      });
-    }
-    {
-      std::lock_guard lock(mutex_);
-      added_.push_back(std::move(entry));
-    }
-    wake_.wake();
-    return WatchHandle(this, id);
+    return core()->watches().watch(outputFile, std::move(options), std::move(onSettled));
   }
 
   /// Ends the watch with this id (a WatchHandle's id()) from any thread, as cancelling its
   /// handle would: for owners that share a watch's id between threads.
-  void cancelWatch(std::uint64_t id) { unwatch(id); }
+  void cancelWatch(std::uint64_t id) { core()->watches().cancelWatch(id); }
 
-  /// Whether the calling thread is this watcher's own (callbacks run there).
-  bool isWatcherThread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
+  /// Whether the calling thread is the runtime's (callbacks run there).
+  bool isWatcherThread() const { return core()->isLoopThread(); }
 
-  /// Whether this watcher has an inotify instance (false: every file is polled).
-  bool usesInotify() const noexcept { return inotify_.available() && !options_.forcePolling; }
+  /// Whether the runtime has an inotify instance (false: every file is polled).
+  bool usesInotify() const { return core()->watches().usesInotify(); }
 
-  /// A process-wide watcher, created on first use, for waitForCompletion's default.
+  /// The default runtime's watcher; starts that runtime if it is not running yet (in a forked
+  /// child, a runtime of the child's own).
   static Watcher& shared() {
-    static Watcher watcher;
+    static Watcher watcher{FollowDefault{}};
+    static_cast<void>(detail::DefaultRuntime::get());
     return watcher;
   }
 
  private:
-  static constexpr std::uint64_t kWakeKey = 0;
-  static constexpr std::uint64_t kInotifyKey = 1;
-  // At most this much of one file is read per turn, so a writer faster than the parser cannot
-  // hold the thread that serves every other watch.
-  static constexpr std::size_t kReadBudget = std::size_t{1} << 20;
+  struct FollowDefault {};
+  explicit Watcher(FollowDefault /*tag*/) : followsDefault_(true) {}
 
-  std::uint64_t nextId() {
-    std::lock_guard lock(mutex_);
-    return ++lastId_;
+  std::shared_ptr<detail::RuntimeCore> core() const {
+    return followsDefault_ ? detail::DefaultRuntime::get() : core_;
   }
 
-  void unwatch(std::uint64_t id) override {
-    {
-      std::lock_guard lock(mutex_);
-      removed_.push_back(id);
-    }
-    wake_.wake();
-  }
-
-  void addToEpoll(int fd, std::uint64_t key) {
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u64 = key;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
-      throw std::system_error(errno, std::generic_category(), "bgagent: epoll_ctl");
-    }
-  }
-
-  void run(const std::stop_token& stop) {
-    std::vector<epoll_event> events(64);
-    while (!stop.stop_requested()) {
-      const int ready = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
-                                     millisecondsToNextTimer());
-      for (int i = 0; i < ready; ++i) {
-        const std::uint64_t key = events[static_cast<std::size_t>(i)].data.u64;
-        if (key == kWakeKey) {
-          wake_.drain();
-        } else if (key == kInotifyKey) {
-          readInotifyEvents();
-        } else if (const auto found = entries_.find(key); found != entries_.end()) {
-          found->second->writerExited = true;  // the pidfd is readable: the writer exited
-          found->second->dirty = true;
-        }
-      }
-      takeQueued();
-      checkEntries();
-    }
-    // Shutting down: every watch settles as Cancelled, including any that a callback starts
-    // while this happens.
-    bool more = true;
-    while (more) {
-      takeQueued();
-      for (auto& [id, entry] : entries_) {
-        WaitOutcome outcome =
-            entry->outcome(WaitStatus::Cancelled, ErrorCode::Cancelled, "the watcher shut down");
-        settled_.emplace_back(std::move(entry), std::move(outcome));
-      }
-      entries_.clear();
-      directories_.clear();
-      deliverSettled();
-      std::lock_guard lock(mutex_);
-      more = !added_.empty();
-    }
-  }
-
-  int millisecondsToNextTimer() const {
-    std::optional<SteadyClock::time_point> next;
-    for (const auto& [id, entry] : entries_) {
-      if (entry->dirty || entry->cancelRequested.load(std::memory_order_acquire)) return 0;
-      if (const auto timer = entry->nextTimer()) next = next ? std::min(*next, *timer) : *timer;
-    }
-    if (!next) return -1;
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - SteadyClock::now());
-    return static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 24 * 3600 * 1000));
-  }
-
-  void readInotifyEvents() {
-    inotify_.readEvents([this](int wd, std::string_view name, std::uint32_t mask) {
-      if (wd < 0 || (mask & IN_Q_OVERFLOW) != 0) {
-        for (auto& [id, entry] : entries_) entry->dirty = true;  // events were lost: re-read all
-        return;
-      }
-      const auto directory = directories_.find(wd);
-      if (directory == directories_.end()) return;
-      const bool aboutDirectory = name.empty() || (mask & IN_IGNORED) != 0;
-      if (!aboutDirectory) {
-        // Only the files of that name: a busy directory costs a lookup, not a scan.
-        const auto named = directory->second.find(std::string(name));
-        if (named != directory->second.end()) {
-          for (const std::uint64_t id : named->second) entries_.at(id)->dirty = true;
-        }
-        return;
-      }
-      for (auto& [fileName, ids] : directory->second) {
-        for (const std::uint64_t id : ids) {
-          detail::WatchEntry& entry = *entries_.at(id);
-          entry.dirty = true;
-          if ((mask & IN_IGNORED) != 0) {
-            entry.wd = -1;  // the directory went away: poll from now on
-            entry.nextPoll = SteadyClock::now();
-          }
-        }
-      }
-      if ((mask & IN_IGNORED) != 0) {
-        directories_.erase(directory);
-        inotify_.forget(wd);
-      }
-    });
-  }
-
-  void takeQueued() {
-    std::vector<std::unique_ptr<detail::WatchEntry>> added;
-    std::vector<std::uint64_t> removed;
-    {
-      std::lock_guard lock(mutex_);
-      added.swap(added_);
-      removed.swap(removed_);
-    }
-    for (auto& entry : added) startWatching(std::move(entry));
-    for (const std::uint64_t id : removed) detach(id);  // destroyed here, callback not called
-  }
-
-  void startWatching(std::unique_ptr<detail::WatchEntry> entry) {
-    // A symlinked path is written where it points: watch the target's directory. (One lstat;
-    // resolving every path would cost a readlink per component per watch.)
-    std::error_code error;
-    std::filesystem::path path(entry->file.path());
-    if (std::filesystem::is_symlink(path, error)) {
-      path = std::filesystem::weakly_canonical(path, error);
-      if (error) path = entry->file.path();
-    }
-    entry->directory = path.has_parent_path() ? path.parent_path().string() : std::string(".");
-    entry->name = path.filename().string();
-    if (usesInotify() && !entry->options.forcePolling && directoryIsWatchable(entry->directory)) {
-      entry->wd = inotify_.addDirectory(entry->directory);
-      if (entry->wd >= 0) directories_[entry->wd][entry->name].push_back(entry->id);
-    }
-    if (entry->pid > 0) followWriter(*entry);
-    entries_.emplace(entry->id, std::move(entry));
-  }
-
-  // statfs once per directory: a thousand files in one directory ask once.
-  bool directoryIsWatchable(const std::string& directory) {
-    const auto known = watchableDirectories_.find(directory);
-    if (known != watchableDirectories_.end()) return known->second;
-    if (watchableDirectories_.size() > 4096) watchableDirectories_.clear();  // bounded
-    return watchableDirectories_[directory] = detail::inotifySeesEveryWrite(directory);
-  }
-
-  void followWriter(detail::WatchEntry& entry) {
-    bool exited = false;
-    entry.pidFd = detail::openPidFd(entry.pid, exited);
-    if (entry.pidFd) addToEpoll(entry.pidFd.get(), entry.id);
-    if (exited) entry.writerExited = true;
-  }
-
-  // Unlinks an entry from the watcher's tables; the caller owns it.
-  std::unique_ptr<detail::WatchEntry> detach(std::uint64_t id) {
-    const auto found = entries_.find(id);
-    if (found == entries_.end()) return nullptr;
-    std::unique_ptr<detail::WatchEntry> entry = std::move(found->second);
-    entries_.erase(found);
-    if (entry->pidFd) {
-      // Unregistered before it closes: the registration belongs to the file description.
-      ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, entry->pidFd.get(), nullptr);
-    }
-    if (entry->wd >= 0) {
-      auto& names = directories_[entry->wd];
-      auto& ids = names[entry->name];
-      ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-      if (ids.empty()) names.erase(entry->name);
-      if (names.empty()) directories_.erase(entry->wd);
-      inotify_.releaseDirectory(entry->wd);
-    }
-    return entry;
-  }
-
-  void checkEntries() {
-    const SteadyClock::time_point now = SteadyClock::now();
-    std::vector<std::uint64_t> done;
-    std::vector<WaitOutcome> outcomes;
-    for (auto& [id, entryPointer] : entries_) {
-      detail::WatchEntry& entry = *entryPointer;
-      if (std::optional<WaitOutcome> outcome = check(entry, now)) {
-        done.push_back(id);
-        outcomes.push_back(std::move(*outcome));
-      }
-    }
-    for (std::size_t i = 0; i < done.size(); ++i) {
-      if (auto entry = detach(done[i]))
-        settled_.emplace_back(std::move(entry), std::move(outcomes[i]));
-    }
-    deliverSettled();
-  }
-
-  std::optional<WaitOutcome> check(detail::WatchEntry& entry, SteadyClock::time_point now) {
-    if (entry.cancelRequested.load(std::memory_order_acquire)) {
-      return entry.outcome(WaitStatus::Cancelled, ErrorCode::Cancelled, "wait cancelled");
-    }
-    const bool pollDue = entry.polled() && now >= entry.nextPoll;
-    if (entry.dirty || pollDue) {
-      entry.dirty = false;
-      if (pollDue)
-        entry.nextPoll = detail::saturatingAdd<SteadyClock>(now, entry.options.pollInterval);
-      // Without a pidfd, liveness is asked at the poll interval (before the read, so a writer
-      // that completed and exited in between is read as completed, not crashed).
-      if (pollDue && entry.pid > 0 && !entry.pidFd && !detail::isAlive(entry.pid)) {
-        entry.writerExited = true;
-      }
-      Result<std::size_t> read = entry.file.refresh(kReadBudget);
-      if (!read) return WaitOutcome{WaitStatus::Failed, read.error(), entry.file.snapshot()};
-      if (*read == kReadBudget) entry.dirty = true;  // more waits: read on at the next turn
-      if (*read > 0) {
-        entry.lastActivity = now;
-        if (entry.options.onUpdate) {
-          try {
-            entry.options.onUpdate(entry.file.snapshot());
-          } catch (const std::exception& exception) {
-            return entry.outcome(WaitStatus::Failed, ErrorCode::Internal,
-                                 std::string("the onUpdate callback threw: ") + exception.what());
-          } catch (...) {
-            return entry.outcome(WaitStatus::Failed, ErrorCode::Internal,
-                                 "the onUpdate callback threw");
-          }
-        }
-      }
-      if (std::optional<WaitOutcome> outcome = entry.outcomeFromFile()) return outcome;
-      adoptWriterFromHeader(entry);
-      if (entry.writerExited) return entry.crashedOutcome();
-    }
-    if (entry.deadline && now >= *entry.deadline) return entry.timedOutOutcome();
-    if (entry.options.idleTimeout && now - entry.lastActivity >= *entry.options.idleTimeout) {
-      return entry.stalledOutcome();
-    }
-    return std::nullopt;
-  }
-
-  // A file's `Writer: pid=N host=H` names a process this watcher can follow when H is this host.
-  void adoptWriterFromHeader(detail::WatchEntry& entry) {
-    const WriterInfo& writer = entry.file.snapshot().writer;
-    // Our own pid (the supervisor and in-process agents write as this process) can never exit
-    // while we watch: a pidfd on it would only cost a descriptor.
-    if (entry.pid != 0 || writer.pid <= 0 || writer.host != hostName_ || writer.pid == ::getpid()) {
-      return;
-    }
-    entry.pid = writer.pid;
-    followWriter(entry);
-    if (!entry.pidFd && !entry.writerExited) entry.nextPoll = SteadyClock::now();
-  }
-
-  void deliverSettled() {
-    auto settled = std::move(settled_);
-    settled_.clear();
-    for (auto& [entry, outcome] : settled) {
-      SettledCallback callback = std::move(entry->onSettled);
-      entry.reset();  // its descriptors close before the callback learns the outcome
-      try {
-        callback(std::move(outcome));
-      } catch (...) {
-        // Nobody is left to tell: the watch is over. The other watches must go on.
-      }
-    }
-  }
-
-  WatcherOptions options_;
-  std::string hostName_;
-  detail::UniqueFd epoll_{::epoll_create1(EPOLL_CLOEXEC)};
-  detail::WakeFd wake_;
-  detail::InotifyWatch inotify_;
-
-  std::mutex mutex_;
-  std::uint64_t lastId_ = kInotifyKey;                      // guarded by mutex_
-  std::vector<std::unique_ptr<detail::WatchEntry>> added_;  // guarded by mutex_
-  std::vector<std::uint64_t> removed_;                      // guarded by mutex_
-
-  // Owned by the watcher's thread.
-  std::unordered_map<std::uint64_t, std::unique_ptr<detail::WatchEntry>> entries_;
-  // wd -> file name -> ids of the entries watching that name.
-  std::unordered_map<int, std::unordered_map<std::string, std::vector<std::uint64_t>>> directories_;
-  std::vector<std::pair<std::unique_ptr<detail::WatchEntry>, WaitOutcome>> settled_;
-  std::unordered_map<std::string, bool> watchableDirectories_;  // directory -> inotify is reliable
-
-  std::jthread thread_;  // last: started after every member above exists
+  std::optional<Runtime> owned_;
+  std::shared_ptr<detail::RuntimeCore> core_;
+  bool followsDefault_ = false;
 };
 
 }  // namespace bgagent

@@ -35,30 +35,26 @@ inline void waitForWatcherTurns() {
   }
 }
 
-/// Starts the process-wide threads (watcher, supervisor, reaper, timer queue) and their
-/// descriptors before a test counts what it leaves behind; the warm-up agent's own descriptors
-/// are closed before it returns.
+/// Starts the default runtime's thread and its descriptors before a test counts what it leaves
+/// behind; the warm-up agent's own descriptors are closed before it returns.
 inline void warmUpSharedThreads() {
   TempDir dir;
   LaunchOptions options{.description = "warm-up", .prompt = "true"};
   options.outputDirectory = dir.path();
   REQUIRE(bgagent::launch(options).wait());
-  REQUIRE(detail::ProcessSupervisor::shared().waitUntilIdle(std::chrono::seconds(20)));
-  (void)detail::ThreadReaper::shared();
-  (void)detail::TimerQueue::shared();
+  REQUIRE(detail::DefaultRuntime::get()->processes().waitUntilIdle(std::chrono::seconds(20)));
   waitForWatcherTurns();
 }
 
-/// The shared supervisor closes a child's descriptors just after its COMPLETE is visible, and
-/// the reaper joins released agents' threads after their tasks settled: the check waits for
-/// both to be idle first.
+/// The runtime closes a child's descriptors just after its COMPLETE is visible, and joins
+/// released agents' threads after their tasks settled: the check waits for both first.
 struct NothingLeftBehind {
   bool warm = (warmUpSharedThreads(), true);
   ResourceCounts counts;
   ~NothingLeftBehind() {
-    CHECK(detail::ProcessSupervisor::shared().waitUntilIdle(std::chrono::seconds(20)));
-    waitForWatcherTurns();  // then the reaper, which it may have handed threads, last
-    CHECK(detail::ThreadReaper::shared().waitUntilIdle(std::chrono::seconds(20)));
+    CHECK(detail::DefaultRuntime::get()->processes().waitUntilIdle(std::chrono::seconds(20)));
+    waitForWatcherTurns();  // then the adopted threads, which it may have been handed, last
+    CHECK(detail::DefaultRuntime::get()->threads().waitUntilIdle(std::chrono::seconds(20)));
     CHECK(childProcessCount() == 0);
     CHECK(counts.descriptorsAdded() == 0);
     CHECK(counts.threadsAdded() == 0);

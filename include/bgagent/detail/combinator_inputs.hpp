@@ -40,7 +40,7 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
   CombinatorInputs(CombinatorInputs&&) = delete;
   CombinatorInputs& operator=(CombinatorInputs&&) = delete;
   // Often destroyed on the thread that settled the last input (the watcher's): an input's
-  // thread goes to the reaper instead of being joined here.
+  // thread goes to its runtime instead of being joined here.
   ~CombinatorInputs() {
     for (Task<T>& task : tasks_) {
       if (task.valid() && task.settled()) releaseSettled(task);

@@ -1,9 +1,11 @@
-// bgagent/detail/process_supervisor.hpp: the one thread that serves every process agent.
+// bgagent/detail/process_supervisor.hpp: the runtime's part that serves every process agent.
 // It relays each child's stdout and stderr into its output file through an OutputRelay (the
 // line rules: a child can write PROGRESS, RESULT and ERROR, never START or COMPLETE; the output
 // cap), runs the kill sequence (SIGTERM to the group, the grace period, SIGKILL), reaps every child
-// through its pidfd, and closes the file with how the agent ended. One epoll set, no thread per
-// child.
+// through its pidfd, and closes the file with how the agent ended. Its descriptors sit in the
+// runtime's one epoll set; it owns no thread.
+// Thread safety: start(), stop(), childCount() and waitUntilIdle() from any thread; the rest on
+// the runtime's thread.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
@@ -13,13 +15,13 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <bgagent/detail/agent_control.hpp>
 #include <bgagent/detail/duration_text.hpp>
+#include <bgagent/detail/event_loop.hpp>
 #include <bgagent/detail/file_system.hpp>
 #include <bgagent/detail/output_relay.hpp>
 #include <bgagent/detail/process_liveness.hpp>
 #include <bgagent/detail/spawn.hpp>
-#include <bgagent/detail/task_events.hpp>
-#include <bgagent/detail/wake_fd.hpp>
 #include <bgagent/output_writer.hpp>
 #include <bgagent/protocol.hpp>
 #include <chrono>
@@ -27,6 +29,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,39 +42,6 @@
 
 namespace bgagent::detail {
 
-/// Why the host ended an agent, shared by the Task and the supervisor.
-enum class EndReason : int { None, Cancelled, TimedOut, HostShutdown };
-
-constexpr std::string_view toString(EndReason reason) noexcept {
-  switch (reason) {
-    case EndReason::None:
-      return "none";
-    case EndReason::Cancelled:
-      return "cancelled";
-    case EndReason::TimedOut:
-      return "timed out";
-    case EndReason::HostShutdown:
-      return "host shutdown";
-  }
-  return "unknown";
-}
-
-/// How an agent with no timeout of its own records a deadline of an enclosing withTimeout.
-inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing deadline passed)";
-
-struct AgentControl {
-  std::atomic<EndReason> endReason{EndReason::None};
-  /// Set once the process has been reaped: stopping it then has nothing left to do.
-  std::atomic<bool> reaped{false};
-  /// Settles the task with an error when its file cannot record the ending (a full disk). Set
-  /// before the agent starts; called once, from the thread that writes the ending.
-  std::function<void(const Error&)> onEndingLost;
-  /// What happens to the task, for its event log (the supervisor reports its kills).
-  TaskEvents events;
-  /// When the task was made, for the events' elapsed time.
-  std::chrono::steady_clock::time_point launchedAt = std::chrono::steady_clock::now();
-};
-
 struct ProcessLaunch {
   std::vector<std::string> argv;
   std::map<std::string, std::string> environment;
@@ -81,29 +51,12 @@ struct ProcessLaunch {
   std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
 };
 
-class ProcessSupervisor {
+class ProcessSupervisor final : public LoopPart {
  public:
   using Clock = std::chrono::steady_clock;
 
-  ProcessSupervisor() {
-    if (!epoll_) throw std::system_error(errno, std::generic_category(), "bgagent: epoll_create1");
-    watch(wake_.get(), kWakeKey);
-    thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
-  }
-  ~ProcessSupervisor() {
-    thread_.request_stop();
-    wake_.wake();
-    thread_.join();
-  }
-  ProcessSupervisor(const ProcessSupervisor&) = delete;
-  ProcessSupervisor& operator=(const ProcessSupervisor&) = delete;
-  ProcessSupervisor(ProcessSupervisor&&) = delete;
-  ProcessSupervisor& operator=(ProcessSupervisor&&) = delete;
-
-  static ProcessSupervisor& shared() {
-    static ProcessSupervisor supervisor;
-    return supervisor;
-  }
+  ProcessSupervisor(const EventLoop& loop, std::size_t partIndex)
+      : loop_(loop), partIndex_(partIndex) {}
 
   /// Starts the process and supervises it; `writer` has written START already and is taken
   /// over on success. Returns the agent's id for stop(), or the spawn error (the writer is then
@@ -122,20 +75,32 @@ class ProcessSupervisor {
     if (child->launch.timeout) {
       child->deadline = saturatingAdd<Clock>(Clock::now(), *child->launch.timeout);
     }
-    // Registered here, not by the thread: epoll is level-triggered, so an event that comes
-    // before the thread has taken the child over comes again after. The thread only needs
-    // waking for a timer: a deadline, or the reaping poll when there is no pidfd.
-    const bool needsTimer = child->deadline || !child->pidFd;
+    // Registered here, not by the loop: epoll is level-triggered, so an event that comes
+    // before the loop has taken the child over comes again after. The loop only needs waking
+    // for a timer: a deadline, or the reaping poll when there is no pidfd.
+    bool needsTimer = child->deadline || !child->pidFd;
     std::uint64_t id = 0;
     {
       std::lock_guard lock(mutex_);
       child->id = ++lastId_;
       id = child->id;
-      watch(child->output.get(), id * 2);
-      if (child->pidFd) watch(child->pidFd.get(), id * 2 + 1);
+      if (!loop_.add(child->output.get(), partIndex_, id * 2)) {
+        // Without the pipe's events its output would wait for the exit: read it at the
+        // reaping poll instead.
+        child->pollOutput = true;
+        needsTimer = true;
+      }
+      // Without the pidfd's event the exit is asked for at the reaping poll.
+      if (child->pidFd && !loop_.add(child->pidFd.get(), partIndex_, id * 2 + 1)) {
+        child->pidFd.reset();
+        needsTimer = true;
+      }
       added_.push_back(std::move(child));
+      // The shutdown may have begun between the runtime's check and here: this child is
+      // stopped with the others at the next turn.
+      if (shuttingDown_) needsTimer = true;
     }
-    if (needsTimer) wake_.wake();
+    if (needsTimer) loop_.wake();
     return id;
   }
 
@@ -145,7 +110,36 @@ class ProcessSupervisor {
       std::lock_guard lock(mutex_);
       stops_.emplace_back(id, reason);
     }
-    wake_.wake();
+    loop_.wake();
+  }
+
+  /// From now on every child gets SIGTERM, then SIGKILL after its grace period or `grace`,
+  /// whichever is shorter; its file records that the host shut down (unless it was already
+  /// being stopped for another reason).
+  void beginShutdown(Clock::duration grace) {
+    {
+      std::lock_guard lock(mutex_);
+      shuttingDown_ = true;
+      shutdownGrace_ = grace;
+    }
+    loop_.wake();
+  }
+
+  /// Kills what is left at once and writes every ending (the runtime's last turn).
+  void killRemaining() {
+    takeQueued();
+    for (auto& [id, child] : children_) {
+      child->control->recordEnd(EndReason::HostShutdown);
+      ::kill(-child->pid, SIGKILL);
+      reportKill(*child, SIGKILL);
+    }
+    while (!children_.empty()) finish(children_.begin()->first);
+  }
+
+  /// SIGKILL to every child's group, nothing else: for an exit called from the runtime's own
+  /// thread, which cannot wait for the reaping.
+  void killAllGroupsNow() noexcept {
+    for (const auto& [id, child] : children_) ::kill(-child->pid, SIGKILL);
   }
 
   /// Blocks until no child is supervised (tests: everything reaped and closed), at most
@@ -157,11 +151,66 @@ class ProcessSupervisor {
 
   std::size_t childCount() const {
     std::lock_guard lock(mutex_);
-    return childCount_;
+    return childCount_ + added_.size();
+  }
+
+  void onReady(std::uint64_t key) override {
+    const auto found = children_.find(key / 2);
+    if (found == children_.end()) return;  // not taken over yet: level-triggered, so it returns
+    if (key % 2 == 0) {
+      relayOutput(*found->second);
+    } else {
+      found->second->exited = true;
+    }
+  }
+
+  void onTurn(Clock::time_point now) override {
+    takeQueued();
+    std::vector<std::uint64_t> finished;
+    for (auto& [id, child] : children_) {
+      if (child->pollOutput && child->output) relayOutput(*child);
+      if (!child->pidFd && !child->exited) {
+        // No pidfd (an old kernel, a seccomp filter, no descriptor left): ask at a short
+        // interval instead. waitpid reaps it here, so finish() must not wait again.
+        int status = 0;
+        if (::waitpid(child->pid, &status, WNOHANG) == child->pid) {
+          child->status = status;
+          child->exited = true;
+        }
+      }
+      if (child->exited) {
+        finished.push_back(id);
+        continue;
+      }
+      if (child->deadline && now >= *child->deadline && !child->killAt) {
+        beginKill(*child, EndReason::TimedOut, now);
+      }
+      if (child->killAt && now >= *child->killAt) {
+        ::kill(-child->pid, SIGKILL);  // the grace period is over
+        reportKill(*child, SIGKILL);
+        child->killAt = Clock::time_point::max();
+      }
+    }
+    for (const std::uint64_t id : finished) finish(id);
+  }
+
+  std::optional<Clock::time_point> nextTimer() override {
+    std::optional<Clock::time_point> next;
+    const auto earliest = [&next](Clock::time_point time) {
+      next = next ? std::min(*next, time) : time;
+    };
+    for (const auto& [id, child] : children_) {
+      if (child->exited) return Clock::now();
+      if (!child->pidFd || child->pollOutput) earliest(Clock::now() + kReapPoll);
+      // Before the kill sequence the deadline is the timer; during it, the end of the grace.
+      const std::optional<Clock::time_point> timer =
+          child->killAt ? child->killAt : child->deadline;
+      if (timer && *timer != Clock::time_point::max()) earliest(*timer);
+    }
+    return next;
   }
 
  private:
-  static constexpr std::uint64_t kWakeKey = 0;
   static constexpr auto kReapPoll = std::chrono::milliseconds(20);
 
   struct Child {
@@ -179,127 +228,63 @@ class ProcessSupervisor {
     OutputRelay relay;
     bool exited = false;
     bool relayFailed = false;
+    bool pollOutput = false;    // the pipe is read at the reaping poll, not on its events
     std::optional<int> status;  // the wait status, once reaped without a pidfd
   };
-
-  // Keys in the epoll set: 0 wakes; a child's pipe is 2*id, its pidfd 2*id+1.
-  void watch(int fd, std::uint64_t key) {
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u64 = key;
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event);
-  }
 
   // An epoll registration belongs to the open file description, not the descriptor: a copy of
   // it elsewhere (a child between fork and exec) would keep a closed descriptor's events
   // coming. Unregister first, then close.
   void closeWatched(UniqueFd& fd) {
     if (!fd) return;
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd.get(), nullptr);
+    loop_.remove(fd.get());
     fd.reset();
-  }
-
-  void run(const std::stop_token& stop) {
-    std::vector<epoll_event> events(64);
-    while (!stop.stop_requested()) {
-      const int ready = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
-                                     millisecondsToNextTimer());
-      for (int i = 0; i < ready; ++i) {
-        const std::uint64_t key = events[static_cast<std::size_t>(i)].data.u64;
-        if (key == kWakeKey) {
-          wake_.drain();
-          continue;
-        }
-        const auto found = children_.find(key / 2);
-        if (found == children_.end()) continue;
-        if (key % 2 == 0) {
-          relayOutput(*found->second);
-        } else {
-          found->second->exited = true;
-        }
-      }
-      takeQueued();
-      const Clock::time_point now = Clock::now();
-      std::vector<std::uint64_t> finished;
-      for (auto& [id, child] : children_) {
-        if (!child->pidFd && !child->exited) {
-          // No pidfd (an old kernel, a seccomp filter, no descriptor left): ask at a short
-          // interval instead. waitpid reaps it here, so finish() must not wait again.
-          int status = 0;
-          if (::waitpid(child->pid, &status, WNOHANG) == child->pid) {
-            child->status = status;
-            child->exited = true;
-          }
-        }
-        if (child->exited) {
-          finished.push_back(id);
-          continue;
-        }
-        if (child->deadline && now >= *child->deadline && !child->killAt) {
-          beginKill(*child, EndReason::TimedOut, now);
-        }
-        if (child->killAt && now >= *child->killAt) {
-          ::kill(-child->pid, SIGKILL);  // the grace period is over
-          reportKill(*child, SIGKILL);
-          child->killAt = Clock::time_point::max();
-        }
-      }
-      for (const std::uint64_t id : finished) finish(id);
-    }
-    // Shutting down: no agent outlives its supervisor.
-    takeQueued();
-    for (auto& [id, child] : children_) {
-      child->control->endReason.store(EndReason::HostShutdown, std::memory_order_release);
-      ::kill(-child->pid, SIGKILL);
-      reportKill(*child, SIGKILL);
-    }
-    while (!children_.empty()) finish(children_.begin()->first);
-  }
-
-  int millisecondsToNextTimer() const {
-    std::optional<Clock::time_point> next;
-    for (const auto& [id, child] : children_) {
-      if (child->exited) return 0;
-      if (!child->pidFd)
-        next = next ? std::min(*next, Clock::now() + kReapPoll) : Clock::now() + kReapPoll;
-      // Before the kill sequence the deadline is the timer; during it, the end of the grace.
-      const std::optional<Clock::time_point> timer =
-          child->killAt ? child->killAt : child->deadline;
-      if (timer && *timer != Clock::time_point::max())
-        next = next ? std::min(*next, *timer) : *timer;
-    }
-    if (!next) return -1;
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now());
-    return static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 24 * 3600 * 1000));
   }
 
   void takeQueued() {
     std::vector<std::unique_ptr<Child>> added;
     std::vector<std::pair<std::uint64_t, EndReason>> stops;
+    bool shuttingDown = false;
+    Clock::duration grace{};
     {
       std::lock_guard lock(mutex_);
       added.swap(added_);
       stops.swap(stops_);
+      shuttingDown = shuttingDown_;
+      grace = shutdownGrace_;
     }
     for (auto& child : added) children_.emplace(child->id, std::move(child));
     {
       std::lock_guard lock(mutex_);
       childCount_ = children_.size();
     }
+    const Clock::time_point now = Clock::now();
     for (const auto& [id, reason] : stops) {
       const auto found = children_.find(id);
       if (found != children_.end() && !found->second->killAt) {
-        beginKill(*found->second, reason, Clock::now());
+        beginKill(*found->second, reason, now);
       }
+    }
+    if (!shuttingDown) return;
+    const Clock::time_point lastKill = saturatingAdd<Clock>(now, grace);
+    for (auto& [id, child] : children_) {
+      if (child->exited) continue;
+      if (!child->killAt) {
+        child->control->recordEnd(EndReason::HostShutdown);
+        beginKill(*child, EndReason::HostShutdown, now);
+      }
+      if (*child->killAt > lastKill) child->killAt = lastKill;
     }
   }
 
   static void beginKill(Child& child, EndReason reason, Clock::time_point now) {
-    child.control->endReason.store(reason, std::memory_order_release);
+    if (reason != EndReason::HostShutdown) {
+      child.control->endReason.store(reason, std::memory_order_release);
+    }
     // The whole group: `sh -c 'work & wait'` leaves no grandchild behind.
     ::kill(-child.pid, SIGTERM);
     reportKill(child, SIGTERM);
-    child.killAt = now + child.launch.gracePeriod;
+    child.killAt = saturatingAdd<Clock>(now, child.launch.gracePeriod);
   }
 
   static void reportKill(Child& child, int signal) {
@@ -379,7 +364,7 @@ class ProcessSupervisor {
     if (reason == EndReason::TimedOut)
       error = child.launch.timeout ? "timed out after " + durationText(*child.launch.timeout)
                                    : std::string(kEnclosingDeadline);
-    if (reason == EndReason::HostShutdown) error = "the host shut down";
+    if (reason == EndReason::HostShutdown) error = std::string(kHostShutDown);
     std::optional<nlohmann::json> result;
     if (!child.relay.wroteResult()) {
       result = nlohmann::json{{"success", false}};
@@ -409,16 +394,17 @@ class ProcessSupervisor {
     if (!written && child.control->onEndingLost) child.control->onEndingLost(written.error());
   }
 
-  UniqueFd epoll_{::epoll_create1(EPOLL_CLOEXEC)};
-  WakeFd wake_;
+  const EventLoop& loop_;
+  std::size_t partIndex_;
   mutable std::mutex mutex_;
   std::uint64_t lastId_ = 0;                                // guarded by mutex_
   std::vector<std::unique_ptr<Child>> added_;               // guarded by mutex_
   std::vector<std::pair<std::uint64_t, EndReason>> stops_;  // guarded by mutex_
   std::size_t childCount_ = 0;                              // guarded by mutex_
+  bool shuttingDown_ = false;                               // guarded by mutex_
+  Clock::duration shutdownGrace_{};                         // guarded by mutex_
   std::condition_variable idle_;                            // notified when childCount_ changes
-  std::unordered_map<std::uint64_t, std::unique_ptr<Child>> children_;  // the thread's own
-  std::jthread thread_;  // last: started after every member above exists
+  std::unordered_map<std::uint64_t, std::unique_ptr<Child>> children_;  // the loop's own
 };
 
 }  // namespace bgagent::detail

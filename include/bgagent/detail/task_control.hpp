@@ -31,6 +31,15 @@ void stopState(TaskState<T>& state, EndReason reason) {
   state.requestStop(reason);
 }
 
+/// The runtime of a task's agent, or the default one for a combined task: whose timers serve
+/// a combinator over it.
+template <typename T>
+std::shared_ptr<RuntimeCore> runtimeOf(const Task<T>& task) {
+  const auto& state = TaskAccess::state(task);
+  if (state && state->runtime) return state->runtime;
+  return DefaultRuntime::get();
+}
+
 template <typename T>
 void stopTask(const Task<T>& task, EndReason reason) {
   if (const auto& state = TaskAccess::state(task)) stopState(*state, reason);
@@ -38,7 +47,8 @@ void stopTask(const Task<T>& task, EndReason reason) {
 
 /// Lets go of a settled task on whichever thread settled it: an agent still running after its
 /// task settled (an early ERROR) is stopped, and an in-process agent's thread is joined by the
-/// reaper, never by this thread (which may be the watcher's, that the agent could need).
+/// runtime once finished, never by this thread (which may be the runtime's, that the agent
+/// could need).
 template <typename T>
 void releaseSettled(Task<T>& task) noexcept {
   if (!task.valid()) return;

@@ -1,16 +1,17 @@
-// bgagent/detail/task_launch.hpp: the steps every launch shares: a TaskState, an output file
-// created and started, a watch that settles the task from that file, and the two kinds of
-// agent started on it (a process under the supervisor, a callable on a std::jthread).
+// bgagent/detail/task_launch.hpp: the steps every launch shares: a TaskState bound to a
+// runtime, an output file created and started, a watch that settles the task from that file,
+// and the two kinds of agent started on it (a process under the runtime's process part, a
+// callable on a std::jthread the runtime follows).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
 #include <bgagent/detail/output_directory.hpp>
-#include <bgagent/detail/process_supervisor.hpp>
+#include <bgagent/detail/runtime_core.hpp>
 #include <bgagent/detail/task_state.hpp>
 #include <bgagent/launch_options.hpp>
 #include <bgagent/output_writer.hpp>
+#include <bgagent/runtime.hpp>
 #include <bgagent/task.hpp>
-#include <bgagent/watcher.hpp>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -25,12 +26,31 @@ namespace bgagent::detail {
 using FunctionBody =
     std::function<nlohmann::json(std::stop_token, OutputWriter&, const LaunchOptions&)>;
 
+/// The runtime a launch with `options` runs on: the one it names, or the default.
+inline std::shared_ptr<RuntimeCore> runtimeFor(const LaunchOptions& options) {
+  return options.runtime != nullptr ? options.runtime->core() : DefaultRuntime::get();
+}
+
+/// A state that failed before any agent ran, with `error`.
+template <typename T>
+std::shared_ptr<TaskState<T>> failedState(const LaunchOptions& options, Error error) {
+  auto state = std::make_shared<TaskState<T>>();
+  state->description = options.description;
+  state->fail(std::move(error));
+  return state;
+}
+
 /// A fresh state whose output file exists and holds the START header, or the state already
-/// failed (returned with no writer) when the file cannot be made.
+/// failed (returned with no writer) when the file cannot be made or the runtime has shut down.
 template <typename T>
 std::pair<std::shared_ptr<TaskState<T>>, std::optional<OutputWriter>> prepareTask(
     const LaunchOptions& options) {
+  std::shared_ptr<RuntimeCore> runtime = runtimeFor(options);
+  if (!runtime->acceptsWork()) {
+    return {failedState<T>(options, runtimeShutDownError()), std::nullopt};
+  }
   auto state = std::make_shared<TaskState<T>>();
+  state->runtime = std::move(runtime);
   state->description = options.description;
   state->cleanup = options.cleanup;
   Result<std::filesystem::path> directory =
@@ -62,7 +82,7 @@ void watchTask(const std::shared_ptr<TaskState<T>>& state,
   WaitOptions waitOptions;
   waitOptions.timeout = timeout;
   waitOptions.onUpdate = [state](const OutputSnapshot& snapshot) { state->update(snapshot); };
-  state->watch = Watcher::shared().watch(
+  state->watch = state->runtime->watches().watch(
       state->outputPath, std::move(waitOptions), [state](WaitOutcome outcome) {
         state->watchSettled.store(true, std::memory_order_release);
         state->settle(std::move(outcome));
@@ -79,7 +99,7 @@ void endWatchOf(TaskState<T>& state) {
   const std::uint64_t id = state.watchId.load(std::memory_order_acquire);
   if (id == 0) return;  // watchTask ends it once registered
   try {
-    Watcher::shared().cancelWatch(id);
+    state.runtime->watches().cancelWatch(id);
   } catch (...) {
     // Only allocation can fail; the watch then stays until the watcher shuts down.
   }
@@ -111,16 +131,14 @@ inline bool childExitStatusIsLost() {
 template <typename T>
 Task<T> startProcessTask(const LaunchOptions& options, std::vector<std::string> argv) {
   if (childExitStatusIsLost()) {
-    auto state = std::make_shared<TaskState<T>>();
-    state->description = options.description;
-    state->fail(Error{ErrorCode::InvalidArgument,
-                      "SIGCHLD is ignored in this process, so no agent's exit status can reach "
-                      "bgagent; restore its default disposition",
-                      "",
-                      0,
-                      0,
-                      {}});
-    return Task<T>(state);
+    return Task<T>(failedState<T>(
+        options, Error{ErrorCode::InvalidArgument,
+                       "SIGCHLD is ignored in this process, so no agent's exit status can reach "
+                       "bgagent; restore its default disposition",
+                       "",
+                       0,
+                       0,
+                       {}}));
   }
   auto [state, writer] = prepareTask<T>(options);
   if (!writer) return Task<T>(state);
@@ -132,16 +150,32 @@ Task<T> startProcessTask(const LaunchOptions& options, std::vector<std::string> 
   launch.timeout = options.timeout;
   launch.gracePeriod = options.gracePeriod;
   launch.maxOutputBytes = options.maxOutputBytes;
-  ProcessSupervisor& supervisor = ProcessSupervisor::shared();
+  ProcessSupervisor& supervisor = state->runtime->processes();
   Result<std::uint64_t> id = supervisor.start(std::move(launch), *writer, state->control);
   if (id) {
+    // The state keeps the runtime, and so the supervisor, alive as long as this can be called.
     state->stopAgent = [&supervisor, id = *id](EndReason reason) { supervisor.stop(id, reason); };
   } else {
     recordLaunchFailure(*writer, id.error());
     state->fail(id.error());  // the spawn's own error (NotFound for a missing program)
   }
-  watchTask(state, std::nullopt);  // after stopAgent is set: the watcher's thread may read it
+  watchTask(state, std::nullopt);  // after stopAgent is set: the runtime's thread may read it
   return Task<T>(state);
+}
+
+/// How an in-process agent's file records why its stop token was requested.
+inline std::optional<std::string> stopText(EndReason reason, const LaunchOptions& options,
+                                           bool stopRequested) {
+  switch (reason) {
+    case EndReason::TimedOut:
+      return options.timeout ? "timed out after " + durationText(*options.timeout)
+                             : std::string(kEnclosingDeadline);
+    case EndReason::HostShutdown:
+      return std::string(kHostShutDown);
+    default:
+      if (stopRequested) return std::string("cancelled by the host");
+      return std::nullopt;
+  }
 }
 
 template <typename T>
@@ -149,37 +183,42 @@ Task<T> startFunctionTask(const LaunchOptions& options, FunctionBody body) {
   auto [state, writer] = prepareTask<T>(options);
   if (!writer) return Task<T>(state);
   settleIfEndingLost(state);
+  auto record = std::make_shared<WorkerRecord>();
   // The worker owns its writer, body and options, never the state: the state may be destroyed
-  // on the watcher's thread, which must not be the one to wait for this thread.
+  // on the runtime's thread, which must not be the one to wait for this thread. It holds the
+  // runtime, so telling it that the thread has finished is always safe.
   state->worker = std::jthread([body = std::move(body), writer = std::move(*writer), options,
-                                control = state->control](const std::stop_token& stop) mutable {
+                                control = state->control, runtime = state->runtime,
+                                record](const std::stop_token& stop) mutable {
     std::optional<std::string> error;
     std::optional<nlohmann::json> value;
-    try {
-      value = body(stop, writer, options);
-      const EndReason reason = control->endReason.load(std::memory_order_acquire);
-      if (reason == EndReason::TimedOut) {
-        error = options.timeout ? "timed out after " + durationText(*options.timeout)
-                                : std::string(kEnclosingDeadline);
-      } else if (stop.stop_requested()) {
-        error = "cancelled by the host";
+    {
+      // The body and what it owns end here, before the thread says it has finished.
+      FunctionBody work = std::move(body);
+      try {
+        value = work(stop, writer, options);
+        error = stopText(control->endReason.load(std::memory_order_acquire), options,
+                         stop.stop_requested());
+      } catch (const std::exception& exception) {
+        error = std::string("threw: ") + exception.what();
+      } catch (...) {
+        error = "threw an exception that is not a std::exception";
       }
-    } catch (const std::exception& exception) {
-      error = std::string("threw: ") + exception.what();
-    } catch (...) {
-      error = "threw an exception that is not a std::exception";
     }
     // One record, so a reader sees the ending whole.
     Result<void> written = writer.finish(error, value);
     if (!written && control->onEndingLost) control->onEndingLost(written.error());
+    runtime->threads().finished(*record);
   });
   state->stopAgent = [stop = state->worker.get_stop_source(),
                       control = state->control](EndReason reason) mutable {
-    EndReason expected = EndReason::None;
-    control->endReason.compare_exchange_strong(expected, reason);
+    control->recordEnd(reason);
     stop.request_stop();
   };
-  watchTask(state, options.timeout);  // after stopAgent is set: the watcher's thread may read it
+  record->stop = state->stopAgent;
+  state->workerRecord = record;
+  state->runtime->threads().track(record);
+  watchTask(state, options.timeout);  // after stopAgent is set: the runtime's thread may read it
   return Task<T>(state);
 }
 

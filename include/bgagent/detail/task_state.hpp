@@ -1,15 +1,16 @@
 // bgagent/detail/task_state.hpp: what a Task<T> shares with the threads that finish it: the
-// watcher's callback (which settles it from the output file) and, for in-process agents, the
-// worker thread.
+// runtime's watch callback (which settles it from the output file) and, for in-process agents,
+// the worker thread.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
 #include <atomic>
 #include <bgagent/agent_state.hpp>
-#include <bgagent/detail/process_supervisor.hpp>
+#include <bgagent/detail/agent_control.hpp>
+#include <bgagent/detail/runtime_core.hpp>
 #include <bgagent/result.hpp>
 #include <bgagent/wait_outcome.hpp>
-#include <bgagent/watcher.hpp>
+#include <bgagent/watch_handle.hpp>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
@@ -71,11 +72,15 @@ inline std::uint64_t nextTaskId() noexcept {
 template <typename T>
 struct TaskState {
   std::uint64_t id = nextTaskId();
+  pid_t ownerPid = currentPid().load(std::memory_order_relaxed);  // the process that made it
   std::string description;
   std::filesystem::path outputPath;
   CleanupPolicy cleanup = CleanupPolicy::Keep;
   SteadyClock::time_point startedAt = SteadyClock::now();
   std::shared_ptr<AgentControl> control = std::make_shared<AgentControl>();
+  /// The runtime that runs the agent (null for combined tasks); kept alive by the task, and
+  /// declared before the watch so the watch ends first.
+  std::shared_ptr<RuntimeCore> runtime;
   std::function<void(EndReason)> stopAgent;              // set before the agent can settle
   std::function<std::vector<ChildProgress>()> children;  // combinators only; set before shared
 
@@ -93,17 +98,18 @@ struct TaskState {
   std::promise<Result<T>> promise;
   std::shared_future<Result<T>> future = promise.get_future().share();
   WatchHandle watch;
-  std::atomic<bool> watchSettled{false};  // the watcher has called back: nothing to unwatch
-  std::atomic<std::uint64_t> watchId{0};  // the watch's id once registered, for other threads
-  std::jthread worker;                    // in-process agents only; last, so it is joined first
+  std::atomic<bool> watchSettled{false};       // the watcher has called back: nothing to unwatch
+  std::atomic<std::uint64_t> watchId{0};       // the watch's id once registered, for other threads
+  std::shared_ptr<WorkerRecord> workerRecord;  // in-process agents only
+  std::jthread worker;  // in-process agents only; last, so it is joined first
 
   TaskState() = default;
   TaskState(const TaskState&) = delete;
   TaskState& operator=(const TaskState&) = delete;
   TaskState(TaskState&&) = delete;
   TaskState& operator=(TaskState&&) = delete;
-  // A settled watch is gone from the watcher already; unwatching it would only wake the
-  // watcher's thread for nothing.
+  // A settled watch is gone from the runtime already; unwatching it would only wake the
+  // runtime's thread for nothing.
   ~TaskState() {
     if (watchSettled.load(std::memory_order_acquire)) watch.release();
   }
@@ -237,7 +243,9 @@ struct TaskState {
       finalStatus = TaskStatus::Crashed;
       error->code = ErrorCode::AgentKilled;
     }
-    if (finalStatus == TaskStatus::Failed && reason == EndReason::Cancelled) {
+    // A runtime that shut down under the agent cancelled it.
+    if (finalStatus == TaskStatus::Failed &&
+        (reason == EndReason::Cancelled || reason == EndReason::HostShutdown)) {
       finalStatus = TaskStatus::Cancelled;
     }
     if (finalStatus == TaskStatus::Failed && reason == EndReason::TimedOut) {
@@ -246,9 +254,6 @@ struct TaskState {
     if (error) {
       if (finalStatus == TaskStatus::Cancelled) error->code = ErrorCode::Cancelled;
       if (finalStatus == TaskStatus::TimedOut) error->code = ErrorCode::DeadlineExceeded;
-      if (finalStatus == TaskStatus::Failed && reason == EndReason::HostShutdown) {
-        error->code = ErrorCode::Cancelled;
-      }
     }
     Result<T> result = error ? Result<T>(nameAgent(*error)) : convert(waited.snapshot);
     if (!result && finalStatus == TaskStatus::Succeeded) finalStatus = TaskStatus::Failed;

@@ -1,54 +1,46 @@
-// bgagent/detail/timer_queue.hpp: one thread that runs callbacks at given times, shared by every
-// deadline (withTimeout) and backoff wait (retry) in the process, so no combinator needs a
-// thread of its own to wait.
+// bgagent/detail/timer_queue.hpp: callbacks run at given times on the runtime's thread, for
+// every deadline (withTimeout), backoff wait (retry) and future check (fromFuture), so no
+// combinator needs a thread of its own to wait. A part of the runtime's loop: it owns no thread.
+// Thread safety: schedule() and cancel() from any thread; the loop runs due callbacks outside
+// the lock, one at a time, in due order.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
-#include <bgagent/wait_outcome.hpp>
-#include <condition_variable>
+#include <bgagent/detail/event_loop.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <stop_token>
-#include <thread>
+#include <optional>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace bgagent::detail {
 
-class TimerQueue {
+class TimerQueue final : public LoopPart {
  public:
   using Callback = std::function<void()>;
 
-  TimerQueue() : thread_([this](const std::stop_token& stop) { run(stop); }) {}
-  ~TimerQueue() {
-    thread_.request_stop();
-    thread_.join();
-  }
-  TimerQueue(const TimerQueue&) = delete;
-  TimerQueue& operator=(const TimerQueue&) = delete;
-  TimerQueue(TimerQueue&&) = delete;
-  TimerQueue& operator=(TimerQueue&&) = delete;
+  explicit TimerQueue(const EventLoop& loop) : loop_(loop) {}
 
-  static TimerQueue& shared() {
-    static TimerQueue queue;
-    return queue;
-  }
-
-  /// Runs `callback` on the timer thread at `when` (at once if it has passed). Callbacks must
-  /// not block: every other timer waits for them. (A retry's next attempt is launched from
-  /// here, so a user's launch should not block either; docs/threading.md, rule 21.)
+  /// Runs `callback` on the runtime's thread at `when` (at the next turn if it has passed).
+  /// Callbacks must not block: every other part of the runtime waits for them. (A retry's next
+  /// attempt is launched from here, so a user's launch should not block either;
+  /// docs/threading.md.) Returns 0, and drops the callback, once the runtime has shut down.
   std::uint64_t schedule(SteadyClock::time_point when, Callback callback) {
     std::uint64_t id = 0;
+    bool earliest = false;
     {
       std::lock_guard lock(mutex_);
+      if (closed_) return 0;
       id = ++lastId_;
+      earliest = timers_.empty() || when < timers_.begin()->first.first;
       timers_.emplace(Key{when, id}, std::move(callback));
       dueTimes_.emplace(id, when);
-      ++generation_;
     }
-    changed_.notify_one();
+    // A later timer than the first changes nothing the loop's sleep depends on.
+    if (earliest) loop_.wake();
     return id;
   }
 
@@ -65,45 +57,60 @@ class TimerQueue {
     return true;
   }
 
- private:
-  using Key = std::pair<SteadyClock::time_point, std::uint64_t>;
+  /// Drops every waiting timer and refuses new ones (the runtime is shutting down): their
+  /// callbacks never run. Destroyed outside the lock, on the calling thread.
+  void close() {
+    std::map<Key, Callback> dropped;
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+      dropped.swap(timers_);
+      dueTimes_.clear();
+    }
+  }
 
-  void run(const std::stop_token& stop) {
-    std::unique_lock lock(mutex_);
-    while (!stop.stop_requested()) {
-      const std::uint64_t seen = generation_;
-      if (timers_.empty()) {
-        changed_.wait(lock, stop, [&] { return generation_ != seen; });
-        continue;
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return timers_.size();
+  }
+
+  void onReady(std::uint64_t /*key*/) override {}
+
+  void onTurn(SteadyClock::time_point now) override {
+    // One at a time, each taken under the lock: a callback may schedule or cancel others.
+    while (true) {
+      Callback callback;
+      {
+        std::lock_guard lock(mutex_);
+        if (timers_.empty() || timers_.begin()->first.first > now) return;
+        const auto first = timers_.begin();
+        callback = std::move(first->second);
+        dueTimes_.erase(first->first.second);
+        timers_.erase(first);
       }
-      const auto first = timers_.begin();
-      // A copy: the wait unlocks, and cancel() may erase the node meanwhile.
-      const SteadyClock::time_point due = first->first.first;
-      if (SteadyClock::now() < due) {
-        changed_.wait_until(lock, stop, due, [&] { return generation_ != seen; });
-        continue;
-      }
-      Callback callback = std::move(first->second);
-      dueTimes_.erase(first->first.second);
-      timers_.erase(first);
-      lock.unlock();
       try {
         callback();
       } catch (...) {
         // A timer's owner reports its own failures; the other timers must still run.
       }
-      callback = nullptr;  // what it owns goes outside the lock
-      lock.lock();
     }
   }
 
-  std::mutex mutex_;
-  std::condition_variable_any changed_;
+  std::optional<SteadyClock::time_point> nextTimer() override {
+    std::lock_guard lock(mutex_);
+    if (timers_.empty()) return std::nullopt;
+    return timers_.begin()->first.first;
+  }
+
+ private:
+  using Key = std::pair<SteadyClock::time_point, std::uint64_t>;
+
+  const EventLoop& loop_;
+  mutable std::mutex mutex_;
   std::uint64_t lastId_ = 0;                                             // guarded by mutex_
-  std::uint64_t generation_ = 0;                                         // guarded by mutex_
+  bool closed_ = false;                                                  // guarded by mutex_
   std::map<Key, Callback> timers_;                                       // guarded by mutex_
   std::unordered_map<std::uint64_t, SteadyClock::time_point> dueTimes_;  // guarded by mutex_
-  std::jthread thread_;  // last: started after every member above exists
 };
 
 }  // namespace bgagent::detail

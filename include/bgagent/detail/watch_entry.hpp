@@ -1,5 +1,5 @@
 // bgagent/detail/watch_entry.hpp: one file a Watcher follows, and the rules that settle it.
-// Owned by the watcher's thread once registered; only `id` and the stop callback are touched
+// Owned by the runtime's thread once registered; only `id` and the stop callback are touched
 // elsewhere.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Measures what including bgagent costs a build and prints one markdown section (explained in
+# benchmarks/README.md; the latest figures go in docs/benchmarks.md):
+# - the bgagent headers that launch_options.hpp, dashboard_table.hpp and the umbrella pull in,
+#   and the epoll, inotify or spawn headers task.hpp reaches (closures from `$CXX -M`); the
+#   three headers are found by name with `find`, so they may move within include/bgagent;
+# - `#include <bgagent/...>` lines in a detail/ folder that name a non-detail header;
+# - `-fsyntax-only` CPU time (user + sys, median) and peak memory of the umbrella and of every
+#   examples/*/*.cpp, beside a baseline TU: <nlohmann/json.hpp> plus each system header that
+#   the umbrella's bgagent headers name directly.
+#   benchmarks/compile_cost.sh
+# Environment: CXX (g++), BGAGENT_COMPILE_REPETITIONS (5). Needs a C++20 compiler and
+# nlohmann_json; GNU time (/usr/bin/time) for peak memory, optional. Exits 0 when targets are
+# missed (it is a measurement), non-zero only when a tool fails (e.g. a header does not compile).
+set -euo pipefail
+shopt -s inherit_errexit nullglob
+[[ $# -eq 0 ]] || { echo "usage: benchmarks/compile_cost.sh" >&2; exit 2; }
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cxx="${CXX:-g++}"
+repetitions="${BGAGENT_COMPILE_REPETITIONS:-5}"
+flags=(-std=c++20 -Iinclude)  # what the bgagent CMake target gives its users
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+[[ -x /usr/bin/time ]] && gnu_time=/usr/bin/time || gnu_time=""
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# The include name (bgagent/...) of the one file called $1 under include/bgagent.
+find_header() {
+  local matches
+  mapfile -t matches < <(find include/bgagent -type f -name "$1" | sort)
+  if [[ ${#matches[@]} -ne 1 ]]; then
+    echo "compile_cost.sh: ${#matches[@]} files named $1 under include/bgagent" >&2
+    exit 1
+  fi
+  echo "${matches[0]#include/}"
+}
+
+# Every file a TU including <$1> reads, one per line: -M, not -MM, so system headers are
+# listed too; paths in the tree relative to it, the others absolute.
+deps() {
+  echo "#include <$1>" | "$cxx" "${flags[@]}" -x c++ -M - \
+    | awk '{ for (i = 1; i <= NF; i++) if ($i != "\\" && $i !~ /:$/) print $i }' \
+    | xargs realpath -m --relative-base=. | sort -u
+}
+
+# The bgagent headers in the closure of <$1>, itself excluded.
+closure() { deps "$1" | awk -v self="include/$1" '/^include\/bgagent\// && $0 != self'; }
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+# The -D flags of an example's target_compile_definitions (NAME=value entries, with
+# ${CMAKE_CURRENT_SOURCE_DIR} replaced): some examples do not compile without them.
+example_defines() {
+  local dir
+  dir=$(dirname "$1")
+  [[ -f "$dir/CMakeLists.txt" ]] || return 0
+  awk -v dir="$PWD/$dir" '/target_compile_definitions/ { inside = 1 }
+    inside { for (i = 1; i <= NF; i++) if ($i ~ /^[A-Za-z_][A-Za-z0-9_]*=/) {
+      value = $i; gsub(/\$\{CMAKE_CURRENT_SOURCE_DIR\}/, dir, value); sub(/\)$/, "", value)
+      print "-D" value } }
+    inside && /\)/ { inside = 0 }' "$dir/CMakeLists.txt"
+}
+
+# "<median CPU seconds> <median peak KiB or ->" of -fsyntax-only on the TU $1 (more flags after).
+measure() {
+  local i
+  for ((i = 0; i < repetitions; i++)); do
+    if [[ -n "$gnu_time" ]]; then
+      "$gnu_time" -f '%U %S %M' -o "$work/time" "$cxx" "${flags[@]}" -fsyntax-only "$@"
+    else  # bash's own timer: CPU time of the compiler, no memory figure
+      { TIMEFORMAT='%U %S -'; time "$cxx" "${flags[@]}" -fsyntax-only "$@" 2>&3; } 3>&2 2>"$work/time"
+    fi
+    tail -1 "$work/time" >>"$work/runs"
+  done
+  local cpu mem
+  cpu=$(awk '{ print $1 + $2 }' "$work/runs" | median)
+  mem=-
+  [[ -z "$gnu_time" ]] || mem=$(awk '{ print $3 }' "$work/runs" | median)
+  rm -f "$work/runs"
+  echo "$cpu $mem"
+}
+
+cell() { awk -v c="$1" -v m="$2" 'BEGIN { printf "%.2f s", c; if (m != "-") printf ", %.0f MiB", m / 1024 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+met() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "yes" : "**no**") }'; }
+joined() { paste -sd' ' | sed 's/ /, /g; s/^$/none/'; }
+
+# 1-2. Include closures.
+umbrella=bgagent/bgagent.hpp
+launch_options=$(find_header launch_options.hpp)
+dashboard_table=$(find_header dashboard_table.hpp)
+task=$(find_header task.hpp)
+closure "$umbrella" >"$work/closure.umbrella"
+closure "$launch_options" >"$work/closure.launch_options"
+closure "$dashboard_table" >"$work/closure.dashboard_table"
+# System sys/epoll.h, sys/inotify.h, spawn.h (not glibc's bits/ parts of them), and bgagent
+# headers named after the same facilities (detail/spawn.hpp, detail/inotify_watch.hpp).
+deps "$task" | awk '/\/sys\/(epoll|inotify)\.h$/ || (/\/spawn\.h$/ && !/\/bits\//) ||
+  /^include\/bgagent\/(.*\/)?[^\/]*(epoll|inotify|spawn)[^\/]*$/' >"$work/task.forbidden"
+
+# 3. Upward includes: from any file under a detail/ folder to a header outside every detail/.
+find include/bgagent -path '*/detail/*' -type f -exec awk '
+  /^[ \t]*#[ \t]*include[ \t]*<bgagent\// {
+    split($0, part, /[<>]/)
+    if (part[2] !~ /(^|\/)detail\//) print FILENAME ":" FNR ": <" part[2] ">"
+  }' {} + | sort -t: -k1,1 -k2,2n >"$work/upward"
+
+# 4. Syntax-only time. The baseline: nlohmann plus each system header that a bgagent header
+# of the umbrella's closure names itself (what a user of the same facilities pays anyway).
+{
+  echo "#include <nlohmann/json.hpp>"
+  mapfile -t files <"$work/closure.umbrella"
+  awk '/^[ \t]*#[ \t]*include[ \t]*</ { split($0, part, /[<>]/); print part[2] }' \
+    "include/$umbrella" "${files[@]}" \
+    | awk '!/^(bgagent|nlohmann)\//' | sort -u | sed 's/.*/#include <&>/'
+} >"$work/baseline.cpp"
+echo "#include <$umbrella>" >"$work/umbrella.cpp"
+echo "timing -fsyntax-only ($repetitions repetitions each)..." >&2
+# Assigned first: a failure inside `read <<<"$(...)"` would not stop the script.
+baseline=$(measure "$work/baseline.cpp")
+read -r base_cpu base_mem <<<"$baseline"
+umbrella_result=$(measure "$work/umbrella.cpp")
+read -r umb_cpu umb_mem <<<"$umbrella_result"
+examples=(examples/*/*.cpp)
+for example in "${examples[@]}"; do
+  defines=()
+  text=$(example_defines "$example")
+  [[ -z "$text" ]] || mapfile -t defines <<<"$text"
+  measure "$example" "${defines[@]}" >>"$work/examples"
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# 5. The report.
+count() { wc -l <"$1"; }
+base_cell=$(cell "$base_cpu" "$base_mem")
+echo "## bgagent compile cost: -fsyntax-only, medians of $repetitions repetitions"
+echo
+echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
+echo "- compiler: $("$cxx" --version | head -1), flags: ${flags[*]} -fsyntax-only"
+echo "- tree: $(git describe --always --dirty 2>/dev/null || echo 'not a git checkout')"
+echo "- time: CPU (user + sys) of the compiler, ${gnu_time:-bash TIMEFORMAT (no peak memory)}"
+echo "- load average before / after: $load_before / $load_after"
+echo "- baseline TU: <nlohmann/json.hpp> + $(($(count "$work/baseline.cpp") - 1)) system headers"
+echo
+echo "| figure | bgagent | baseline | ratio | target | met? |"
+echo "|---|---|---|---|---|---|"
+echo "| \`$umbrella\` | $(cell "$umb_cpu" "$umb_mem") | $base_cell | $(ratio "$umb_cpu" "$base_cpu") | <= 1.5x | $(met "$(ratio "$umb_cpu" "$base_cpu" | tr -d x)" 1.5) |"
+index=0
+while read -r cpu mem; do
+  echo "| \`${examples[index]}\` | $(cell "$cpu" "$mem") | $base_cell | $(ratio "$cpu" "$base_cpu") | — | info |"
+  index=$((index + 1))
+done <"$work/examples"
+for name in launch_options dashboard_table; do
+  header=${!name}
+  echo "| bgagent headers included by \`$header\` | $(count "$work/closure.$name") | — | — | <= 6 | $(met "$(count "$work/closure.$name")" 6) |"
+done
+echo "| epoll / inotify / spawn headers reached by \`$task\` | $(sed -E 's|^/.*/include/([^/]*-linux-gnu/)?||; s|^include/||' "$work/task.forbidden" | joined) | — | — | none | $(met "$(count "$work/task.forbidden")" 0) |"
+echo "| includes from \`detail/\` up to a public header | $(count "$work/upward") | — | — | 0 | $(met "$(count "$work/upward")" 0) |"
+echo "| bgagent headers included by \`$umbrella\` | $(count "$work/closure.umbrella") | — | — | — | info |"
+echo
+echo "ratio: bgagent CPU time / baseline CPU time (memory: median peak RSS of the compiler)."
+echo
+echo "- \`$launch_options\` includes: $(sed 's|^include/bgagent/||' "$work/closure.launch_options" | joined)"
+echo "- \`$dashboard_table\` includes: $(sed 's|^include/bgagent/||' "$work/closure.dashboard_table" | joined)"
+echo "- upward includes:$([[ -s "$work/upward" ]] || echo ' none')"
+sed 's/^/  - /' "$work/upward"
+echo "- baseline system headers: $(sed -n 's/^#include <\(.*\)>$/\1/p' "$work/baseline.cpp" | tail -n +2 | joined)"

@@ -1,0 +1,61 @@
+// bgagent/detail/agent_control.hpp: what a task shares with whatever runs its agent (the
+// runtime's process part, an in-process agent's thread): why the host ended it, whether it has
+// been reaped, and how to settle the task when its file cannot record the ending.
+// IWYU pragma: private, include <bgagent/bgagent.hpp>
+#pragma once
+
+#include <atomic>
+#include <bgagent/detail/task_events.hpp>
+#include <bgagent/error.hpp>
+#include <chrono>
+#include <functional>
+#include <string_view>
+
+namespace bgagent::detail {
+
+/// Why the host ended an agent, shared by the Task and the runtime.
+enum class EndReason : int { None, Cancelled, TimedOut, HostShutdown };
+
+constexpr std::string_view toString(EndReason reason) noexcept {
+  switch (reason) {
+    case EndReason::None:
+      return "none";
+    case EndReason::Cancelled:
+      return "cancelled";
+    case EndReason::TimedOut:
+      return "timed out";
+    case EndReason::HostShutdown:
+      return "host shutdown";
+  }
+  return "unknown";
+}
+
+/// How an agent with no timeout of its own records a deadline of an enclosing withTimeout.
+inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing deadline passed)";
+
+/// How an agent's file records that the runtime shut down under it.
+inline constexpr std::string_view kHostShutDown = "the host shut down";
+
+struct AgentControl {
+  std::atomic<EndReason> endReason{EndReason::None};
+  /// Set once the process has been reaped: stopping it then has nothing left to do.
+  std::atomic<bool> reaped{false};
+  /// Settles the task with an error when its file cannot record the ending (a full disk). Set
+  /// before the agent starts; called once, from the thread that writes the ending.
+  std::function<void(const Error&)> onEndingLost;
+  /// What happens to the task, for its event log (the runtime reports its kills).
+  TaskEvents events;
+  /// When the task was made, for the events' elapsed time.
+  std::chrono::steady_clock::time_point launchedAt = std::chrono::steady_clock::now();
+
+  /// Records `reason` unless an earlier one was recorded: the first reason wins.
+  EndReason recordEnd(EndReason reason) noexcept {
+    EndReason expected = EndReason::None;
+    if (endReason.compare_exchange_strong(expected, reason, std::memory_order_acq_rel)) {
+      return reason;
+    }
+    return expected;
+  }
+};
+
+}  // namespace bgagent::detail

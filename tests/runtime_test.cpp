@@ -1,0 +1,272 @@
+// Runtime: one thread serves every kind of agent and wait; shutdown stops agents with SIGTERM,
+// the grace period, then SIGKILL, each file saying so; a forked child gets a runtime of its own.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bgagent/bgagent.hpp>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <string>
+
+#include "catch.hpp"
+#include "support/gated_agents.hpp"
+#include "support/nothing_left_behind.hpp"
+#include "support/test_support.hpp"
+#include "support/wait_for_text.hpp"
+
+using namespace std::chrono_literals;
+using bgagent::ErrorCode;
+using bgagent::LaunchOptions;
+using bgagent::Runtime;
+using bgagent::Task;
+using bgagent::TaskStatus;
+using bgagent::test::childProcessCount;
+using bgagent::test::readFile;
+using bgagent::test::ResourceCounts;
+using bgagent::test::shell;
+using bgagent::test::TempDir;
+using bgagent::test::waitForText;
+
+// ThreadSanitizer refuses to start threads in a child forked from a multi-threaded process
+// ("starting new threads after multi-threaded fork is not supported"), which is what these
+// tests do on purpose; they run in the dev and asan builds.
+#if defined(__SANITIZE_THREAD__)
+#define BGAGENT_TEST_FORK 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BGAGENT_TEST_FORK 0
+#endif
+#endif
+#ifndef BGAGENT_TEST_FORK
+#define BGAGENT_TEST_FORK 1
+#endif
+
+namespace {
+
+LaunchOptions on(Runtime& runtime, LaunchOptions options) {
+  options.runtime = &runtime;
+  return options;
+}
+
+// An in-process agent that runs until its stop token is requested.
+Task<> untilStopped(Runtime& runtime, const TempDir& dir, const std::string& name) {
+  LaunchOptions options = on(runtime, shell(dir, name, ""));
+  return bgagent::runInThread(options, [](std::stop_token stop, bgagent::OutputWriter& out) {
+    (void)out.progress("waiting for the stop token");
+    bgagent::test::Gate never;
+    (void)never.waitOrStop(stop);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("one runtime thread serves a process agent, an in-process agent, a deadline and a retry",
+          "[runtime][threads]") {
+  TempDir dir;
+  ResourceCounts counts;
+  {
+    Runtime runtime;
+    auto process = bgagent::launch(on(runtime, shell(dir, "process", "echo up; exec sleep 100")));
+    auto inProcess = untilStopped(runtime, dir, "in-process");
+    auto deadline = bgagent::withTimeout(
+        bgagent::launch(on(runtime, shell(dir, "deadline", "echo up; exec sleep 100"))), 1h);
+    const auto retryUp = dir / "retry.up";
+    auto retried = bgagent::retry(
+        [&](int attempt) {
+          // The first attempt fails at once; the second runs until it is stopped.
+          return bgagent::launch(on(runtime, shell(dir, "attempt",
+                                                   attempt == 1 ? "exit 1"
+                                                                : "echo up > '" + retryUp.string() +
+                                                                      "'; exec sleep 100")));
+        },
+        {.maxAttempts = 2, .backoff = bgagent::Backoff::fixed(1ms)});
+    waitForText(process.outputPath(), "up\n");
+    waitForText(inProcess.outputPath(), "waiting for the stop token");
+    waitForText(deadline.outputPath(), "up\n");
+    waitForText(retryUp, "up\n");
+
+    CHECK(process.status() == TaskStatus::Running);
+    CHECK(inProcess.status() == TaskStatus::Running);
+    CHECK(deadline.status() == TaskStatus::Running);
+    CHECK(retried.status() == TaskStatus::Running);
+    CHECK(runtime.processAgentCount() == 3);
+    // The runtime's one thread, and the in-process agent's own.
+    CHECK(counts.threadsAdded() == 2);
+
+    retried.cancel();
+    deadline.cancel();
+    inProcess.cancel();
+    process.cancel();
+    CHECK(retried.wait().error().code == ErrorCode::Cancelled);
+    CHECK(deadline.wait().error().code == ErrorCode::Cancelled);
+    CHECK(inProcess.wait().error().code == ErrorCode::Cancelled);
+    CHECK(process.wait().error().code == ErrorCode::Cancelled);
+  }
+  CHECK(childProcessCount() == 0);
+  CHECK(counts.threadsAdded() == 0);
+  CHECK(counts.descriptorsAdded() == 0);
+}
+
+TEST_CASE(
+    "shutting a runtime down sends SIGTERM, then SIGKILL after the grace, and says so in "
+    "every file",
+    "[runtime][shutdown]") {
+  TempDir dir;
+  ResourceCounts counts;
+  std::promise<bgagent::WaitOutcome> watched;
+  {
+    Runtime runtime({.shutdownGrace = 300ms});
+    // Exits when asked; ignores the request and must be killed; an in-process agent; a wait.
+    auto polite = bgagent::launch(
+        on(runtime,
+           shell(dir, "polite", "trap 'echo got TERM; exit 3' TERM; echo up; sleep 100 & wait")));
+    auto stubborn = bgagent::launch(
+        on(runtime,
+           shell(dir, "stubborn",
+                 "trap 'echo ignored TERM' TERM; echo up; while :; do sleep 100 & wait; done")));
+    auto inProcess = untilStopped(runtime, dir, "in-process");
+    bgagent::Watcher watcher(runtime);
+    auto handle = watcher.watch(dir / "never.out", {}, [&watched](bgagent::WaitOutcome outcome) {
+      watched.set_value(std::move(outcome));
+    });
+    waitForText(polite.outputPath(), "up\n");
+    waitForText(stubborn.outputPath(), "up\n");
+    waitForText(inProcess.outputPath(), "waiting for the stop token");
+
+    const auto began = bgagent::SteadyClock::now();
+    runtime.shutdown();
+    // The stubborn agent held the shutdown for the whole grace period.
+    CHECK(bgagent::SteadyClock::now() - began >= 300ms);
+    CHECK_FALSE(runtime.acceptsWork());
+    CHECK(runtime.processAgentCount() == 0);
+
+    const std::string politeFile = readFile(polite.outputPath());
+    CHECK(politeFile.find("got TERM\n") != std::string::npos);
+    CHECK(politeFile.find("[ERROR] the host shut down\n") != std::string::npos);
+    CHECK(polite.snapshot().result.at("exitCode") == 3);
+    CHECK(polite.status() == TaskStatus::Cancelled);
+    CHECK(polite.wait().error().code == ErrorCode::Cancelled);
+
+    const std::string stubbornFile = readFile(stubborn.outputPath());
+    CHECK(stubbornFile.find("ignored TERM\n") != std::string::npos);
+    CHECK(stubbornFile.find("[ERROR] the host shut down\n") != std::string::npos);
+    CHECK(stubborn.snapshot().result.at("signal") == SIGKILL);
+    CHECK(stubborn.status() == TaskStatus::Cancelled);
+
+    CHECK(readFile(inProcess.outputPath()).find("[ERROR] the host shut down\n") !=
+          std::string::npos);
+    CHECK(inProcess.status() == TaskStatus::Cancelled);
+
+    const bgagent::WaitOutcome outcome = watched.get_future().get();
+    CHECK(outcome.status == bgagent::WaitStatus::Cancelled);
+    CHECK(outcome.error->message ==
+          "output file '" + (dir / "never.out").string() + "': the watcher shut down");
+
+    // Nothing starts on it any more, and waits on it end at once.
+    auto late = bgagent::launch(on(runtime, shell(dir, "late", "true")));
+    REQUIRE(late.settled());
+    CHECK(late.wait().error().code == ErrorCode::Cancelled);
+    CHECK(late.wait().error().message ==
+          "agent 'late': the runtime has shut down: no agent can start on it");
+    CHECK(bgagent::waitForCompletion(dir / "never.out", {}, watcher).status ==
+          bgagent::WaitStatus::Cancelled);
+    runtime.shutdown();  // idempotent
+  }
+  CHECK(childProcessCount() == 0);
+  CHECK(counts.threadsAdded() == 0);
+  CHECK(counts.descriptorsAdded() == 0);
+}
+
+TEST_CASE("a runtime cannot be shut down from its own thread", "[runtime][shutdown]") {
+  TempDir dir;
+  bgagent::test::writeFile(dir / "done.out",
+                           std::string(bgagent::test::kStartLine) + bgagent::test::kCompleteLine);
+  Runtime runtime;
+  bgagent::Watcher watcher(runtime);
+  std::promise<std::string> thrown;
+  auto handle = watcher.watch(dir / "done.out", {}, [&](bgagent::WaitOutcome) {
+    try {
+      runtime.shutdown();
+      thrown.set_value("nothing");
+    } catch (const std::logic_error& error) {
+      thrown.set_value(error.what());
+    }
+  });
+  CHECK(thrown.get_future().get() ==
+        "bgagent: a runtime cannot be shut down from its own thread (a callback or "
+        "continuation), which would wait for itself");
+  CHECK(runtime.acceptsWork());
+}
+
+#if BGAGENT_TEST_FORK
+
+TEST_CASE("a forked child gets a runtime of its own and a clear error for its parent's tasks",
+          "[runtime][fork]") {
+  TempDir dir;
+  auto parents = bgagent::launch(shell(dir, "parent's", "echo up; exec sleep 100"));
+  waitForText(parents.outputPath(), "up\n");
+
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // No test macro here: this is another process. The exit code says what failed.
+    int failed = 0;
+    auto own = bgagent::launch(shell(dir, "child's", "echo from the child"));
+    if (!own.waitFor(10s)) failed |= 1;
+    const auto waited = parents.waitFor(10s);
+    if (waited || waited.error().code != ErrorCode::InvalidArgument ||
+        waited.error().message.find("not to this forked child") == std::string::npos) {
+      failed |= 2;
+    }
+    {
+      Task<> letGo = std::move(parents);  // destroyed here: stops nothing of the parent's
+    }
+    ::_exit(failed);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(parents.status() == TaskStatus::Running);
+  parents.cancel();
+  CHECK(parents.wait().error().code == ErrorCode::Cancelled);
+}
+
+TEST_CASE("at exit the default runtime sends its running agents SIGTERM before SIGKILL",
+          "[runtime][shutdown][fork]") {
+  TempDir dir;
+  const auto ready = dir / "ready";
+  REQUIRE(::mkfifo(ready.c_str(), 0600) == 0);
+  const auto marker = dir / "marker";
+  const auto outputPath = dir / "output-path";
+  // The child's exit() flushes what it inherited: nothing of the parent's may be waiting.
+  std::cout.flush();
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto task = bgagent::launch(shell(dir, "left running",
+                                      "trap 'echo got TERM > \"" + marker.string() +
+                                          "\"; exit 0' TERM; echo up > '" + ready.string() +
+                                          "'; sleep 100 & wait"));
+    std::ofstream(outputPath) << task.outputPath().string();
+    std::string line;
+    std::ifstream(ready) >> line;  // the agent's trap is in place
+    task.detach();                 // still running when the process exits
+    std::exit(line == "up" ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(readFile(marker) == "got TERM\n");
+  const std::string file = readFile(readFile(outputPath));
+  CHECK(file.find("[ERROR] the host shut down\n") != std::string::npos);
+  CHECK(file.find("[COMPLETE]") != std::string::npos);
+}
+
+#endif
