@@ -1,7 +1,9 @@
 // Runtime: one thread serves every kind of agent and wait; shutdown stops agents with SIGTERM,
 // the grace period, then SIGKILL, each file saying so; a forked child gets a runtime of its own.
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <future>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "catch.hpp"
 #include "support/gated_agents.hpp"
@@ -51,6 +54,33 @@ LaunchOptions on(Runtime& runtime, LaunchOptions options) {
   options.runtime = &runtime;
   return options;
 }
+
+// The thread count once the kernel has caught up: a thread that was just joined can still be
+// listed in /proc for a moment, and no event says when it goes. Bounded.
+std::size_t threadsAddedOnceSettled(const ResourceCounts& counts, std::size_t expected) {
+  const auto deadline = bgagent::SteadyClock::now() + 10s;
+  while (counts.threadsAdded() != expected && bgagent::SteadyClock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  return counts.threadsAdded();
+}
+
+#if BGAGENT_TEST_FORK
+// Waits for a forked child's exit through its pidfd, at most `timeout`; a child that has not
+// exited by then is killed, so a hang fails the test instead of outliving it.
+int exitStatusOf(pid_t child, std::chrono::milliseconds timeout) {
+  const int pidFd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+  REQUIRE(pidFd >= 0);
+  pollfd ready{pidFd, POLLIN, 0};
+  const int polled = ::poll(&ready, 1, static_cast<int>(timeout.count()));
+  ::close(pidFd);
+  if (polled != 1) ::kill(child, SIGKILL);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(polled == 1);
+  return status;
+}
+#endif
 
 // An in-process agent that runs until its stop token is requested.
 Task<> untilStopped(Runtime& runtime, const TempDir& dir, const std::string& name) {
@@ -95,7 +125,7 @@ TEST_CASE("one runtime thread serves a process agent, an in-process agent, a dea
     CHECK(retried.status() == TaskStatus::Running);
     CHECK(runtime.processAgentCount() == 3);
     // The runtime's one thread, and the in-process agent's own.
-    CHECK(counts.threadsAdded() == 2);
+    CHECK(threadsAddedOnceSettled(counts, 2) == 2);
 
     retried.cancel();
     deadline.cancel();
@@ -107,7 +137,7 @@ TEST_CASE("one runtime thread serves a process agent, an in-process agent, a dea
     CHECK(process.wait().error().code == ErrorCode::Cancelled);
   }
   CHECK(childProcessCount() == 0);
-  CHECK(counts.threadsAdded() == 0);
+  CHECK(threadsAddedOnceSettled(counts, 0) == 0);
   CHECK(counts.descriptorsAdded() == 0);
 }
 
@@ -177,8 +207,32 @@ TEST_CASE(
     runtime.shutdown();  // idempotent
   }
   CHECK(childProcessCount() == 0);
-  CHECK(counts.threadsAdded() == 0);
+  CHECK(threadsAddedOnceSettled(counts, 0) == 0);
   CHECK(counts.descriptorsAdded() == 0);
+}
+
+TEST_CASE("a retry waiting out its backoff when the runtime shuts down settles Cancelled",
+          "[runtime][shutdown]") {
+  TempDir dir;
+  Runtime runtime;
+  std::promise<void> backingOff;
+  auto retried = bgagent::retry(
+      [&](int) { return bgagent::launch(on(runtime, shell(dir, "fails", "exit 1"))); },
+      {.maxAttempts = 2,
+       .backoff = bgagent::Backoff::fixed(1h),
+       // Asked on the runtime's thread, which schedules the backoff right after.
+       .retryIf = [&](const bgagent::Error&) {
+         backingOff.set_value();
+         return true;
+       }});
+  backingOff.get_future().get();
+  runtime.shutdown();
+  REQUIRE(retried.settled());
+  CHECK(retried.status() == TaskStatus::Cancelled);
+  CHECK(retried.wait().error().code == ErrorCode::Cancelled);
+  CHECK(retried.wait().error().message ==
+        "'retry(up to 2 attempts)' was cancelled: nothing was left to finish it (its runtime "
+        "shut down)");
 }
 
 TEST_CASE("a runtime cannot be shut down from its own thread", "[runtime][shutdown]") {
@@ -227,8 +281,7 @@ TEST_CASE("a forked child gets a runtime of its own and a clear error for its pa
     }
     ::_exit(failed);
   }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
+  const int status = exitStatusOf(child, 30s);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(parents.status() == TaskStatus::Running);
@@ -236,7 +289,45 @@ TEST_CASE("a forked child gets a runtime of its own and a clear error for its pa
   CHECK(parents.wait().error().code == ErrorCode::Cancelled);
 }
 
-TEST_CASE("at exit the default runtime sends its running agents SIGTERM before SIGKILL",
+TEST_CASE("a forked child cannot use a runtime its parent made, and says so at once",
+          "[runtime][fork]") {
+  TempDir dir;
+  Runtime parentsRuntime;
+  auto parents =
+      bgagent::launch(on(parentsRuntime, shell(dir, "parent's", "echo up; exec sleep 100")));
+  waitForText(parents.outputPath(), "up\n");
+
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int failed = 0;
+    auto refused = bgagent::launch(on(parentsRuntime, shell(dir, "refused", "true")));
+    const auto result = refused.waitFor(10s);
+    if (result || result.error().code != ErrorCode::InvalidArgument ||
+        result.error().message.find("not to this forked child") == std::string::npos) {
+      failed |= 1;
+    }
+    if (parents.waitFor(10s)) failed |= 2;
+    try {
+      bgagent::Watcher watcher(parentsRuntime);
+      auto handle = watcher.watch(dir / "any.out", {}, [](bgagent::WaitOutcome) {});
+      failed |= 4;
+    } catch (const std::logic_error&) {
+      // refused at once, as it must be
+    }
+    // The default runtime is the child's own and works.
+    if (!bgagent::launch(shell(dir, "child's", "true")).waitFor(10s)) failed |= 8;
+    ::_exit(failed);
+  }
+  const int status = exitStatusOf(child, 30s);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(parents.status() == TaskStatus::Running);
+  parents.cancel();
+  CHECK(parents.wait().error().code == ErrorCode::Cancelled);
+}
+
+TEST_CASE("at exit the default runtime asks its running agents to stop with SIGTERM",
           "[runtime][shutdown][fork]") {
   TempDir dir;
   const auto ready = dir / "ready";
@@ -259,8 +350,7 @@ TEST_CASE("at exit the default runtime sends its running agents SIGTERM before S
     task.detach();                 // still running when the process exits
     std::exit(line == "up" ? 0 : 1);
   }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
+  const int status = exitStatusOf(child, 30s);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(readFile(marker) == "got TERM\n");

@@ -47,8 +47,12 @@ TEST_CASE("all of a tuple fails with the first failure, cancels the rest, keeps 
   TempDir dir;
   EveryAgentFinished finished(dir);
   auto g1 = keptGate();
+  // Settled before the failure, so it is not among the cancelled (arguments are evaluated in
+  // no set order: "fine" could otherwise still be running when "fails" fails).
+  auto fine = immediate(dir, "fine", 3);
+  REQUIRE(fine.wait());
   auto combined = bgagent::all(gated(dir, "held", keptGate(), 1), gated(dir, "fails", g1, 2, true),
-                               immediate(dir, "fine", 3));
+                               std::move(fine));
   g1->open();
   const auto result = combined.wait();
   REQUIRE_FALSE(result);

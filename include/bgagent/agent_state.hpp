@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <bgagent/detail/timestamp.hpp>
 #include <bgagent/error.hpp>
+#include <bgagent/progress.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -47,15 +48,6 @@ constexpr std::string_view toString(AgentStatus status) noexcept {
 constexpr bool isSettled(AgentStatus status) noexcept {
   return status == AgentStatus::Succeeded || status == AgentStatus::Failed;
 }
-
-/// The latest [PROGRESS] record (P11).
-struct Progress {
-  std::string text;               ///< the latest PROGRESS text
-  std::optional<double> percent;  ///< from a leading `NN%` or `k/n`, when the latest text has one
-  std::uint64_t updates = 0;      ///< how many PROGRESS lines were read
-
-  friend bool operator==(const Progress&, const Progress&) = default;
-};
 
 /// The header's `Writer:` line (P9): who writes the file, so a reader can tell if it still lives.
 struct WriterInfo {

@@ -3,6 +3,8 @@
 
 #include <bgagent/agent_registry.hpp>
 #include <bgagent/agent_state.hpp>
+#include <bgagent/cleanup_policy.hpp>
+#include <bgagent/clock.hpp>
 #include <bgagent/combinators.hpp>
 #include <bgagent/dashboard.hpp>
 #include <bgagent/dashboard_table.hpp>
@@ -10,10 +12,12 @@
 #include <bgagent/event_log.hpp>
 #include <bgagent/fallback.hpp>
 #include <bgagent/from_future.hpp>
+#include <bgagent/fsync_policy.hpp>
 #include <bgagent/launch_options.hpp>
 #include <bgagent/output_file.hpp>
 #include <bgagent/output_parser.hpp>
 #include <bgagent/output_writer.hpp>
+#include <bgagent/progress.hpp>
 #include <bgagent/protocol.hpp>
 #include <bgagent/resource_pool.hpp>
 #include <bgagent/result.hpp>
@@ -22,6 +26,7 @@
 #include <bgagent/runtime.hpp>
 #include <bgagent/sequence.hpp>
 #include <bgagent/task.hpp>
+#include <bgagent/task_status.hpp>
 #include <bgagent/then.hpp>
 #include <bgagent/timeout.hpp>
 #include <bgagent/tuple_combinators.hpp>

@@ -13,9 +13,11 @@
 
 #include <algorithm>
 #include <array>
+#include <bgagent/clock.hpp>
 #include <bgagent/detail/display_width.hpp>
 #include <bgagent/detail/duration_text.hpp>
-#include <bgagent/task.hpp>
+#include <bgagent/progress.hpp>
+#include <bgagent/task_status.hpp>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>

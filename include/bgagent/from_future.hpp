@@ -12,7 +12,7 @@
 #pragma once
 
 #include <algorithm>
-#include <bgagent/detail/runtime_core.hpp>
+#include <bgagent/detail/default_runtime.hpp>
 #include <bgagent/detail/step_runner.hpp>
 #include <bgagent/task.hpp>
 #include <chrono>
@@ -34,6 +34,20 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
   explicit FutureTask(std::shared_future<T> future) : future_(std::move(future)) {
     state_->description = "future";
     state_->status = TaskStatus::Running;
+  }
+
+  FutureTask(const FutureTask&) = delete;
+  FutureTask& operator=(const FutureTask&) = delete;
+  FutureTask(FutureTask&&) = delete;
+  FutureTask& operator=(FutureTask&&) = delete;
+  /// The last timer that held it was dropped (its runtime shut down): nobody will look at the
+  /// future again, so the task settles Cancelled rather than never.
+  ~FutureTask() {
+    try {
+      stop(EndReason::Cancelled);
+    } catch (...) {
+      // Destructors never throw; only allocation can fail here.
+    }
   }
 
   Task<T> start() {

@@ -3,8 +3,9 @@
 // Thread safety: a value type.
 #pragma once
 
-#include <bgagent/detail/task_state.hpp>
-#include <bgagent/output_writer.hpp>
+#include <bgagent/cleanup_policy.hpp>
+#include <bgagent/clock.hpp>
+#include <bgagent/fsync_policy.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -36,8 +37,9 @@ struct LaunchOptions {
   FsyncPolicy fsync = FsyncPolicy::Never;
   /// Free output beyond this is dropped (a notice says so); RESULT and COMPLETE are kept.
   std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
-  /// The runtime that runs the agent and settles its task; null: the process-wide default. It
-  /// must not be shut down before the launch returns (a launch on a shut-down runtime fails).
+  /// The runtime that runs the agent and settles its task; null: the process-wide default. A
+  /// launch on a runtime that has shut down (or, in a forked child, on one the parent made)
+  /// returns a task already failed with the reason.
   Runtime* runtime = nullptr;
 };
 

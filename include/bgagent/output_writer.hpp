@@ -21,6 +21,7 @@
 #include <bgagent/detail/syscall.hpp>
 #include <bgagent/detail/timestamp.hpp>
 #include <bgagent/detail/unique_fd.hpp>
+#include <bgagent/fsync_policy.hpp>
 #include <bgagent/protocol.hpp>
 #include <bgagent/result.hpp>
 #include <chrono>
@@ -32,12 +33,6 @@
 #include <utility>
 
 namespace bgagent {
-
-/// When the writer forces records to disk (docs/protocol.md, "Writing").
-enum class FsyncPolicy {
-  Never,     ///< leave it to the page cache: for files only live processes read
-  OnSettle,  ///< fdatasync after RESULT, ERROR and COMPLETE: no durable COMPLETE without them
-};
 
 /// How the file is opened.
 enum class OpenMode {

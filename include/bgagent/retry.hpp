@@ -17,8 +17,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bgagent/detail/default_runtime.hpp>
 #include <bgagent/detail/duration_text.hpp>
-#include <bgagent/detail/runtime_core.hpp>
 #include <bgagent/detail/step_runner.hpp>
 #include <bgagent/sequence.hpp>
 #include <bgagent/task.hpp>

@@ -9,12 +9,14 @@
 // embedding or isolation. docs/threading.md states the rules.
 // Lifetime: shutdown() (or the destructor) stops every agent the runtime runs: SIGTERM, the
 // grace period (at most RuntimeOptions::shutdownGrace), SIGKILL, each file recording "the host
-// shut down"; in-process agents' stop tokens are requested; open waits settle Cancelled. The
-// default runtime is never destroyed and is shut down the same way at exit. Tasks and watches
-// keep their runtime's memory alive, so a task that outlives its runtime's shutdown is safe to
-// query, cancel and destroy.
+// shut down"; in-process agents' stop tokens are requested; open waits settle Cancelled
+// (docs/threading.md, rule 25, has the order and the bounds). The default runtime is never
+// destroyed and is shut down the same way at exit. Tasks keep their runtime's memory alive, so
+// a task that outlives its runtime's shutdown is safe to query, cancel and destroy; a
+// WatchHandle does not, and must not outlive its runtime.
 // Fork: a child made by fork() gets a default runtime of its own on first use; a task of the
-// parent's waited on in the child fails at once with an error saying so.
+// parent's waited on in the child fails at once with an error saying so, and so does a launch
+// on a Runtime the parent made.
 // Thread safety: every member may be called from any thread; shutdown() not from the runtime's
 // own thread (std::logic_error).
 // Example:
@@ -23,7 +25,7 @@
 //   runtime.shutdown();  // the build is stopped if it still runs
 #pragma once
 
-#include <bgagent/detail/runtime_core.hpp>
+#include <bgagent/detail/default_runtime.hpp>
 #include <memory>
 #include <utility>
 
@@ -56,9 +58,11 @@ class Runtime {
   Runtime(Runtime&&) = delete;
   Runtime& operator=(Runtime&&) = delete;
 
-  /// Stops every agent and wait of this runtime and joins its thread (see the header). Bounded
-  /// by the shutdown grace for process agents; an in-process agent takes as long as it takes to
-  /// notice its stop token. Idempotent.
+  /// Stops every agent and wait of this runtime and joins its thread (see the header). Process
+  /// agents are waited for at most shutdownGrace (and a second to reap); in-process agents as
+  /// long, after which their tasks settle Cancelled and their threads finish on their own,
+  /// except a detached agent's thread, which the runtime's thread joins before it ends (so it
+  /// takes as long as that agent takes to notice its stop token). Idempotent.
   void shutdown() { core_->shutdown(); }
 
   /// False once shut down: a launch on it then fails at once.

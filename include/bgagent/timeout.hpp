@@ -11,9 +11,9 @@
 //   std::chrono::minutes(5));
 #pragma once
 
+#include <bgagent/detail/default_runtime.hpp>
 #include <bgagent/detail/duration_text.hpp>
 #include <bgagent/detail/file_system.hpp>
-#include <bgagent/detail/runtime_core.hpp>
 #include <bgagent/detail/step_runner.hpp>
 #include <bgagent/task.hpp>
 #include <chrono>
@@ -38,6 +38,9 @@ Task<T> withTimeout(Task<T> task, std::chrono::duration<Rep, Period> limit) {
                                    if (auto alive = weak.lock())
                                      alive->stop(detail::EndReason::TimedOut);
                                  });
+  // Refused (the runtime has shut down): no deadline could ever fire, so the task is stopped
+  // now rather than left to run without one.
+  if (timer == 0) runner->stop(detail::EndReason::Cancelled);
   runner->run(
       std::move(task),
       [runtime, timer, span](const std::shared_ptr<detail::StepRunner<T>>& self, Result<T> result) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <bgagent/agent_state.hpp>
+#include <bgagent/clock.hpp>
 #include <bgagent/error.hpp>
 #include <bgagent/protocol.hpp>
 #include <chrono>
@@ -18,8 +19,6 @@
 #include <string_view>
 
 namespace bgagent {
-
-using SteadyClock = std::chrono::steady_clock;
 
 /// How a wait on an output file ended.
 enum class WaitStatus {

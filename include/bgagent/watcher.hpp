@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 namespace bgagent {
@@ -62,7 +63,13 @@ class Watcher final {
   /// non-positive poll interval).
   [[nodiscard]] WatchHandle watch(const std::filesystem::path& outputFile, WaitOptions options,
                                   SettledCallback onSettled) {
-    return core()->watches().watch(outputFile, std::move(options), std::move(onSettled));
+    const std::shared_ptr<detail::RuntimeCore> runtime = core();
+    if (runtime->forkedAway()) {
+      throw std::logic_error(
+          "bgagent: watch() on a runtime of the parent process, in a forked child: it has no "
+          "thread here (use Watcher::shared(), or a Runtime made in the child)");
+    }
+    return runtime->watches().watch(outputFile, std::move(options), std::move(onSettled));
   }
 
   /// Ends the watch with this id (a WatchHandle's id()) from any thread, as cancelling its

@@ -24,9 +24,9 @@ inline std::size_t childProcessCount() {
   return count;
 }
 
-/// Waits until the shared watcher has let go of every watch that could settle: it settles a
+/// Waits until the default runtime has let go of every watch that could settle: it settles a
 /// turn's watches one after another (closing each file after its callback), so two later turns
-/// of its own guarantee it, and any released agent's thread has gone to the reaper.
+/// of its own guarantee it, and any released agent's thread has been handed to it.
 inline void waitForWatcherTurns() {
   TempDir dir;
   writeFile(dir / "done.out", std::string(kStartLine) + kCompleteLine);

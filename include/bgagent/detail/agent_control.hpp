@@ -36,6 +36,12 @@ inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing 
 /// How an agent's file records that the runtime shut down under it.
 inline constexpr std::string_view kHostShutDown = "the host shut down";
 
+/// The error of work started on a runtime that has shut down.
+inline Error runtimeShutDownError() {
+  return Error{
+      ErrorCode::Cancelled, "the runtime has shut down: no agent can start on it", "", 0, 0, {}};
+}
+
 struct AgentControl {
   std::atomic<EndReason> endReason{EndReason::None};
   /// Set once the process has been reaped: stopping it then has nothing left to do.

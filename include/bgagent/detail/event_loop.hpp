@@ -91,6 +91,9 @@ class EventLoop {
     loopThread_.store(std::this_thread::get_id(), std::memory_order_release);
   }
 
+  /// The runtime's thread is done with the loop (a later thread may be given its id).
+  void leave() noexcept { loopThread_.store(std::thread::id{}, std::memory_order_release); }
+
   /// Sleeps until a descriptor is ready, a part's timer is due or wake() is called, then
   /// dispatches the ready descriptors and gives every part its turn.
   void turn() {
@@ -130,8 +133,8 @@ class EventLoop {
 
   UniqueFd epoll_{::epoll_create1(EPOLL_CLOEXEC)};
   WakeFd wake_;
-  std::array<LoopPart*, kMaxParts> parts_{};
-  std::vector<epoll_event> events_ = std::vector<epoll_event>(64);
+  std::array<LoopPart*, kMaxParts> parts_{};  // set before the first turn, then read-only
+  std::vector<epoll_event> events_ = std::vector<epoll_event>(64);  // the loop's thread's own
   std::atomic<std::thread::id> loopThread_{};
 };
 

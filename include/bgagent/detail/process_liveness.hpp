@@ -1,5 +1,5 @@
 // bgagent/detail/process_liveness.hpp: knowing when a writer process exits. A pidfd (Linux 5.3)
-// becomes readable when the process exits, so the watcher's epoll learns it at once; without
+// becomes readable when the process exits, so the runtime's epoll learns it at once; without
 // pidfd support, kill(pid, 0) is asked at the poll interval.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

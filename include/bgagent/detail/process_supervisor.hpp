@@ -27,7 +27,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,7 +34,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -63,6 +61,7 @@ class ProcessSupervisor final : public LoopPart {
   /// still the caller's, to record it).
   Result<std::uint64_t> start(ProcessLaunch launch, OutputWriter& writer,
                               std::shared_ptr<AgentControl> control) {
+    if (closed()) return runtimeShutDownError();
     Result<SpawnedProcess> spawned =
         spawnProcess(launch.argv, launch.environment, launch.workingDirectory);
     if (!spawned) return spawned.error();
@@ -81,7 +80,17 @@ class ProcessSupervisor final : public LoopPart {
     bool needsTimer = child->deadline || !child->pidFd;
     std::uint64_t id = 0;
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
+      if (closed_) {
+        // The runtime's last turn came between the check above and here: nobody would ever
+        // stop or reap this child, so it ends now, before anything of it is registered.
+        lock.unlock();
+        ::kill(-child->pid, SIGKILL);
+        int status = 0;
+        ::waitpid(child->pid, &status, 0);
+        writer = std::move(child->writer);  // the caller's again, to record the refusal
+        return runtimeShutDownError();
+      }
       child->id = ++lastId_;
       id = child->id;
       if (!loop_.add(child->output.get(), partIndex_, id * 2)) {
@@ -97,7 +106,7 @@ class ProcessSupervisor final : public LoopPart {
       }
       added_.push_back(std::move(child));
       // The shutdown may have begun between the runtime's check and here: this child is
-      // stopped with the others at the next turn.
+      // stopped with the others at the next turn (the last turn takes it too, under this lock).
       if (shuttingDown_) needsTimer = true;
     }
     if (needsTimer) loop_.wake();
@@ -125,8 +134,13 @@ class ProcessSupervisor final : public LoopPart {
     loop_.wake();
   }
 
-  /// Kills what is left at once and writes every ending (the runtime's last turn).
+  /// Kills what is left at once and writes every ending (the runtime's last turn); from then
+  /// on start() refuses.
   void killRemaining() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
     takeQueued();
     for (auto& [id, child] : children_) {
       child->control->recordEnd(EndReason::HostShutdown);
@@ -213,6 +227,11 @@ class ProcessSupervisor final : public LoopPart {
  private:
   static constexpr auto kReapPoll = std::chrono::milliseconds(20);
 
+  bool closed() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
   struct Child {
     Child(OutputWriter outputWriter, std::uint64_t maxOutputBytes)
         : writer(std::move(outputWriter)), relay(maxOutputBytes) {}
@@ -252,12 +271,10 @@ class ProcessSupervisor final : public LoopPart {
       stops.swap(stops_);
       shuttingDown = shuttingDown_;
       grace = shutdownGrace_;
+      // Counted with what was just taken, so childCount() never dips in between.
+      childCount_ = children_.size() + added.size();
     }
     for (auto& child : added) children_.emplace(child->id, std::move(child));
-    {
-      std::lock_guard lock(mutex_);
-      childCount_ = children_.size();
-    }
     const Clock::time_point now = Clock::now();
     for (const auto& [id, reason] : stops) {
       const auto found = children_.find(id);
@@ -273,7 +290,10 @@ class ProcessSupervisor final : public LoopPart {
         child->control->recordEnd(EndReason::HostShutdown);
         beginKill(*child, EndReason::HostShutdown, now);
       }
-      if (*child->killAt > lastKill) child->killAt = lastKill;
+      // Not after SIGKILL was sent (max): that would send it again.
+      if (*child->killAt != Clock::time_point::max() && *child->killAt > lastKill) {
+        child->killAt = lastKill;
+      }
     }
   }
 
@@ -402,6 +422,7 @@ class ProcessSupervisor final : public LoopPart {
   std::vector<std::pair<std::uint64_t, EndReason>> stops_;  // guarded by mutex_
   std::size_t childCount_ = 0;                              // guarded by mutex_
   bool shuttingDown_ = false;                               // guarded by mutex_
+  bool closed_ = false;                                     // guarded by mutex_
   Clock::duration shutdownGrace_{};                         // guarded by mutex_
   std::condition_variable idle_;                            // notified when childCount_ changes
   std::unordered_map<std::uint64_t, std::unique_ptr<Child>> children_;  // the loop's own

@@ -119,6 +119,30 @@ class StepRunner : public std::enable_shared_from_this<StepRunner<R>> {
  private:
   StepRunner() = default;
 
+ public:
+  StepRunner(const StepRunner&) = delete;
+  StepRunner& operator=(const StepRunner&) = delete;
+  StepRunner(StepRunner&&) = delete;
+  StepRunner& operator=(StepRunner&&) = delete;
+  /// Nothing can settle the combined task once its runner is gone (a retry whose backoff timer
+  /// a shutting-down runtime dropped): it settles Cancelled here rather than never.
+  ~StepRunner() {
+    try {
+      state_->complete(Error{ErrorCode::Cancelled,
+                             "'" + state_->description +
+                                 "' was cancelled: nothing was left to finish it (its runtime "
+                                 "shut down)",
+                             "",
+                             0,
+                             0,
+                             {}},
+                       TaskStatus::Cancelled);
+    } catch (...) {
+      // Destructors never throw; only allocation can fail here.
+    }
+  }
+
+ private:
   std::shared_ptr<TaskState<R>> state_ = std::make_shared<TaskState<R>>();
   mutable std::mutex mutex_;
   EndReason reason_ = EndReason::None;      // guarded by mutex_

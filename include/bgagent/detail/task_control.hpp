@@ -4,6 +4,7 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
+#include <bgagent/detail/default_runtime.hpp>
 #include <bgagent/task.hpp>
 #include <memory>
 #include <string>
@@ -36,7 +37,8 @@ void stopState(TaskState<T>& state, EndReason reason) {
 template <typename T>
 std::shared_ptr<RuntimeCore> runtimeOf(const Task<T>& task) {
   const auto& state = TaskAccess::state(task);
-  if (state && state->runtime) return state->runtime;
+  // In a forked child the parent's runtime has no thread: its timers would never fire.
+  if (state && state->runtime && !state->runtime->forkedAway()) return state->runtime;
   return DefaultRuntime::get();
 }
 

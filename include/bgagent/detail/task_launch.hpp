@@ -5,8 +5,8 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
+#include <bgagent/detail/default_runtime.hpp>
 #include <bgagent/detail/output_directory.hpp>
-#include <bgagent/detail/runtime_core.hpp>
 #include <bgagent/detail/task_state.hpp>
 #include <bgagent/launch_options.hpp>
 #include <bgagent/output_writer.hpp>
@@ -46,8 +46,8 @@ template <typename T>
 std::pair<std::shared_ptr<TaskState<T>>, std::optional<OutputWriter>> prepareTask(
     const LaunchOptions& options) {
   std::shared_ptr<RuntimeCore> runtime = runtimeFor(options);
-  if (!runtime->acceptsWork()) {
-    return {failedState<T>(options, runtimeShutDownError()), std::nullopt};
+  if (std::optional<Error> refused = runtime->refusal()) {
+    return {failedState<T>(options, *std::move(refused)), std::nullopt};
   }
   auto state = std::make_shared<TaskState<T>>();
   state->runtime = std::move(runtime);
@@ -184,32 +184,34 @@ Task<T> startFunctionTask(const LaunchOptions& options, FunctionBody body) {
   if (!writer) return Task<T>(state);
   settleIfEndingLost(state);
   auto record = std::make_shared<WorkerRecord>();
-  // The worker owns its writer, body and options, never the state: the state may be destroyed
-  // on the runtime's thread, which must not be the one to wait for this thread. It holds the
-  // runtime, so telling it that the thread has finished is always safe.
-  state->worker = std::jthread([body = std::move(body), writer = std::move(*writer), options,
-                                control = state->control, runtime = state->runtime,
-                                record](const std::stop_token& stop) mutable {
-    std::optional<std::string> error;
-    std::optional<nlohmann::json> value;
-    {
-      // The body and what it owns end here, before the thread says it has finished.
-      FunctionBody work = std::move(body);
-      try {
-        value = work(stop, writer, options);
-        error = stopText(control->endReason.load(std::memory_order_acquire), options,
-                         stop.stop_requested());
-      } catch (const std::exception& exception) {
-        error = std::string("threw: ") + exception.what();
-      } catch (...) {
-        error = "threw an exception that is not a std::exception";
-      }
-    }
-    // One record, so a reader sees the ending whole.
-    Result<void> written = writer.finish(error, value);
-    if (!written && control->onEndingLost) control->onEndingLost(written.error());
-    runtime->threads().finished(*record);
-  });
+  record->waker = state->runtime->threads().waker();
+  // The worker owns its writer, body and options, never the state nor the runtime: the state
+  // may be destroyed on the runtime's thread, which must not be the one to wait for this
+  // thread, and the runtime must never be destroyed (its thread joined) from this one.
+  state->worker =
+      std::jthread([body = std::move(body), writer = std::move(*writer), options,
+                    control = state->control, record](const std::stop_token& stop) mutable {
+        record->thread.store(std::this_thread::get_id(), std::memory_order_release);
+        std::optional<std::string> error;
+        std::optional<nlohmann::json> value;
+        {
+          // The body and what it owns end here, before the thread says it has finished.
+          FunctionBody work = std::move(body);
+          try {
+            value = work(stop, writer, options);
+            error = stopText(control->endReason.load(std::memory_order_acquire), options,
+                             stop.stop_requested());
+          } catch (const std::exception& exception) {
+            error = std::string("threw: ") + exception.what();
+          } catch (...) {
+            error = "threw an exception that is not a std::exception";
+          }
+        }
+        // One record, so a reader sees the ending whole.
+        Result<void> written = writer.finish(error, value);
+        if (!written && control->onEndingLost) control->onEndingLost(written.error());
+        WorkerThreads::finished(*record);
+      });
   state->stopAgent = [stop = state->worker.get_stop_source(),
                       control = state->control](EndReason reason) mutable {
     control->recordEnd(reason);

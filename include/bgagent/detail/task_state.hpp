@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <bgagent/agent_state.hpp>
+#include <bgagent/cleanup_policy.hpp>
 #include <bgagent/detail/agent_control.hpp>
 #include <bgagent/detail/runtime_core.hpp>
 #include <bgagent/result.hpp>
+#include <bgagent/task_status.hpp>
 #include <bgagent/wait_outcome.hpp>
 #include <bgagent/watch_handle.hpp>
 #include <condition_variable>
@@ -22,36 +24,6 @@
 #include <thread>
 
 namespace bgagent {
-
-/// Everything a task can be in: the file's states plus how the host ended it.
-enum class TaskStatus { Pending, Running, Succeeded, Failed, Cancelled, TimedOut, Crashed };
-
-constexpr std::string_view toString(TaskStatus status) noexcept {
-  switch (status) {
-    case TaskStatus::Pending:
-      return "Pending";
-    case TaskStatus::Running:
-      return "Running";
-    case TaskStatus::Succeeded:
-      return "Succeeded";
-    case TaskStatus::Failed:
-      return "Failed";
-    case TaskStatus::Cancelled:
-      return "Cancelled";
-    case TaskStatus::TimedOut:
-      return "TimedOut";
-    case TaskStatus::Crashed:
-      return "Crashed";
-  }
-  return "Unknown";
-}
-
-/// What happens to a task's output file once it settles.
-enum class CleanupPolicy {
-  Keep,             ///< leave it (the default: it is the agent's record)
-  DeleteOnSuccess,  ///< remove it when the task succeeded
-  DeleteAlways,     ///< remove it whatever the outcome
-};
 
 /// One input of a combined task, as a progress roll-up shows it (Task::children()).
 struct ChildProgress {
@@ -213,7 +185,7 @@ struct TaskState {
     reportProgressEvent();
   }
 
-  /// Turns the watcher's outcome into the task's, converting the RESULT to T (user code, so
+  /// Turns the watch's outcome into the task's, converting the RESULT to T (user code, so
   /// outside the lock), then wakes every waiter. Runs once.
   void settle(WaitOutcome waited) {
     const EndReason reason = control->endReason.load(std::memory_order_acquire);

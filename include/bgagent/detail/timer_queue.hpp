@@ -27,7 +27,8 @@ class TimerQueue final : public LoopPart {
   /// Runs `callback` on the runtime's thread at `when` (at the next turn if it has passed).
   /// Callbacks must not block: every other part of the runtime waits for them. (A retry's next
   /// attempt is launched from here, so a user's launch should not block either;
-  /// docs/threading.md.) Returns 0, and drops the callback, once the runtime has shut down.
+  /// docs/threading.md.) Returns 0 once the runtime has shut down: the callback is then
+  /// destroyed on the calling thread, never run.
   std::uint64_t schedule(SteadyClock::time_point when, Callback callback) {
     std::uint64_t id = 0;
     bool earliest = false;
@@ -57,16 +58,18 @@ class TimerQueue final : public LoopPart {
     return true;
   }
 
-  /// Drops every waiting timer and refuses new ones (the runtime is shutting down): their
-  /// callbacks never run. Destroyed outside the lock, on the calling thread.
-  void close() {
-    std::map<Key, Callback> dropped;
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-      dropped.swap(timers_);
-      dueTimes_.clear();
-    }
+  /// Refuses new timers and hands every waiting one over without running it (the runtime is
+  /// shutting down). The caller destroys them where it likes: what a callback owns (a retry
+  /// waiting out its backoff) settles its task Cancelled when destroyed.
+  std::vector<Callback> close() {
+    std::vector<Callback> dropped;
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    dropped.reserve(timers_.size());
+    for (auto& [key, callback] : timers_) dropped.push_back(std::move(callback));
+    timers_.clear();
+    dueTimes_.clear();
+    return dropped;
   }
 
   std::size_t size() const {

@@ -22,20 +22,53 @@
 
 namespace bgagent::detail {
 
+/// Wakes a runtime's loop for as long as the runtime exists, and does nothing after: what an
+/// agent's thread holds instead of the runtime itself, so that thread never owns (and so never
+/// destroys, and never joins from within) the runtime.
+class LoopWaker {
+ public:
+  explicit LoopWaker(const EventLoop& loop) : loop_(&loop) {}
+  void wake() const {
+    std::lock_guard lock(mutex_);
+    if (loop_ != nullptr) loop_->wake();
+  }
+  /// The runtime is going away: later wakes do nothing.
+  void forget() {
+    std::lock_guard lock(mutex_);
+    loop_ = nullptr;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  const EventLoop* loop_;  // guarded by mutex_
+};
+
 /// One in-process agent's thread, as the runtime sees it.
 struct WorkerRecord {
   /// Requests the agent's stop token, recording why. Set before the thread starts.
   std::function<void(EndReason)> stop;
   /// Raised by the thread as its very last act, after the ending is written.
   std::atomic<bool> finished{false};
+  /// The agent's thread, once it runs (a shutdown asked from it must not wait for it).
+  std::atomic<std::thread::id> thread{};
+  /// How the thread tells the runtime it has finished; set before the thread starts.
+  std::shared_ptr<const LoopWaker> waker;
 };
 
 class WorkerThreads final : public LoopPart {
  public:
   explicit WorkerThreads(const EventLoop& loop) : loop_(loop) {}
+  WorkerThreads(const WorkerThreads&) = delete;
+  WorkerThreads& operator=(const WorkerThreads&) = delete;
+  WorkerThreads(WorkerThreads&&) = delete;
+  WorkerThreads& operator=(WorkerThreads&&) = delete;
+  ~WorkerThreads() { waker_->forget(); }
 
-  /// Starts following a running agent. Once the runtime is shutting down, the agent is stopped
-  /// at once (a launch that raced with the shutdown).
+  /// What an agent's thread keeps to tell this runtime it has finished (WorkerRecord::waker).
+  std::shared_ptr<const LoopWaker> waker() const noexcept { return waker_; }
+
+  /// Starts following a running agent (its record's stop is set). Once the runtime is
+  /// shutting down, the agent is stopped at once (a launch that raced with the shutdown).
   void track(const std::shared_ptr<WorkerRecord>& record) {
     bool stopNow = false;
     {
@@ -46,10 +79,27 @@ class WorkerThreads final : public LoopPart {
     if (stopNow) record->stop(EndReason::HostShutdown);
   }
 
-  /// The thread of `record` has finished (called by that thread, last).
-  void finished(WorkerRecord& record) const noexcept {
+  /// The thread of `record` has finished (called by that thread, last). Touches only the
+  /// record: the runtime may be gone.
+  static void finished(WorkerRecord& record) noexcept {
     record.finished.store(true, std::memory_order_release);
-    loop_.wake();
+    try {
+      if (record.waker) record.waker->wake();
+    } catch (...) {
+      // A mutex that failed to lock: the loop then sees the flag at its next turn.
+    }
+  }
+
+  /// Whether the calling thread is one of the agents' followed here.
+  bool isWorkerThread() const {
+    const std::thread::id self = std::this_thread::get_id();
+    std::lock_guard lock(mutex_);
+    return std::any_of(running_.begin(), running_.end(),
+                       [self](const auto& record) {
+                         return record->thread.load(std::memory_order_acquire) == self;
+                       }) ||
+           std::any_of(adopted_.begin(), adopted_.end(),
+                       [self](const auto& adopted) { return adopted.thread.get_id() == self; });
   }
 
   /// Takes a detached agent's thread over; it is joined on the loop's thread once finished.
@@ -84,7 +134,8 @@ class WorkerThreads final : public LoopPart {
   }
 
   /// Joins every adopted thread, waiting for the unfinished ones (their stop was requested):
-  /// the last act of a runtime's thread.
+  /// the last act of a runtime's thread. Threads adopted later wait for the runtime's
+  /// destruction (the default runtime's, for the process's end).
   void joinAll() {
     std::vector<Adopted> adopted;
     {
@@ -139,6 +190,7 @@ class WorkerThreads final : public LoopPart {
   };
 
   const EventLoop& loop_;
+  std::shared_ptr<LoopWaker> waker_ = std::make_shared<LoopWaker>(loop_);
   mutable std::mutex mutex_;
   std::condition_variable idle_;                        // notified when adopted threads joined
   std::vector<std::shared_ptr<WorkerRecord>> running_;  // guarded by mutex_
