@@ -277,7 +277,11 @@ TEST_CASE("a forked child gets a runtime of its own and a clear error for its pa
       failed |= 2;
     }
     {
-      Task<> letGo = std::move(parents);  // destroyed here: stops nothing of the parent's
+      // A combinator over it settles at once with the same error, and lets go of it without
+      // stopping anything of the parent's.
+      auto timed = bgagent::withTimeout(std::move(parents), 1h);
+      const auto combined = timed.waitFor(10s);
+      if (combined || combined.error().code != ErrorCode::InvalidArgument) failed |= 4;
     }
     ::_exit(failed);
   }

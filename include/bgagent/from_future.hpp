@@ -44,7 +44,11 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
   /// future again, so the task settles Cancelled rather than never.
   ~FutureTask() {
     try {
-      stop(EndReason::Cancelled);
+      if (future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        settle();
+      } else {
+        stop(EndReason::Cancelled);
+      }
     } catch (...) {
       // Destructors never throw; only allocation can fail here.
     }

@@ -62,10 +62,13 @@ class Runtime {
   /// agents are waited for at most shutdownGrace (and a second to reap); in-process agents as
   /// long, after which their tasks settle Cancelled and their threads finish on their own,
   /// except a detached agent's thread, which the runtime's thread joins before it ends (so it
-  /// takes as long as that agent takes to notice its stop token). Idempotent.
+  /// takes as long as that agent takes to notice its stop token). Idempotent. Called from an
+  /// in-process agent's own thread it only asks, and returns at once: waiting would wait for
+  /// that agent's ending.
   void shutdown() { core_->shutdown(); }
 
-  /// False once shut down: a launch on it then fails at once.
+  /// False once shut down, and in a forked child for a runtime the parent made: a launch on it
+  /// then fails at once.
   bool acceptsWork() const noexcept { return core_->acceptsWork(); }
 
   /// Whether the calling thread is this runtime's (callbacks and continuations run there).

@@ -40,7 +40,7 @@ Task<T> withTimeout(Task<T> task, std::chrono::duration<Rep, Period> limit) {
                                  });
   // Refused (the runtime has shut down): no deadline could ever fire, so the task is stopped
   // now rather than left to run without one.
-  if (timer == 0) runner->stop(detail::EndReason::Cancelled);
+  if (timer == 0 && !task.settled()) runner->stop(detail::EndReason::Cancelled);
   runner->run(
       std::move(task),
       [runtime, timer, span](const std::shared_ptr<detail::StepRunner<T>>& self, Result<T> result) {

@@ -144,6 +144,7 @@ class ProcessSupervisor final : public LoopPart {
     takeQueued();
     for (auto& [id, child] : children_) {
       child->control->recordEnd(EndReason::HostShutdown);
+      if (child->killAt == Clock::time_point::max()) continue;  // SIGKILLed already
       ::kill(-child->pid, SIGKILL);
       reportKill(*child, SIGKILL);
     }

@@ -128,6 +128,7 @@ class StepRunner : public std::enable_shared_from_this<StepRunner<R>> {
   /// a shutting-down runtime dropped): it settles Cancelled here rather than never.
   ~StepRunner() {
     try {
+      if (settled()) return;
       state_->complete(Error{ErrorCode::Cancelled,
                              "'" + state_->description +
                                  "' was cancelled: nothing was left to finish it (its runtime "

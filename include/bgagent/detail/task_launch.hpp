@@ -191,7 +191,7 @@ Task<T> startFunctionTask(const LaunchOptions& options, FunctionBody body) {
   state->worker =
       std::jthread([body = std::move(body), writer = std::move(*writer), options,
                     control = state->control, record](const std::stop_token& stop) mutable {
-        record->thread.store(std::this_thread::get_id(), std::memory_order_release);
+        WorkerThreads::markAgentThread(record->waker.get());
         std::optional<std::string> error;
         std::optional<nlohmann::json> value;
         {
@@ -210,6 +210,7 @@ Task<T> startFunctionTask(const LaunchOptions& options, FunctionBody body) {
         // One record, so a reader sees the ending whole.
         Result<void> written = writer.finish(error, value);
         if (!written && control->onEndingLost) control->onEndingLost(written.error());
+        WorkerThreads::markAgentThread(nullptr);
         WorkerThreads::finished(*record);
       });
   state->stopAgent = [stop = state->worker.get_stop_source(),

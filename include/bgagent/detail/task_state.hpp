@@ -259,6 +259,13 @@ struct TaskState {
   /// Runs `continuation` once the task has settled: at once (on this thread) if it has, else on
   /// the thread that settles it. Combinators use this instead of a thread per input.
   void whenSettled(std::function<void()> continuation) {
+    // A parent's task in a forked child never settles here: the continuation runs now, and
+    // its wait() reports why (Task::wait), rather than a combined task waiting forever. Its
+    // mutex is not taken: a parent's thread may have held it at the fork.
+    if (ownerPid != currentPid().load(std::memory_order_relaxed)) {
+      continuation();
+      return;
+    }
     {
       std::lock_guard lock(mutex);
       if (!outcome) {

@@ -45,12 +45,10 @@ class LoopWaker {
 
 /// One in-process agent's thread, as the runtime sees it.
 struct WorkerRecord {
-  /// Requests the agent's stop token, recording why. Set before the thread starts.
+  /// Requests the agent's stop token, recording why. Set before track().
   std::function<void(EndReason)> stop;
   /// Raised by the thread as its very last act, after the ending is written.
   std::atomic<bool> finished{false};
-  /// The agent's thread, once it runs (a shutdown asked from it must not wait for it).
-  std::atomic<std::thread::id> thread{};
   /// How the thread tells the runtime it has finished; set before the thread starts.
   std::shared_ptr<const LoopWaker> waker;
 };
@@ -91,16 +89,12 @@ class WorkerThreads final : public LoopPart {
   }
 
   /// Whether the calling thread is one of the agents' followed here.
-  bool isWorkerThread() const {
-    const std::thread::id self = std::this_thread::get_id();
-    std::lock_guard lock(mutex_);
-    return std::any_of(running_.begin(), running_.end(),
-                       [self](const auto& record) {
-                         return record->thread.load(std::memory_order_acquire) == self;
-                       }) ||
-           std::any_of(adopted_.begin(), adopted_.end(),
-                       [self](const auto& adopted) { return adopted.thread.get_id() == self; });
-  }
+  bool isWorkerThread() const noexcept { return runningAgentOf() == waker_.get(); }
+
+  /// Marks the calling thread as an agent of the runtime `waker` wakes, until cleared with
+  /// nullptr (the agent's thread, first and before it says it has finished). A thread-local,
+  /// not a thread id: ids of joined threads are reused.
+  static void markAgentThread(const LoopWaker* waker) noexcept { runningAgentOf() = waker; }
 
   /// Takes a detached agent's thread over; it is joined on the loop's thread once finished.
   void adopt(std::jthread thread, std::shared_ptr<WorkerRecord> record) {
@@ -184,6 +178,11 @@ class WorkerThreads final : public LoopPart {
   std::optional<SteadyClock::time_point> nextTimer() override { return std::nullopt; }
 
  private:
+  static const LoopWaker*& runningAgentOf() noexcept {
+    thread_local const LoopWaker* waker = nullptr;
+    return waker;
+  }
+
   struct Adopted {
     std::jthread thread;
     std::shared_ptr<WorkerRecord> record;
