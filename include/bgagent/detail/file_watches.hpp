@@ -129,8 +129,6 @@ class FileWatches final : public LoopPart, public WatchCanceller {
     checkEntries(SteadyClock::now());
   }
 
-  std::size_t size() const noexcept { return entries_.size(); }
-
   void onReady(std::uint64_t key) override {
     if (key == kInotifyKey) {
       readInotifyEvents();

@@ -81,7 +81,6 @@ class RuntimeCore final : private LoopPart {
   ProcessSupervisor& processes() noexcept { return processes_; }
   TimerQueue& timers() noexcept { return timers_; }
   WorkerThreads& threads() noexcept { return threads_; }
-  const RuntimeOptions& options() const noexcept { return options_; }
 
   /// Whether the calling thread is the runtime's (where callbacks and continuations run).
   bool isLoopThread() const noexcept { return loop_.isLoopThread(); }

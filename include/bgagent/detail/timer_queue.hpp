@@ -72,11 +72,6 @@ class TimerQueue final : public LoopPart {
     return dropped;
   }
 
-  std::size_t size() const {
-    std::lock_guard lock(mutex_);
-    return timers_.size();
-  }
-
   void onReady(std::uint64_t /*key*/) override {}
 
   void onTurn(SteadyClock::time_point now) override {
