@@ -1,8 +1,9 @@
 // bgagent/agent_registry.hpp: agent types by name, and launch().
 //
 // Owns: AgentRegistry, the seed's `subagent_type`: a name ("Bash", "Process", "Explore", ...)
-// mapped to how an agent of that type starts: a command line built from the LaunchOptions, or
-// an in-process function. launch() starts one in the background and returns its Task at once.
+// mapped to the backend that starts agents of that type (agent_backend.hpp): a command line
+// built from the LaunchOptions (CommandBackend), an in-process function (FunctionBackend), or a
+// backend of the host's own. launch() starts one in the background and returns its Task at once.
 // Built-in types: "Bash" runs the prompt with /bin/sh -c (the only type whose strings reach a
 // shell, since running a shell command is what it is for); "Process" runs `arguments` with no
 // shell. A launch that cannot start (an unknown type, an output directory that cannot be
@@ -15,23 +16,22 @@
 //                                .agentType = "Explore"});
 #pragma once
 
+#include <bgagent/agent_backend.hpp>
 #include <bgagent/detail/task_launch.hpp>
+#include <bgagent/function_backend.hpp>
 #include <bgagent/launch_options.hpp>
+#include <bgagent/process_backend.hpp>
 #include <bgagent/task.hpp>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace bgagent {
-
-/// Builds a process agent's argv from the options (or an InvalidArgument error).
-using CommandBuilder = std::function<Result<std::vector<std::string>>(const LaunchOptions&)>;
-/// An in-process agent's body: runs on its own std::jthread; its value becomes the RESULT.
-using FunctionBody = detail::FunctionBody;
 
 class AgentRegistry {
  public:
@@ -46,16 +46,22 @@ class AgentRegistry {
     });
   }
 
-  /// Registers (or replaces) a process agent type.
-  void add(const std::string& name, CommandBuilder build) {
+  /// Registers (or replaces) an agent type run by `backend` (agent_backend.hpp).
+  void addBackend(const std::string& name, std::shared_ptr<const AgentBackend> backend) {
+    if (!backend)
+      throw std::invalid_argument("bgagent: AgentRegistry::addBackend() of a null backend");
     std::lock_guard lock(mutex_);
-    types_[name] = std::move(build);
+    types_[name] = std::move(backend);
   }
 
-  /// Registers (or replaces) an in-process agent type.
+  /// Registers (or replaces) a process agent type (a CommandBackend).
+  void add(const std::string& name, CommandBuilder build) {
+    addBackend(name, std::make_shared<const CommandBackend>(std::move(build)));
+  }
+
+  /// Registers (or replaces) an in-process agent type (a FunctionBackend).
   void addFunction(const std::string& name, FunctionBody body) {
-    std::lock_guard lock(mutex_);
-    types_[name] = std::move(body);
+    addBackend(name, std::make_shared<const FunctionBackend>(std::move(body)));
   }
 
   /// Registers a command-line type: `command` with "{prompt}" in any argument replaced by the
@@ -87,24 +93,23 @@ class AgentRegistry {
   /// Starts an agent of `options.agentType` in the background.
   template <typename T = nlohmann::json>
   Task<T> launch(const LaunchOptions& options) const {
-    std::variant<std::monostate, CommandBuilder, FunctionBody> type;
+    std::shared_ptr<const AgentBackend> backend;
     {
       std::lock_guard lock(mutex_);
       if (const auto found = types_.find(options.agentType); found != types_.end()) {
-        std::visit([&type](const auto& kind) { type = kind; }, found->second);
+        backend = found->second;
       }
     }
-    if (const auto* body = std::get_if<FunctionBody>(&type)) {
-      return detail::startFunctionTask<T>(options, *body);
+    if (!backend) {
+      return Task<T>(detail::failedState<T>(
+          options, Error{ErrorCode::NotFound,
+                         "agent type '" + options.agentType + "' is not registered",
+                         "",
+                         0,
+                         0,
+                         {}}));
     }
-    Result<std::vector<std::string>> argv =
-        std::holds_alternative<CommandBuilder>(type)
-            ? std::get<CommandBuilder>(type)(options)
-            : Result<std::vector<std::string>>(
-                  Error{ErrorCode::NotFound,
-                        "agent type '" + options.agentType + "' is not registered", "", 0, 0});
-    if (!argv) return failedTask<T>(options, argv.error());
-    return detail::startProcessTask<T>(options, std::move(*argv));
+    return detail::startTask<T>(options, *backend);
   }
 
   /// The registry launch() uses.
@@ -115,16 +120,11 @@ class AgentRegistry {
 
  private:
   static Error invalid(std::string message) {
-    return Error{ErrorCode::InvalidArgument, std::move(message), "", 0, 0};
-  }
-
-  template <typename T>
-  static Task<T> failedTask(const LaunchOptions& options, const Error& error) {
-    return Task<T>(detail::failedState<T>(options, error));
+    return Error{ErrorCode::InvalidArgument, std::move(message), "", 0, 0, {}};
   }
 
   mutable std::mutex mutex_;
-  std::map<std::string, std::variant<CommandBuilder, FunctionBody>> types_;  // guarded by mutex_
+  std::map<std::string, std::shared_ptr<const AgentBackend>> types_;  // guarded by mutex_
 };
 
 /// Starts an agent with the default registry (the seed's Task({... run_in_background: true})).
@@ -149,7 +149,7 @@ auto runInThread(const LaunchOptions& options, Body body) {
       return nlohmann::json(body(std::move(stop), writer));
     }
   };
-  return detail::startFunctionTask<T>(options, std::move(wrapped));
+  return detail::startTask<T>(options, FunctionBackend(std::move(wrapped)));
 }
 
 }  // namespace bgagent

@@ -1,6 +1,7 @@
 // bgagent/bgagent.hpp: the umbrella header. Includes every public header, nothing else.
 #pragma once
 
+#include <bgagent/agent_backend.hpp>
 #include <bgagent/agent_registry.hpp>
 #include <bgagent/agent_state.hpp>
 #include <bgagent/cleanup_policy.hpp>
@@ -13,10 +14,12 @@
 #include <bgagent/fallback.hpp>
 #include <bgagent/from_future.hpp>
 #include <bgagent/fsync_policy.hpp>
+#include <bgagent/function_backend.hpp>
 #include <bgagent/launch_options.hpp>
 #include <bgagent/output_file.hpp>
 #include <bgagent/output_parser.hpp>
 #include <bgagent/output_writer.hpp>
+#include <bgagent/process_backend.hpp>
 #include <bgagent/progress.hpp>
 #include <bgagent/protocol.hpp>
 #include <bgagent/resource_pool.hpp>
@@ -25,6 +28,7 @@
 #include <bgagent/run_limited.hpp>
 #include <bgagent/runtime.hpp>
 #include <bgagent/sequence.hpp>
+#include <bgagent/stop_reason.hpp>
 #include <bgagent/task.hpp>
 #include <bgagent/task_status.hpp>
 #include <bgagent/then.hpp>

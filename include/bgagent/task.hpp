@@ -121,12 +121,10 @@ class Task {
       keepParentsStateUntilExit();
       return;
     }
-    // An in-process agent's thread is joined by the runtime once it has finished, never by
-    // whichever thread lets go of the state last.
+    // Whatever the agent runs in this process (an in-process agent's thread) is joined by the
+    // runtime once it has finished, never by whichever thread lets go of the state last.
     try {
-      if (state_->worker.joinable() && state_->runtime) {
-        state_->runtime->threads().adopt(std::move(state_->worker), state_->workerRecord);
-      }
+      if (state_->agent) state_->agent->detach();
     } catch (...) {
       // Allocation failed: the thread is then joined when its state goes.
     }
@@ -184,7 +182,7 @@ class Task {
       if (state_->future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
         cancel();
       } else {
-        if (state_->stopAgent && !state_->control->reaped.load(std::memory_order_acquire)) {
+        if (state_->stopAgent && !state_->agentEnded()) {
           state_->stopAgent(EndReason::Cancelled);
         }
         // Settled without the watcher (a lost ending): its watch holds the state, and the state
@@ -194,9 +192,12 @@ class Task {
     } catch (...) {
       // Destructors never throw; the watcher still settles the task.
     }
-    if (state_->worker.joinable()) {
-      state_->worker.request_stop();
-      state_->worker.join();
+    if (state_->agent) {
+      try {
+        state_->agent->join();
+      } catch (...) {
+        // A backend's join that throws leaves its agent to end with its state.
+      }
     }
     state_.reset();
   }

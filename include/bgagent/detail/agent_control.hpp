@@ -7,28 +7,15 @@
 #include <atomic>
 #include <bgagent/detail/task_events.hpp>
 #include <bgagent/error.hpp>
+#include <bgagent/stop_reason.hpp>
 #include <chrono>
 #include <functional>
 #include <string_view>
 
 namespace bgagent::detail {
 
-/// Why the host ended an agent, shared by the Task and the runtime.
-enum class EndReason : int { None, Cancelled, TimedOut, HostShutdown };
-
-constexpr std::string_view toString(EndReason reason) noexcept {
-  switch (reason) {
-    case EndReason::None:
-      return "none";
-    case EndReason::Cancelled:
-      return "cancelled";
-    case EndReason::TimedOut:
-      return "timed out";
-    case EndReason::HostShutdown:
-      return "host shutdown";
-  }
-  return "unknown";
-}
+/// Why the host ended an agent, shared by the Task and whatever runs it.
+using EndReason = StopReason;
 
 /// How an agent with no timeout of its own records a deadline of an enclosing withTimeout.
 inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing deadline passed)";

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <bgagent/detail/backend_agents.hpp>
 #include <bgagent/detail/event_loop.hpp>
 #include <bgagent/detail/file_system.hpp>
 #include <bgagent/detail/file_watches.hpp>
@@ -81,6 +82,7 @@ class RuntimeCore final : private LoopPart {
   ProcessSupervisor& processes() noexcept { return processes_; }
   TimerQueue& timers() noexcept { return timers_; }
   WorkerThreads& threads() noexcept { return threads_; }
+  BackendAgents& backendAgents() noexcept { return backendAgents_; }
 
   /// Whether the calling thread is the runtime's (where callbacks and continuations run).
   bool isLoopThread() const noexcept { return loop_.isLoopThread(); }
@@ -104,13 +106,13 @@ class RuntimeCore final : private LoopPart {
   /// Ends the runtime in the order of docs/threading.md, rule 25: no new agent starts; every
   /// running process agent gets SIGTERM, then SIGKILL after the shorter of its grace period and
   /// shutdownGrace, and its file records "the host shut down"; every in-process agent's stop
-  /// token is requested; once all of them have written their endings (or shutdownGrace and a
-  /// second more have passed), every file is read a last time, open waits settle Cancelled,
-  /// and the thread joins the detached agents' threads and exits. Blocks until then, then
-  /// destroys the timers that never fired, here (a retry waiting out its backoff settles
-  /// Cancelled). Idempotent. Throws std::logic_error from the runtime's own thread, which cannot
-  /// wait for itself; from an in-process agent's thread it asks and returns (waiting would wait
-  /// for the caller's own ending).
+  /// token is requested; every other backend's agent is stopped with StopReason::HostShutdown; once
+  /// all of them have written their endings (or shutdownGrace and a second more have passed), every
+  /// file is read a last time, open waits settle Cancelled, and the thread joins the detached
+  /// agents' threads and exits. Blocks until then, then destroys the timers that never fired, here
+  /// (a retry waiting out its backoff settles Cancelled). Idempotent. Throws std::logic_error from
+  /// the runtime's own thread, which cannot wait for itself; from an in-process agent's thread it
+  /// asks and returns (waiting would wait for the caller's own ending).
   void shutdown() {
     if (forkedAway()) return;
     if (isLoopThread()) {
@@ -156,9 +158,11 @@ class RuntimeCore final : private LoopPart {
           saturatingAdd<SteadyClock>(now, options_.shutdownGrace), kReapMargin);
       processes_.beginShutdown(options_.shutdownGrace);
       threads_.stopAll(EndReason::HostShutdown);
+      backendAgents_.stopAll(EndReason::HostShutdown);
     }
     if (phase_ != Phase::Draining) return;
-    const bool drained = processes_.childCount() == 0 && threads_.allFinished();
+    const bool drained =
+        processes_.childCount() == 0 && threads_.allFinished() && backendAgents_.allEnded();
     if (!drained && now < drainUntil_) return;
     processes_.killRemaining();
     // Destroyed by shutdown()'s caller, after the join (their owners' continuations run there).
@@ -182,6 +186,7 @@ class RuntimeCore final : private LoopPart {
   ProcessSupervisor processes_{loop_, kProcesses};
   TimerQueue timers_{loop_};
   WorkerThreads threads_{loop_};
+  BackendAgents backendAgents_;
   Phase phase_ = Phase::Running;                     // the thread's own
   SteadyClock::time_point drainUntil_{};             // the thread's own
   std::vector<TimerQueue::Callback> droppedTimers_;  // the thread's, then joinMutex_'s

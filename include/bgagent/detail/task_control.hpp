@@ -56,7 +56,7 @@ void releaseSettled(Task<T>& task) noexcept {
   if (!task.valid()) return;
   TaskState<T>& state = *TaskAccess::state(task);
   try {
-    if (state.stopAgent && !state.control->reaped.load(std::memory_order_acquire)) {
+    if (state.stopAgent && !state.agentEnded()) {
       state.stopAgent(EndReason::Cancelled);
     }
   } catch (...) {

@@ -1,30 +1,23 @@
-// bgagent/detail/task_launch.hpp: the steps every launch shares: a TaskState bound to a
-// runtime, an output file created and started, a watch that settles the task from that file,
-// and the two kinds of agent started on it (a process under the runtime's process part, a
-// callable on a std::jthread the runtime follows).
+// bgagent/detail/task_launch.hpp: the steps every launch shares, whatever backend runs the
+// agent: a TaskState bound to a runtime, the backend's start (which makes the output file), and
+// the watch that settles the task from that file.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
+#include <bgagent/agent_backend.hpp>
 #include <bgagent/detail/default_runtime.hpp>
-#include <bgagent/detail/output_directory.hpp>
 #include <bgagent/detail/task_state.hpp>
 #include <bgagent/launch_options.hpp>
 #include <bgagent/output_writer.hpp>
 #include <bgagent/runtime.hpp>
 #include <bgagent/task.hpp>
 #include <exception>
-#include <functional>
 #include <memory>
-#include <stop_token>
+#include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 namespace bgagent::detail {
-
-/// An in-process agent's body, as registered by name.
-using FunctionBody =
-    std::function<nlohmann::json(std::stop_token, OutputWriter&, const LaunchOptions&)>;
 
 /// The runtime a launch with `options` runs on: the one it names, or the default.
 inline std::shared_ptr<RuntimeCore> runtimeFor(const LaunchOptions& options) {
@@ -38,40 +31,6 @@ std::shared_ptr<TaskState<T>> failedState(const LaunchOptions& options, Error er
   state->description = options.description;
   state->fail(std::move(error));
   return state;
-}
-
-/// A fresh state whose output file exists and holds the START header, or the state already
-/// failed (returned with no writer) when the file cannot be made or the runtime has shut down.
-template <typename T>
-std::pair<std::shared_ptr<TaskState<T>>, std::optional<OutputWriter>> prepareTask(
-    const LaunchOptions& options) {
-  std::shared_ptr<RuntimeCore> runtime = runtimeFor(options);
-  if (std::optional<Error> refused = runtime->refusal()) {
-    return {failedState<T>(options, *std::move(refused)), std::nullopt};
-  }
-  auto state = std::make_shared<TaskState<T>>();
-  state->runtime = std::move(runtime);
-  state->description = options.description;
-  state->cleanup = options.cleanup;
-  Result<std::filesystem::path> directory =
-      options.outputDirectory.empty() ? defaultOutputDirectory()
-                                      : Result<std::filesystem::path>(options.outputDirectory);
-  if (!directory) {
-    state->fail(directory.error());
-    return {state, std::nullopt};
-  }
-  state->outputPath = outputFileName(*directory, options.description);
-  Result<OutputWriter> writer =
-      OutputWriter::open(state->outputPath, WriterOptions{OpenMode::CreateNew, options.fsync});
-  if (writer) {
-    if (Result<void> started = writer->start(options.description); !started)
-      writer = started.error();
-  }
-  if (!writer) {
-    state->fail(writer.error());
-    return {state, std::nullopt};
-  }
-  return {state, std::move(*writer)};
 }
 
 /// The watch that settles `state` from its output file, with an optional timeout (in-process
@@ -121,107 +80,48 @@ void settleIfEndingLost(const std::shared_ptr<TaskState<T>>& state) {
   };
 }
 
-/// True when this process lets the kernel reap children itself: no exit status would reach us.
-inline bool childExitStatusIsLost() {
-  struct sigaction current {};
-  if (::sigaction(SIGCHLD, nullptr, &current) != 0) return false;
-  return current.sa_handler == SIG_IGN || (current.sa_flags & SA_NOCLDWAIT) != 0;
-}
-
+/// Starts an agent with `backend` and returns its task at once: already failed if the runtime
+/// refuses work or the backend cannot start it (the file, if made, records why).
 template <typename T>
-Task<T> startProcessTask(const LaunchOptions& options, std::vector<std::string> argv) {
-  if (childExitStatusIsLost()) {
-    return Task<T>(failedState<T>(
-        options, Error{ErrorCode::InvalidArgument,
-                       "SIGCHLD is ignored in this process, so no agent's exit status can reach "
-                       "bgagent; restore its default disposition",
-                       "",
-                       0,
-                       0,
-                       {}}));
+Task<T> startTask(const LaunchOptions& options, const AgentBackend& backend) {
+  std::shared_ptr<RuntimeCore> runtime = runtimeFor(options);
+  if (std::optional<Error> refused = runtime->refusal()) {
+    return Task<T>(failedState<T>(options, *std::move(refused)));
   }
-  auto [state, writer] = prepareTask<T>(options);
-  if (!writer) return Task<T>(state);
-  settleIfEndingLost(state);
-  ProcessLaunch launch;
-  launch.argv = std::move(argv);
-  launch.environment = options.environment;
-  launch.workingDirectory = options.workingDirectory.string();
-  launch.timeout = options.timeout;
-  launch.gracePeriod = options.gracePeriod;
-  launch.maxOutputBytes = options.maxOutputBytes;
-  ProcessSupervisor& supervisor = state->runtime->processes();
-  Result<std::uint64_t> id = supervisor.start(std::move(launch), *writer, state->control);
-  if (id) {
-    // The state keeps the runtime, and so the supervisor, alive as long as this can be called.
-    state->stopAgent = [&supervisor, id = *id](EndReason reason) { supervisor.stop(id, reason); };
-  } else {
-    recordLaunchFailure(*writer, id.error());
-    state->fail(id.error());  // the spawn's own error (NotFound for a missing program)
+  auto state = std::make_shared<TaskState<T>>();
+  state->runtime = std::move(runtime);
+  state->description = options.description;
+  state->cleanup = options.cleanup;
+  settleIfEndingLost(state);  // before the agent starts: it may lose its ending at once
+  AgentStart start =
+      BackendAccess::makeStart(options, state->runtime, state->control, state->outputPath);
+  Result<std::unique_ptr<RunningAgent>> started = std::unique_ptr<RunningAgent>();
+  try {
+    started = backend.start(start);
+    if (started && !*started) {
+      started =
+          Error{ErrorCode::Internal, "the agent type's backend started no agent", "", 0, 0, {}};
+    }
+  } catch (const std::exception& exception) {
+    started = Error{ErrorCode::Internal,
+                    std::string("the agent type's backend threw: ") + exception.what(),
+                    "",
+                    0,
+                    0,
+                    {}};
   }
-  watchTask(state, std::nullopt);  // after stopAgent is set: the runtime's thread may read it
-  return Task<T>(state);
-}
-
-/// How an in-process agent's file records why its stop token was requested.
-inline std::optional<std::string> stopText(EndReason reason, const LaunchOptions& options,
-                                           bool stopRequested) {
-  switch (reason) {
-    case EndReason::TimedOut:
-      return options.timeout ? "timed out after " + durationText(*options.timeout)
-                             : std::string(kEnclosingDeadline);
-    case EndReason::HostShutdown:
-      return std::string(kHostShutDown);
-    default:
-      if (stopRequested) return std::string("cancelled by the host");
-      return std::nullopt;
+  if (!started) {
+    if (BackendAccess::madeOutputFile(start)) recordLaunchFailure(start.writer(), started.error());
+    state->fail(started.error());
+    return Task<T>(state);
   }
-}
-
-template <typename T>
-Task<T> startFunctionTask(const LaunchOptions& options, FunctionBody body) {
-  auto [state, writer] = prepareTask<T>(options);
-  if (!writer) return Task<T>(state);
-  settleIfEndingLost(state);
-  auto record = std::make_shared<WorkerRecord>();
-  record->waker = state->runtime->threads().waker();
-  // The worker owns its writer, body and options, never the state nor the runtime: the state
-  // may be destroyed on the runtime's thread, which must not be the one to wait for this
-  // thread, and the runtime must never be destroyed (its thread joined) from this one.
-  state->worker =
-      std::jthread([body = std::move(body), writer = std::move(*writer), options,
-                    control = state->control, record](const std::stop_token& stop) mutable {
-        WorkerThreads::markAgentThread(record->waker.get());
-        std::optional<std::string> error;
-        std::optional<nlohmann::json> value;
-        {
-          // The body and what it owns end here, before the thread says it has finished.
-          FunctionBody work = std::move(body);
-          try {
-            value = work(stop, writer, options);
-            error = stopText(control->endReason.load(std::memory_order_acquire), options,
-                             stop.stop_requested());
-          } catch (const std::exception& exception) {
-            error = std::string("threw: ") + exception.what();
-          } catch (...) {
-            error = "threw an exception that is not a std::exception";
-          }
-        }
-        // One record, so a reader sees the ending whole.
-        Result<void> written = writer.finish(error, value);
-        if (!written && control->onEndingLost) control->onEndingLost(written.error());
-        WorkerThreads::markAgentThread(nullptr);
-        WorkerThreads::finished(*record);
-      });
-  state->stopAgent = [stop = state->worker.get_stop_source(),
-                      control = state->control](EndReason reason) mutable {
-    control->recordEnd(reason);
-    stop.request_stop();
-  };
-  record->stop = state->stopAgent;
-  state->workerRecord = record;
-  state->runtime->threads().track(record);
-  watchTask(state, options.timeout);  // after stopAgent is set: the runtime's thread may read it
+  RunningAgent& agent = **started;
+  state->stopAgent = [&agent](EndReason reason) { agent.stop(reason); };
+  state->agent = std::move(*started);
+  // A host's backend's agents are stopped at the runtime's shutdown like the library's own.
+  if (!BackendAccess::followedByRuntime(start)) state->runtime->backendAgents().track(state->agent);
+  // After the agent is set: the runtime's thread may stop it from the watch.
+  watchTask(state, agent.timesItselfOut() ? std::nullopt : options.timeout);
   return Task<T>(state);
 }
 

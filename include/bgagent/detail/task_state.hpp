@@ -1,10 +1,10 @@
-// bgagent/detail/task_state.hpp: what a Task<T> shares with the threads that finish it: the
-// runtime's watch callback (which settles it from the output file) and, for in-process agents,
-// the worker thread.
+// bgagent/detail/task_state.hpp: what a Task<T> shares with what finishes it: the runtime's
+// watch callback (which settles it from the output file) and the agent its backend started.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
 #include <atomic>
+#include <bgagent/agent_backend.hpp>
 #include <bgagent/agent_state.hpp>
 #include <bgagent/cleanup_policy.hpp>
 #include <bgagent/detail/agent_control.hpp>
@@ -21,7 +21,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace bgagent {
 
@@ -70,10 +69,9 @@ struct TaskState {
   std::promise<Result<T>> promise;
   std::shared_future<Result<T>> future = promise.get_future().share();
   WatchHandle watch;
-  std::atomic<bool> watchSettled{false};       // the watcher has called back: nothing to unwatch
-  std::atomic<std::uint64_t> watchId{0};       // the watch's id once registered, for other threads
-  std::shared_ptr<WorkerRecord> workerRecord;  // in-process agents only
-  std::jthread worker;  // in-process agents only; last, so it is joined first
+  std::atomic<bool> watchSettled{false};  // the watcher has called back: nothing to unwatch
+  std::atomic<std::uint64_t> watchId{0};  // the watch's id once registered, for other threads
+  std::shared_ptr<RunningAgent> agent;    // agents only; set before shared; last, so it ends first
 
   TaskState() = default;
   TaskState(const TaskState&) = delete;
@@ -167,6 +165,9 @@ struct TaskState {
   void reportSettled() {
     control->events.reportEnd("settled", [&] { return settledFields(); });
   }
+
+  /// The agent is known to have ended: stopping it has nothing left to do.
+  bool agentEnded() const noexcept { return agent && agent->ended(); }
 
   /// Settled by something other than its watch (a launch failure, a lost ending).
   bool settledWithoutWatch() const {
