@@ -34,12 +34,16 @@ using bgagent::test::readFile;
 using bgagent::test::TempDir;
 using bgagent::test::waitForText;
 
-namespace {
-
+// Outside the anonymous namespace: only from_json is used, and clang flags an unused to_json.
+namespace backend_test {
 struct Payload {
   int value = 0;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Payload, value)
+}  // namespace backend_test
+using backend_test::Payload;
+
+namespace {
 
 // What the host asked of a backend's agents, in order.
 class CallLog {

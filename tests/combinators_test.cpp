@@ -264,6 +264,62 @@ TEST_CASE("race: the first to settle decides, success or failure, and the rest a
   }
 }
 
+TEST_CASE("anyWinner and raceWinner say which input won, and decide as any and race do",
+          "[combinators][any][race]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  SECTION("anyWinner: the first success, past an earlier failure") {
+    auto [g0, g1, g2] = gates();
+    auto combined = bgagent::anyWinner(
+        moveIn(gated(dir, "a", g0, 10, true), gated(dir, "b", g1, 11), gated(dir, "c", g2, 12)));
+    g0->open();
+    CHECK(combined.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
+    g2->open();
+    const auto winner = combined.get();
+    CHECK(winner.index == 2);
+    CHECK(winner.value == 12);
+  }
+  SECTION("anyWinner: every input failed") {
+    auto [g0, g1, g2] = gates();
+    auto combined = bgagent::anyWinner(moveIn(
+        gated(dir, "a", g0, 1, true), gated(dir, "b", g1, 2, true), gated(dir, "c", g2, 3, true)));
+    g0->open();
+    g1->open();
+    g2->open();
+    const auto result = combined.wait();
+    REQUIRE_FALSE(result);
+    CHECK(result.error().message == "all 3 tasks failed");
+    CHECK(result.error().related.size() == 3);
+  }
+  SECTION("raceWinner: the first to settle, a success") {
+    auto [g0, g1, g2] = gates();
+    auto combined = bgagent::raceWinner(
+        moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
+    g1->open();
+    const auto winner = combined.get();
+    CHECK(winner.index == 1);
+    CHECK(winner.value == 2);
+    CHECK(combined.status() == TaskStatus::Succeeded);
+  }
+  SECTION("raceWinner: the first to settle, a failure, names its agent") {
+    auto [g0, g1, g2] = gates();
+    auto combined = bgagent::raceWinner(
+        moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3, true)));
+    g2->open();
+    const auto result = combined.wait();
+    REQUIRE_FALSE(result);
+    CHECK(combined.status() == TaskStatus::Failed);
+    CHECK(result.error().message.starts_with("agent 'c': "));
+  }
+  SECTION("of no tasks") {
+    CHECK(bgagent::anyWinner(std::vector<Task<int>>{}).wait().error().message ==
+          "anyWinner() of no tasks");
+    CHECK(bgagent::raceWinner(std::vector<Task<int>>{}).wait().error().message ==
+          "raceWinner() of no tasks");
+  }
+}
+
 TEST_CASE("race: the losers are really stopped", "[combinators][race][process]") {
   NothingLeftBehind check;
   TempDir dir;

@@ -66,6 +66,14 @@ TEST_CASE("any and race take inputs one by one; a cancelled future stops being w
   TempDir dir;
   EveryAgentFinished finished(dir);
   CHECK(bgagent::any(failing(dir, "a", "no"), immediate(dir, "b", 2)).get() == 2);
+  const auto anyWinner = bgagent::anyWinner(failing(dir, "d", "no"), immediate(dir, "e", 5)).get();
+  CHECK(anyWinner.index == 1);
+  CHECK(anyWinner.value == 5);
+  std::promise<int> unkept;
+  const auto raceWinner =
+      bgagent::raceWinner(bgagent::fromFuture(unkept.get_future()), immediate(dir, "f", 6)).get();
+  CHECK(raceWinner.index == 1);
+  CHECK(raceWinner.value == 6);
   std::promise<int> never;
   auto first = bgagent::race(bgagent::fromFuture(never.get_future()), immediate(dir, "c", 3));
   CHECK(first.get() == 3);

@@ -1,6 +1,7 @@
 // bgagent/combinators.hpp: all, allSettled, any, race and some over ranges of tasks
 //
-// Owns: five Promise-style combinators, for a range of tasks (std::vector<Task<T>>). Each
+// Owns: five Promise-style combinators for a range of tasks (std::vector<Task<T>>), and
+// anyWinner/raceWinner, which also say which input won (Winner<T>). Each
 // takes its inputs over and returns a Task of its own, so they nest. The semantics table in
 // docs/combinators.md is normative: when each settles, its value, its error, what happens to the
 // other inputs, what an outer cancel() does, and the empty case.
@@ -73,31 +74,96 @@ Task<std::vector<Result<T>>> allSettled(std::vector<Task<T>> tasks) {
   return Task<std::vector<Result<T>>>(state);
 }
 
-/// The first success; the others are then cancelled. Fails only when every input failed, with
-/// every failure, in input order, in the error's `related`.
+/// An any() or race() winner: which input (its index in input order) and its value.
 template <typename T>
-Task<T> any(std::vector<Task<T>> tasks) {
-  auto inputs = std::make_shared<detail::CombinatorInputs<T>>(std::move(tasks));
-  auto state = inputs->template makeState<T>("any");
+struct Winner {
+  std::size_t index = 0;
+  T value;
+};
+
+namespace detail {
+
+// The inputs and combined state of an any() or race() form; with no inputs, the state has
+// failed already (a first of nothing would never settle).
+template <typename R, typename T>
+auto firstOfInputs(std::vector<Task<T>> tasks, const char* name) {
+  auto inputs = std::make_shared<CombinatorInputs<T>>(std::move(tasks));
+  auto state = inputs->template makeState<R>(name);
   if (inputs->size() == 0) {
-    state->complete(detail::combinatorError("any() of no tasks"), TaskStatus::Failed);
-    return Task<T>(state);
+    state->complete(combinatorError(std::string(name) + "() of no tasks"), TaskStatus::Failed);
   }
-  inputs->onEachSettled([inputs, state](std::size_t index, const Result<T>& result) {
+  return std::pair(std::move(inputs), std::move(state));
+}
+
+// any() and anyWinner(): the first success decides; `decided(index, value)` is the result.
+template <typename R, typename T, typename Decided>
+Task<R> firstSuccess(std::vector<Task<T>> tasks, const char* name, Decided decided) {
+  // Named variables, not a structured binding: lambdas capture them (clang 14 cannot).
+  auto started = firstOfInputs<R>(std::move(tasks), name);
+  std::shared_ptr<CombinatorInputs<T>> inputs = std::move(started.first);
+  std::shared_ptr<TaskState<R>> state = std::move(started.second);
+  if (inputs->size() == 0) return Task<R>(state);
+  inputs->onEachSettled([inputs, state, decided](std::size_t index, const Result<T>& result) {
     const auto progress = inputs->record(index, result);
     if (result) {
       if (progress.firstSuccess) {
         inputs->cancelRunning(index);
-        state->complete(result, TaskStatus::Succeeded);
+        state->complete(decided(index, *result), TaskStatus::Succeeded);
       }
       return;
     }
     if (progress.failed == inputs->size()) {
       Error error = inputs->everyFailure("all " + std::to_string(inputs->size()) + " tasks failed");
-      detail::failStopped(*state, std::move(error));
+      failStopped(*state, std::move(error));
     }
   });
-  return Task<T>(state);
+  return Task<R>(state);
+}
+
+// race() and raceWinner(): the first input to settle decides, with `decided(index, value)` or
+// its error.
+template <typename R, typename T, typename Decided>
+Task<R> firstSettled(std::vector<Task<T>> tasks, const char* name, Decided decided) {
+  // Named variables, not a structured binding: lambdas capture them (clang 14 cannot).
+  auto started = firstOfInputs<R>(std::move(tasks), name);
+  std::shared_ptr<CombinatorInputs<T>> inputs = std::move(started.first);
+  std::shared_ptr<TaskState<R>> state = std::move(started.second);
+  if (inputs->size() == 0) return Task<R>(state);
+  inputs->onEachSettled([inputs, state, decided](std::size_t index, const Result<T>& result) {
+    if (inputs->record(index, result).settled != 1) return;
+    inputs->cancelRunning(index);
+    if (result) {
+      state->complete(decided(index, *result), TaskStatus::Succeeded);
+    } else {
+      state->complete(result.error(), statusOf(result.error()));
+    }
+  });
+  return Task<R>(state);
+}
+
+template <typename T>
+T valueOnly(std::size_t /*index*/, const T& value) {
+  return value;
+}
+
+template <typename T>
+Winner<T> winnerOf(std::size_t index, const T& value) {
+  return Winner<T>{index, value};
+}
+
+}  // namespace detail
+
+/// The first success; the others are then cancelled. Fails only when every input failed, with
+/// every failure, in input order, in the error's `related`.
+template <typename T>
+Task<T> any(std::vector<Task<T>> tasks) {
+  return detail::firstSuccess<T>(std::move(tasks), "any", detail::valueOnly<T>);
+}
+
+/// any(), saying which input won: its index in input order, and its value.
+template <typename T>
+Task<Winner<T>> anyWinner(std::vector<Task<T>> tasks) {
+  return detail::firstSuccess<Winner<T>>(std::move(tasks), "anyWinner", detail::winnerOf<T>);
 }
 
 /// The first `n` successes, in the order they succeeded; the others are then cancelled. Fails
@@ -140,18 +206,14 @@ Task<std::vector<T>> some(std::vector<Task<T>> tasks, std::size_t n) {
 /// The first input to settle, success or failure, decides; the others are then cancelled.
 template <typename T>
 Task<T> race(std::vector<Task<T>> tasks) {
-  auto inputs = std::make_shared<detail::CombinatorInputs<T>>(std::move(tasks));
-  auto state = inputs->template makeState<T>("race");
-  if (inputs->size() == 0) {
-    state->complete(detail::combinatorError("race() of no tasks"), TaskStatus::Failed);
-    return Task<T>(state);
-  }
-  inputs->onEachSettled([inputs, state](std::size_t index, const Result<T>& result) {
-    if (inputs->record(index, result).settled != 1) return;
-    inputs->cancelRunning(index);
-    state->complete(result, result ? TaskStatus::Succeeded : detail::statusOf(result.error()));
-  });
-  return Task<T>(state);
+  return detail::firstSettled<T>(std::move(tasks), "race", detail::valueOnly<T>);
+}
+
+/// race(), saying which input won: its index in input order, and its value. When the first
+/// input to settle failed, its error (which names its agent and output file).
+template <typename T>
+Task<Winner<T>> raceWinner(std::vector<Task<T>> tasks) {
+  return detail::firstSettled<Winner<T>>(std::move(tasks), "raceWinner", detail::winnerOf<T>);
 }
 
 }  // namespace bgagent

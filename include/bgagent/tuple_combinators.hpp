@@ -255,4 +255,16 @@ Task<detail::InputValue<First>> race(First&& first, Rest&&... rest) {
   return race(detail::taskVector(std::forward<First>(first), std::forward<Rest>(rest)...));
 }
 
+/// anyWinner() of inputs of one type, given one by one.
+template <detail::TaskInput First, detail::SameValueAs<First>... Rest>
+Task<Winner<detail::InputValue<First>>> anyWinner(First&& first, Rest&&... rest) {
+  return anyWinner(detail::taskVector(std::forward<First>(first), std::forward<Rest>(rest)...));
+}
+
+/// raceWinner() of inputs of one type, given one by one.
+template <detail::TaskInput First, detail::SameValueAs<First>... Rest>
+Task<Winner<detail::InputValue<First>>> raceWinner(First&& first, Rest&&... rest) {
+  return raceWinner(detail::taskVector(std::forward<First>(first), std::forward<Rest>(rest)...));
+}
+
 }  // namespace bgagent
