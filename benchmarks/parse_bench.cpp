@@ -232,7 +232,7 @@ void setGrowthCounters(benchmark::State& state, const GrowingOutput& output) {
 void parseInChunks(benchmark::State& state, const Corpus* corpus) {
   const std::string& text = corpus->text;
   std::uint64_t lines = 0;
-  bgagent::AgentStatus status = bgagent::AgentStatus::Pending;
+  bgagent::Status status = bgagent::Status::Pending;
   for (auto _ : state) {
     bgagent::OutputParser parser;
     std::string_view rest(text);
@@ -245,7 +245,7 @@ void parseInChunks(benchmark::State& state, const Corpus* corpus) {
     status = parser.snapshot().status;
     benchmark::DoNotOptimize(std::as_const(lines));
   }
-  if (lines != corpus->lines || status != bgagent::AgentStatus::Succeeded) {
+  if (lines != corpus->lines || status != bgagent::Status::Succeeded) {
     state.SkipWithError("the parser did not read the corpus as a succeeded file");
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
@@ -343,7 +343,7 @@ void growPollEveryLine(benchmark::State& state, std::size_t bytes) {
       correct = reader->readAppended().has_value() && correct;
     }
     state.PauseTiming();
-    correct = correct && reader->snapshot().status == bgagent::AgentStatus::Succeeded &&
+    correct = correct && reader->snapshot().status == bgagent::Status::Succeeded &&
               reader->offset() == output.text.size();
     reader.reset();  // closes outside the timed region
     writer.reset();
@@ -431,7 +431,7 @@ void growPollingOnly(benchmark::State& state, std::size_t bytes, bool bgagentSid
       }
     }
     if (bgagentSide) {
-      correct = correct && reader->snapshot().status == bgagent::AgentStatus::Succeeded;
+      correct = correct && reader->snapshot().status == bgagent::Status::Succeeded;
     } else {
       const Clock::time_point start = Clock::now();
       correct = readWholeFile(path, buffer) == output.text.size() && correct;

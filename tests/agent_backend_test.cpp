@@ -25,8 +25,8 @@ using bgagent::ErrorCode;
 using bgagent::LaunchOptions;
 using bgagent::Result;
 using bgagent::RunningAgent;
+using bgagent::Status;
 using bgagent::StopReason;
-using bgagent::TaskStatus;
 using bgagent::test::Gate;
 using bgagent::test::keptGate;
 using bgagent::test::NothingLeftBehind;
@@ -204,7 +204,7 @@ TEST_CASE("a host's own backend runs agents of its type: files settle their task
   CHECK(firstFile.parent_path() == dir.path());
   waitForText(firstFile, "[PROGRESS] waiting for the gate");
   auto both = bgagent::all(std::move(tasks));
-  CHECK(both.status() == TaskStatus::Running);
+  CHECK(both.status() == Status::Running);
   backend->gate->open();
   const auto values = both.wait();
   REQUIRE(values);
@@ -229,7 +229,7 @@ TEST_CASE("cancel and dropping an unsettled task reach a backend's agent as stop
   const auto result = cancelled.wait();
   REQUIRE_FALSE(result);
   CHECK(result.error().code == ErrorCode::Cancelled);
-  CHECK(cancelled.status() == TaskStatus::Cancelled);
+  CHECK(cancelled.status() == Status::Cancelled);
   CHECK(backend->log->calls() == std::vector<std::string>{"stop cancelled"});
   CHECK(readFile(cancelled.outputPath()).find("[ERROR] stopped: cancelled") != std::string::npos);
 
@@ -259,7 +259,7 @@ TEST_CASE("a timeout stops a backend's agent, unless the agent times itself out"
   const auto result = overruns.wait();
   REQUIRE_FALSE(result);
   CHECK(result.error().code == ErrorCode::DeadlineExceeded);
-  CHECK(overruns.status() == TaskStatus::TimedOut);
+  CHECK(overruns.status() == Status::TimedOut);
   CHECK(stopped->log->contains("stop timed out"));
   waitForText(overruns.outputPath(), "[COMPLETE]");
   CHECK(readFile(overruns.outputPath()).find("[ERROR] stopped: timed out") != std::string::npos);
@@ -272,11 +272,11 @@ TEST_CASE("a timeout stops a backend's agent, unless the agent times itself out"
   const auto early = selfTimedTask.waitFor(300ms);
   REQUIRE_FALSE(early);
   CHECK(early.error().code == ErrorCode::DeadlineExceeded);
-  CHECK(selfTimedTask.status() == TaskStatus::Running);
+  CHECK(selfTimedTask.status() == Status::Running);
   CHECK(selfTimed->log->calls().empty());
   selfTimed->gate->open();
   CHECK(selfTimedTask.wait());
-  CHECK(selfTimedTask.status() == TaskStatus::Succeeded);
+  CHECK(selfTimedTask.status() == Status::Succeeded);
 }
 
 TEST_CASE("a backend that cannot start fails its task, the file saying so once it exists",
@@ -296,7 +296,7 @@ TEST_CASE("a backend that cannot start fails its task, the file saying so once i
   REQUIRE_FALSE(refusal);
   CHECK(refusal.error().code == ErrorCode::InvalidArgument);
   CHECK(refusal.error().message == "agent 'refused': refused");
-  CHECK(refused.status() == TaskStatus::Failed);
+  CHECK(refused.status() == Status::Failed);
   CHECK(std::filesystem::is_empty(dir.path()));  // refused before any file was made
 
   options.description = "failed";
@@ -335,7 +335,7 @@ TEST_CASE("a backend's lost ending settles its task with the error it reports", 
   REQUIRE_FALSE(result);
   CHECK(result.error().code == ErrorCode::Io);
   CHECK(result.error().systemError == ENOSPC);
-  CHECK(task.status() == TaskStatus::Failed);
+  CHECK(task.status() == Status::Failed);
   CHECK(readFile(task.outputPath()).find("[COMPLETE]") == std::string::npos);
 }
 
@@ -368,5 +368,5 @@ TEST_CASE("a runtime's shutdown stops a host's backend's agents and waits for th
   // The shutdown waited for the agent's ending before it settled the task.
   CHECK(readFile(task.outputPath()).find("[ERROR] stopped: host shutdown") != std::string::npos);
   CHECK(task.wait().error().code == ErrorCode::Cancelled);
-  CHECK(task.status() == TaskStatus::Cancelled);
+  CHECK(task.status() == Status::Cancelled);
 }

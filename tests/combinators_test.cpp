@@ -20,8 +20,8 @@
 using namespace std::chrono_literals;
 using bgagent::ErrorCode;
 using bgagent::LaunchOptions;
+using bgagent::Status;
 using bgagent::Task;
-using bgagent::TaskStatus;
 using bgagent::test::TempDir;
 
 using bgagent::test::EveryAgentFinished;
@@ -47,7 +47,7 @@ TEST_CASE("all: settles with every value in input order once every input succeed
   CHECK(combined.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
   g0->open();
   CHECK(combined.get() == std::vector<int>{10, 11, 12});
-  CHECK(combined.status() == TaskStatus::Succeeded);
+  CHECK(combined.status() == Status::Succeeded);
 }
 
 TEST_CASE("all: the first failure cancels the others and settles once they have settled",
@@ -62,7 +62,7 @@ TEST_CASE("all: the first failure cancels the others and settles once they have 
   g1->open();
   const auto result = combined.wait();
   REQUIRE_FALSE(result);
-  CHECK(combined.status() == TaskStatus::Failed);
+  CHECK(combined.status() == Status::Failed);
   // C1: the failure, not the cancellations it caused.
   CHECK(result.error().code == ErrorCode::AgentFailed);
   CHECK(result.error().message.starts_with("agent 'b': "));
@@ -127,7 +127,7 @@ TEST_CASE("all: an outer cancel cancels every input and settles Cancelled", "[co
   combined.cancel();
   const auto result = combined.wait();
   REQUIRE_FALSE(result);
-  CHECK(combined.status() == TaskStatus::Cancelled);
+  CHECK(combined.status() == Status::Cancelled);
   CHECK(result.error().code == ErrorCode::Cancelled);
   CHECK(result.error().related.size() == 2);
 }
@@ -135,7 +135,7 @@ TEST_CASE("all: an outer cancel cancels every input and settles Cancelled", "[co
 TEST_CASE("all: of no tasks succeeds at once with no values", "[combinators][all]") {
   NothingLeftBehind check;
   auto combined = bgagent::all(std::vector<Task<int>>{});
-  CHECK(combined.status() == TaskStatus::Succeeded);
+  CHECK(combined.status() == Status::Succeeded);
   CHECK(combined.get().empty());
 }
 
@@ -171,7 +171,7 @@ TEST_CASE("allSettled: an outer cancel still settles with every outcome",
       bgagent::allSettled(moveIn(std::move(first), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
   combined.cancel();
   const auto outcomes = combined.get();
-  CHECK(combined.status() == TaskStatus::Succeeded);
+  CHECK(combined.status() == Status::Succeeded);
   CHECK(outcomes[0].value() == 1);
   CHECK(outcomes[1].error().code == ErrorCode::Cancelled);
   CHECK(outcomes[2].error().code == ErrorCode::Cancelled);
@@ -194,7 +194,7 @@ TEST_CASE("any: the first success wins and the others are cancelled", "[combinat
   CHECK(combined.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
   g1->open();
   CHECK(combined.get() == 2);
-  CHECK(combined.status() == TaskStatus::Succeeded);
+  CHECK(combined.status() == Status::Succeeded);
 }
 
 TEST_CASE("any: fails only when every input failed, with every failure in input order",
@@ -228,7 +228,7 @@ TEST_CASE("any: an outer cancel settles Cancelled", "[combinators][any]") {
   combined.cancel();
   const auto result = combined.wait();
   REQUIRE_FALSE(result);
-  CHECK(combined.status() == TaskStatus::Cancelled);
+  CHECK(combined.status() == Status::Cancelled);
   CHECK(result.error().code == ErrorCode::Cancelled);
 }
 
@@ -259,7 +259,7 @@ TEST_CASE("race: the first to settle decides, success or failure, and the rest a
     g1->open();
     const auto result = combined.wait();
     REQUIRE_FALSE(result);
-    CHECK(combined.status() == TaskStatus::Failed);
+    CHECK(combined.status() == Status::Failed);
     CHECK(result.error().message.starts_with("agent 'b': "));
   }
 }
@@ -300,7 +300,7 @@ TEST_CASE("anyWinner and raceWinner say which input won, and decide as any and r
     const auto winner = combined.get();
     CHECK(winner.index == 1);
     CHECK(winner.value == 2);
-    CHECK(combined.status() == TaskStatus::Succeeded);
+    CHECK(combined.status() == Status::Succeeded);
   }
   SECTION("raceWinner: the first to settle, a failure, names its agent") {
     auto [g0, g1, g2] = gates();
@@ -309,7 +309,7 @@ TEST_CASE("anyWinner and raceWinner say which input won, and decide as any and r
     g2->open();
     const auto result = combined.wait();
     REQUIRE_FALSE(result);
-    CHECK(combined.status() == TaskStatus::Failed);
+    CHECK(combined.status() == Status::Failed);
     CHECK(result.error().message.starts_with("agent 'c': "));
   }
   SECTION("of no tasks") {
@@ -335,7 +335,7 @@ TEST_CASE("race: the losers are really stopped", "[combinators][race][process]")
   const std::filesystem::path slow = tasks[1].outputPath();
   REQUIRE(bgagent::race(std::move(tasks)).wait());
   const auto outcome = bgagent::waitForCompletion(slow, 20s);
-  CHECK(outcome.status == bgagent::WaitStatus::Failed);
+  CHECK(outcome.status == bgagent::Status::Failed);
   CHECK(outcome.error->message.ends_with("agent reported an error: cancelled by the host"));
 }
 
@@ -348,7 +348,7 @@ TEST_CASE("race: an outer cancel settles Cancelled", "[combinators][race]") {
       bgagent::race(moveIn(gated(dir, "a", g0, 1), gated(dir, "b", g1, 2), gated(dir, "c", g2, 3)));
   combined.cancel();
   CHECK(combined.wait().error().code == ErrorCode::Cancelled);
-  CHECK(combined.status() == TaskStatus::Cancelled);
+  CHECK(combined.status() == Status::Cancelled);
 }
 
 TEST_CASE("race: of no tasks fails at once", "[combinators][race]") {
@@ -396,10 +396,10 @@ TEST_CASE("some: the first n successes, in the order they succeeded; the rest ar
   CHECK(combined.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
   g0->open();
   CHECK(combined.get() == std::vector<int>{3, 1});
-  CHECK(combined.status() == TaskStatus::Succeeded);
+  CHECK(combined.status() == Status::Succeeded);
   // b was stopped: its agent saw its stop token and its file says so.
   const std::filesystem::path loser = combined.children()[1].outputPath;
-  REQUIRE(bgagent::waitForCompletion(loser, 20s).status == bgagent::WaitStatus::Failed);
+  REQUIRE(bgagent::waitForCompletion(loser, 20s).status == bgagent::Status::Failed);
   CHECK(readFile(loser).find("threw: stopped") != std::string::npos);
 }
 
@@ -419,7 +419,7 @@ TEST_CASE("some: fails once n successes can no longer happen, with every failure
   g2->open();  // two failures of three: two successes are out of reach; b is cancelled
   const auto result = combined.wait();
   REQUIRE_FALSE(result);
-  CHECK(combined.status() == TaskStatus::Failed);
+  CHECK(combined.status() == Status::Failed);
   CHECK(result.error().code == ErrorCode::AgentFailed);
   CHECK(result.error().message == "only 0 of 3 tasks succeeded, 2 needed");
   REQUIRE(result.error().related.size() == 2);
@@ -439,7 +439,7 @@ TEST_CASE("some: an outer cancel cancels every input and settles Cancelled",
   combined.cancel();
   const auto result = combined.wait();
   REQUIRE_FALSE(result);
-  CHECK(combined.status() == TaskStatus::Cancelled);
+  CHECK(combined.status() == Status::Cancelled);
   CHECK(result.error().code == ErrorCode::Cancelled);
   CHECK(result.error().related.size() == 3);
 }
@@ -491,7 +491,7 @@ TEST_CASE("progress roll-up: a combinator reports k/n settled and each input's p
   CHECK(children[0].description == "reports");
   CHECK(children[0].progress.text == "2/4 halfway");
   CHECK(children[0].progress.percent == 50.0);
-  CHECK(children[1].status == TaskStatus::Succeeded);
-  CHECK(children[2].status == TaskStatus::Failed);
+  CHECK(children[1].status == Status::Succeeded);
+  CHECK(children[2].status == Status::Failed);
   CHECK(children[2].outputPath.parent_path() == dir.path());
 }

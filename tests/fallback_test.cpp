@@ -66,7 +66,7 @@ TEST_CASE("withFallback: a cancelled task gets no fallback", "[combinators][fall
   guarded.cancel();
   const auto result = guarded.wait();
   REQUIRE_FALSE(result);
-  CHECK(guarded.status() == TaskStatus::Cancelled);
+  CHECK(guarded.status() == Status::Cancelled);
   CHECK(fallbacks == 0);
 }
 
@@ -80,7 +80,7 @@ TEST_CASE("failureAsValue: a value passes through, a failure becomes {success: f
       {"lint", [&] { return failing(dir, "lint", "style"); }},
   }));
   const nlohmann::json value = failed.get();
-  CHECK(failed.status() == TaskStatus::Succeeded);
+  CHECK(failed.status() == Status::Succeeded);
   CHECK(value["success"] == false);
   CHECK(value["code"] == "AgentFailed");
   CHECK(value["stage"] == "lint");
@@ -95,7 +95,7 @@ TEST_CASE("failureAsValue: cancelling the wrapper still settles Cancelled",
   auto wrapped = bgagent::failureAsValue(gated(dir, "held", keptGate(), 1));
   wrapped.cancel();
   REQUIRE_FALSE(wrapped.wait());
-  CHECK(wrapped.status() == TaskStatus::Cancelled);
+  CHECK(wrapped.status() == Status::Cancelled);
 }
 
 TEST_CASE("withFallback: a fallback that cannot start, and a cancel while the fallback runs",
@@ -124,6 +124,6 @@ TEST_CASE("withFallback: a fallback that cannot start, and a cancel while the fa
   running.cancel();
   const auto cancelled = running.wait();
   REQUIRE_FALSE(cancelled);
-  CHECK(running.status() == TaskStatus::Cancelled);
+  CHECK(running.status() == Status::Cancelled);
   CHECK(cancelled.error().message.ends_with("threw: stopped"));  // the backup saw its stop token
 }

@@ -12,9 +12,9 @@
 #include "catch.hpp"
 #include "support/test_support.hpp"
 
-using bgagent::AgentStatus;
 using bgagent::ErrorCode;
 using bgagent::OutputFile;
+using bgagent::Status;
 using bgagent::test::appendFile;
 using bgagent::test::kCompleteLine;
 using bgagent::test::kStartLine;
@@ -41,12 +41,12 @@ TEST_CASE("a file that does not exist yet is Pending, and is read once it appear
   TempDir dir;
   OutputFile file(dir / "late.out");
   REQUIRE(file.refresh().value() == 0);
-  CHECK(file.snapshot().status == AgentStatus::Pending);
+  CHECK(file.snapshot().status == Status::Pending);
   CHECK_FALSE(file.isOpen());
 
   writeFile(dir / "late.out", std::string(kStartLine) + "Task: late\n");
   CHECK(file.refresh().value() == 40);
-  CHECK(file.snapshot().status == AgentStatus::Running);
+  CHECK(file.snapshot().status == Status::Running);
   CHECK(file.snapshot().description == "late");
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("a file larger than the read buffer is read whole in one call", "[file
   writeFile(path, text);
   OutputFile file(path);
   CHECK(file.readAppended().value() == text.size());
-  CHECK(file.snapshot().status == AgentStatus::Succeeded);
+  CHECK(file.snapshot().status == Status::Succeeded);
 }
 
 TEST_CASE("a truncated file is read again from its start, and the restart counted", "[file]") {
@@ -90,13 +90,13 @@ TEST_CASE("a truncated file is read again from its start, and the restart counte
   writeFile(path, std::string(kStartLine) + "[ERROR] first run failed\n");
   OutputFile file(path);
   REQUIRE(file.refresh());
-  CHECK(file.snapshot().status == AgentStatus::Failed);
+  CHECK(file.snapshot().status == Status::Failed);
 
   REQUIRE(::truncate(path.c_str(), 0) == 0);
   appendFile(path, kStartLine);
   REQUIRE(file.refresh());
   CHECK(file.snapshot().restarts == 1);
-  CHECK(file.snapshot().status == AgentStatus::Running);
+  CHECK(file.snapshot().status == Status::Running);
   CHECK(file.offset() == 29);
 }
 
@@ -111,7 +111,7 @@ TEST_CASE("a file replaced by rename is read from the new file's start", "[file]
   std::filesystem::rename(dir / "next.out", path);
   REQUIRE(file.refresh());
   CHECK(file.snapshot().restarts == 1);
-  CHECK(file.snapshot().status == AgentStatus::Succeeded);
+  CHECK(file.snapshot().status == Status::Succeeded);
   CHECK(file.snapshot().tail.empty());
 }
 
@@ -130,11 +130,11 @@ TEST_CASE("a file removed before COMPLETE is a NotFound error until one appears 
     CHECK(refreshed.error().message ==
           "output file '" + path.string() + "': was removed before [COMPLETE]");
   }
-  CHECK(file.snapshot().status == AgentStatus::Running);  // what was read is kept
+  CHECK(file.snapshot().status == Status::Running);  // what was read is kept
 
   writeFile(path, std::string(kStartLine) + kCompleteLine);
   REQUIRE(file.refresh());
-  CHECK(file.snapshot().status == AgentStatus::Succeeded);
+  CHECK(file.snapshot().status == Status::Succeeded);
   CHECK(file.snapshot().restarts == 1);
 }
 
@@ -146,7 +146,7 @@ TEST_CASE("a file removed after COMPLETE is cleanup, not an error", "[file]") {
   REQUIRE(file.refresh());
   std::filesystem::remove(path);
   CHECK(file.refresh().value() == 0);
-  CHECK(file.snapshot().status == AgentStatus::Succeeded);
+  CHECK(file.snapshot().status == Status::Succeeded);
 }
 
 TEST_CASE("a directory or a FIFO at the path is refused without blocking", "[file]") {

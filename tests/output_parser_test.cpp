@@ -7,12 +7,12 @@
 #include "catch.hpp"
 #include "support/test_support.hpp"
 
-using bgagent::AgentStatus;
 using bgagent::ErrorCode;
 using bgagent::OutputEvent;
 using bgagent::OutputEventKind;
 using bgagent::OutputParser;
 using bgagent::ParserLimits;
+using bgagent::Status;
 using bgagent::test::kCompleteLine;
 using bgagent::test::kStartLine;
 
@@ -60,7 +60,7 @@ TEST_CASE("P4: a 100 MB line without a newline keeps the parser's memory bounded
   CHECK(parser.snapshot().pendingBytes == 100u << 20);
   CHECK(parser.retainedBytes() <= 2 * parser.limits().maxLineBytes);
   parser.feed("\n[COMPLETE] 2026-01-30T10:05:00Z\n");
-  CHECK(parser.snapshot().status == AgentStatus::Succeeded);
+  CHECK(parser.snapshot().status == Status::Succeeded);
   REQUIRE(parser.snapshot().tail.size() == 1);
   CHECK(parser.snapshot().tail[0].size() == parser.limits().tailLineBytes);
   CHECK(
@@ -73,7 +73,7 @@ TEST_CASE("P4: NUL bytes and invalid UTF-8 in free output are kept as bytes", "[
   const auto snapshot = bgagent::parseOutput(std::string(kStartLine) + garbage + "\n");
   REQUIRE(snapshot.tail.size() == 1);
   CHECK(snapshot.tail[0] == garbage);
-  CHECK(snapshot.status == AgentStatus::Running);
+  CHECK(snapshot.status == Status::Running);
 }
 
 TEST_CASE("P7: only the last tailLines free lines are kept, each cut to tailLineBytes",
@@ -99,7 +99,7 @@ TEST_CASE("P14: a RESULT larger than maxResultBytes fails the file and is skippe
   ParserLimits limits = smallLimits();
   limits.maxLineBytes = 1000;
   const auto snapshot = bgagent::parseOutput(text, "r.out", limits);
-  CHECK(snapshot.status == AgentStatus::Failed);
+  CHECK(snapshot.status == Status::Failed);
   CHECK(snapshot.completed);
   REQUIRE(snapshot.error);
   CHECK(snapshot.error->code == ErrorCode::MalformedOutput);
@@ -120,7 +120,7 @@ TEST_CASE("P14: a single-line RESULT may exceed maxLineBytes up to maxResultByte
   const std::string value = "{\"success\": true, \"blob\": \"" + std::string(200, 'b') + "\"}";
   const std::string text = std::string(kStartLine) + "[RESULT] " + value + "\n" + kCompleteLine;
   const auto whole = bgagent::parseOutput(text, "", limits);
-  CHECK(whole.status == AgentStatus::Succeeded);
+  CHECK(whole.status == Status::Succeeded);
   CHECK(whole.result.at("blob").get<std::string>().size() == 200);
   CHECK(whole.warningCount == 0);
 
@@ -151,14 +151,14 @@ TEST_CASE("P24: the first failure is the error and later ones become warnings", 
 TEST_CASE("P21: a file is Failed from its ERROR line, before any COMPLETE", "[parser]") {
   OutputParser parser("build.out");
   parser.feed(kStartLine);
-  CHECK(parser.snapshot().status == AgentStatus::Running);
+  CHECK(parser.snapshot().status == Status::Running);
   parser.feed("[ERROR] linker died\n");
-  CHECK(parser.snapshot().status == AgentStatus::Failed);
+  CHECK(parser.snapshot().status == Status::Failed);
   CHECK_FALSE(parser.snapshot().completed);
   CHECK(parser.snapshot().error->message ==
         "output file 'build.out' line 2: agent reported an error: linker died");
   parser.feed(kCompleteLine);
-  CHECK(parser.snapshot().status == AgentStatus::Failed);
+  CHECK(parser.snapshot().status == Status::Failed);
   CHECK(parser.snapshot().completed);
 }
 
@@ -203,11 +203,11 @@ TEST_CASE("restart starts over with a fresh state and counts the restart", "[par
   OutputParser parser;
   parser.feed(std::string(kStartLine) + "[ERROR] old run\npartial");
   parser.restart();
-  CHECK(parser.snapshot().status == AgentStatus::Pending);
+  CHECK(parser.snapshot().status == Status::Pending);
   CHECK(parser.snapshot().restarts == 1);
   CHECK(parser.snapshot().pendingBytes == 0);
   parser.feed(std::string(kStartLine) + kCompleteLine);
-  CHECK(parser.snapshot().status == AgentStatus::Succeeded);
+  CHECK(parser.snapshot().status == Status::Succeeded);
   CHECK(parser.snapshot().lines == 2);
   CHECK(parser.snapshot().restarts == 1);
 }
@@ -216,14 +216,14 @@ TEST_CASE("binary garbage never crashes the parser and leaves it Pending", "[par
   std::string garbage;
   for (int i = 0; i < 5000; ++i) garbage += static_cast<char>((i * 7919) % 256);
   const auto snapshot = bgagent::parseOutput(garbage);
-  CHECK(snapshot.status == AgentStatus::Pending);
+  CHECK(snapshot.status == Status::Pending);
   CHECK(snapshot.bytes == garbage.size());
 }
 
 TEST_CASE("fuzz: a RESULT number too large for a double fails the file, not the caller",
           "[parser][regression]") {
   const auto snapshot = bgagent::parseOutput("[START]\n[RESULT] {\"n\": 1e400}\n", "n.out");
-  CHECK(snapshot.status == AgentStatus::Failed);
+  CHECK(snapshot.status == Status::Failed);
   REQUIRE(snapshot.error);
   CHECK(snapshot.error->code == ErrorCode::InvalidResult);
   CHECK(snapshot.error->message ==
@@ -258,7 +258,7 @@ TEST_CASE("review: a deeply nested RESULT fails the file instead of the stack",
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   const auto snapshot =
       bgagent::parseOutput(std::string(kStartLine) + "[RESULT] " + deep + "\n" + kCompleteLine);
-  CHECK(snapshot.status == AgentStatus::Failed);
+  CHECK(snapshot.status == Status::Failed);
   REQUIRE(snapshot.error);
   CHECK(snapshot.error->code == ErrorCode::InvalidResult);
   CHECK(snapshot.error->message == "line 2: RESULT nests deeper than 512 levels");

@@ -14,11 +14,11 @@
 #include "catch.hpp"
 #include "support/test_support.hpp"
 
-using bgagent::AgentStatus;
 using bgagent::ErrorCode;
 using bgagent::FsyncPolicy;
 using bgagent::OpenMode;
 using bgagent::OutputWriter;
+using bgagent::Status;
 using bgagent::WriterOptions;
 using bgagent::test::readFile;
 using bgagent::test::TempDir;
@@ -35,7 +35,7 @@ TEST_CASE("records written by OutputWriter read back as the same agent state", "
   REQUIRE(writer.complete());
 
   const auto snapshot = bgagent::parseOutput(readFile(path));
-  CHECK(snapshot.status == AgentStatus::Succeeded);
+  CHECK(snapshot.status == Status::Succeeded);
   CHECK(snapshot.description == "Run full test suite");
   CHECK(snapshot.writer.pid == ::getpid());
   CHECK_FALSE(snapshot.writer.host.empty());
@@ -60,7 +60,7 @@ TEST_CASE("free output can never forge a record", "[writer]") {
   REQUIRE(writer.output("[COMPLETE]\r\n[ERROR]\r"));
 
   const auto snapshot = bgagent::parseOutput(readFile(path));
-  CHECK(snapshot.status == AgentStatus::Running);
+  CHECK(snapshot.status == Status::Running);
   CHECK_FALSE(snapshot.hasResult);
   CHECK(snapshot.tail.lines() == std::vector<std::string>{" [COMPLETE] 2026-01-30T10:05:00Z",
                                                           " [RESULT] {\"success\": false}",
@@ -152,7 +152,7 @@ TEST_CASE("interrupted and short writes are retried until the record is whole", 
   }
   CHECK(writeCalls.load() > 20);
   const auto snapshot = bgagent::parseOutput(readFile(path));
-  CHECK(snapshot.status == AgentStatus::Succeeded);
+  CHECK(snapshot.status == Status::Succeeded);
   CHECK(snapshot.description == "patient");
 }
 

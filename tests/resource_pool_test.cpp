@@ -57,7 +57,7 @@ TEST_CASE("ResourcePool: the slot is released on failure, cancellation and kill"
   REQUIRE_FALSE(cancelled.wait());
   const auto killedResult = killed.wait();
   REQUIRE_FALSE(killedResult);
-  CHECK(killed.status() == TaskStatus::Crashed);
+  CHECK(killed.status() == Status::Crashed);
   CHECK(last.get() == 4);  // every slot came back, or this would wait forever
   CHECK(one.inUse() == 0);
 }
@@ -78,7 +78,7 @@ TEST_CASE("ResourcePool: a launch cancelled while it waits never starts", "[comb
   waiting.cancel();
   const auto result = waiting.wait();  // at once: it needs no slot to be cancelled
   REQUIRE_FALSE(result);
-  CHECK(waiting.status() == TaskStatus::Cancelled);
+  CHECK(waiting.status() == Status::Cancelled);
   gate->open();
   CHECK(holder.get() == 1);
   auto after = one.run([&] { return immediate(dir, "after", 3); });

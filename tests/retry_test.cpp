@@ -43,7 +43,7 @@ TEST_CASE("retry: the last failure names the attempts and keeps every earlier on
       {.maxAttempts = 3, .backoff = bgagent::Backoff::exponential(1ms, 4ms)});
   const auto result = flaky.wait();
   REQUIRE_FALSE(result);
-  CHECK(flaky.status() == TaskStatus::Failed);
+  CHECK(flaky.status() == Status::Failed);
   CHECK(result.error().message.starts_with("after 3 attempts: agent 'try 3': "));
   REQUIRE(result.error().related.size() == 2);
   CHECK(result.error().related[0].message.starts_with("agent 'try 1': "));
@@ -84,7 +84,7 @@ TEST_CASE("retry: retryIf can decline, and a cancelled attempt is never retried"
   REQUIRE_FALSE(cancelled);
   CHECK(cancelledLaunches == 1);
   CHECK(cancelled.error().code == ErrorCode::Cancelled);
-  CHECK(cancelledByOthers.status() == TaskStatus::Cancelled);
+  CHECK(cancelledByOthers.status() == Status::Cancelled);
 }
 
 TEST_CASE("retry: an outer cancel ends a backoff wait at once", "[combinators][retry]") {
@@ -109,7 +109,7 @@ TEST_CASE("retry: an outer cancel ends a backoff wait at once", "[combinators][r
   patient.cancel();
   const auto result = patient.wait();  // an hour-long wait would hang the test here
   REQUIRE_FALSE(result);
-  CHECK(patient.status() == TaskStatus::Cancelled);
+  CHECK(patient.status() == Status::Cancelled);
   CHECK(result.error().code == ErrorCode::Cancelled);
   CHECK(launches == 1);
   REQUIRE(result.error().related.size() == 1);
@@ -127,7 +127,7 @@ TEST_CASE("retry: a per-attempt timeout stops each attempt", "[combinators][retr
       {.maxAttempts = 2, .backoff = bgagent::Backoff::fixed(1ms), .attemptTimeout = 100ms});
   const auto result = slow.wait();
   REQUIRE_FALSE(result);
-  CHECK(slow.status() == TaskStatus::TimedOut);
+  CHECK(slow.status() == Status::TimedOut);
   CHECK(result.error().code == ErrorCode::DeadlineExceeded);
   CHECK(result.error().message.starts_with(
       "after 2 attempts: 'withTimeout(hang 2)' did not finish within 100ms"));
@@ -179,7 +179,7 @@ TEST_CASE("retry: an outer cancel during an attempt stops it and retries nothing
   patient.cancel();
   const auto result = patient.wait();
   REQUIRE_FALSE(result);
-  CHECK(patient.status() == TaskStatus::Cancelled);
+  CHECK(patient.status() == Status::Cancelled);
   CHECK(result.error().message.ends_with("threw: stopped"));
   CHECK(launches == 1);
 }

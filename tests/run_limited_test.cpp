@@ -141,7 +141,7 @@ TEST_CASE("runLimited: an outer cancel stops everything and still gives every ou
     REQUIRE_FALSE(outcome);
     CHECK(outcome.error().code == ErrorCode::Cancelled);
   }
-  CHECK(run.status() == TaskStatus::Succeeded);
+  CHECK(run.status() == Status::Succeeded);
   CHECK(bgagent::runLimited(std::vector<std::function<Task<int>()>>{}, 2).waitFor(0ms)->empty());
 }
 

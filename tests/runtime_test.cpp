@@ -25,8 +25,8 @@ using namespace std::chrono_literals;
 using bgagent::ErrorCode;
 using bgagent::LaunchOptions;
 using bgagent::Runtime;
+using bgagent::Status;
 using bgagent::Task;
-using bgagent::TaskStatus;
 using bgagent::test::childProcessCount;
 using bgagent::test::readFile;
 using bgagent::test::ResourceCounts;
@@ -119,10 +119,10 @@ TEST_CASE("one runtime thread serves a process agent, an in-process agent, a dea
     waitForText(deadline.outputPath(), "up\n");
     waitForText(retryUp, "up\n");
 
-    CHECK(process.status() == TaskStatus::Running);
-    CHECK(inProcess.status() == TaskStatus::Running);
-    CHECK(deadline.status() == TaskStatus::Running);
-    CHECK(retried.status() == TaskStatus::Running);
+    CHECK(process.status() == Status::Running);
+    CHECK(inProcess.status() == Status::Running);
+    CHECK(deadline.status() == Status::Running);
+    CHECK(retried.status() == Status::Running);
     CHECK(runtime.processAgentCount() == 3);
     // The runtime's one thread, and the in-process agent's own.
     CHECK(threadsAddedOnceSettled(counts, 2) == 2);
@@ -178,21 +178,21 @@ TEST_CASE(
     CHECK(politeFile.find("got TERM\n") != std::string::npos);
     CHECK(politeFile.find("[ERROR] the host shut down\n") != std::string::npos);
     CHECK(polite.snapshot().result.at("exitCode") == 3);
-    CHECK(polite.status() == TaskStatus::Cancelled);
+    CHECK(polite.status() == Status::Cancelled);
     CHECK(polite.wait().error().code == ErrorCode::Cancelled);
 
     const std::string stubbornFile = readFile(stubborn.outputPath());
     CHECK(stubbornFile.find("ignored TERM\n") != std::string::npos);
     CHECK(stubbornFile.find("[ERROR] the host shut down\n") != std::string::npos);
     CHECK(stubborn.snapshot().result.at("signal") == SIGKILL);
-    CHECK(stubborn.status() == TaskStatus::Cancelled);
+    CHECK(stubborn.status() == Status::Cancelled);
 
     CHECK(readFile(inProcess.outputPath()).find("[ERROR] the host shut down\n") !=
           std::string::npos);
-    CHECK(inProcess.status() == TaskStatus::Cancelled);
+    CHECK(inProcess.status() == Status::Cancelled);
 
     const bgagent::WaitOutcome outcome = watched.get_future().get();
-    CHECK(outcome.status == bgagent::WaitStatus::Cancelled);
+    CHECK(outcome.status == bgagent::Status::Cancelled);
     CHECK(outcome.error->message ==
           "output file '" + (dir / "never.out").string() + "': the watcher shut down");
 
@@ -203,7 +203,7 @@ TEST_CASE(
     CHECK(late.wait().error().message ==
           "agent 'late': the runtime has shut down: no agent can start on it");
     CHECK(bgagent::waitForCompletion(dir / "never.out", {}, watcher).status ==
-          bgagent::WaitStatus::Cancelled);
+          bgagent::Status::Cancelled);
     runtime.shutdown();  // idempotent
   }
   CHECK(childProcessCount() == 0);
@@ -228,7 +228,7 @@ TEST_CASE("a retry waiting out its backoff when the runtime shuts down settles C
   backingOff.get_future().get();
   runtime.shutdown();
   REQUIRE(retried.settled());
-  CHECK(retried.status() == TaskStatus::Cancelled);
+  CHECK(retried.status() == Status::Cancelled);
   CHECK(retried.wait().error().code == ErrorCode::Cancelled);
   CHECK(retried.wait().error().message ==
         "'retry(up to 2 attempts)' was cancelled: nothing was left to finish it (its runtime "
@@ -288,7 +288,7 @@ TEST_CASE("a forked child gets a runtime of its own and a clear error for its pa
   const int status = exitStatusOf(child, 30s);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  CHECK(parents.status() == TaskStatus::Running);
+  CHECK(parents.status() == Status::Running);
   parents.cancel();
   CHECK(parents.wait().error().code == ErrorCode::Cancelled);
 }
@@ -326,7 +326,7 @@ TEST_CASE("a forked child cannot use a runtime its parent made, and says so at o
   const int status = exitStatusOf(child, 30s);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  CHECK(parents.status() == TaskStatus::Running);
+  CHECK(parents.status() == Status::Running);
   parents.cancel();
   CHECK(parents.wait().error().code == ErrorCode::Cancelled);
 }

@@ -45,7 +45,7 @@ TEST_CASE("sequence: stages run one after another and give every value in stage 
   g0->open();
   CHECK(pipeline.get() == std::vector<int>{1, 2, 3});
   CHECK(launched == 3);
-  CHECK(pipeline.status() == TaskStatus::Succeeded);
+  CHECK(pipeline.status() == Status::Succeeded);
 }
 
 TEST_CASE("sequence: stops at the first failure and names the failed stage",
@@ -65,7 +65,7 @@ TEST_CASE("sequence: stops at the first failure and names the failed stage",
   });
   const auto result = pipeline.wait();
   REQUIRE_FALSE(result);
-  CHECK(pipeline.status() == TaskStatus::Failed);
+  CHECK(pipeline.status() == Status::Failed);
   CHECK(result.error().stage == "integration");
   CHECK(
       result.error().message.starts_with("stage 'integration' (2 of 3) failed: agent "
@@ -106,7 +106,7 @@ TEST_CASE("sequence: an outer cancel stops the running stage and starts no other
   pipeline.cancel();
   const auto result = pipeline.wait();
   REQUIRE_FALSE(result);
-  CHECK(pipeline.status() == TaskStatus::Cancelled);
+  CHECK(pipeline.status() == Status::Cancelled);
   CHECK(result.error().code == ErrorCode::Cancelled);
   CHECK(result.error().stage == "deploy");
   CHECK(result.error().message.ends_with("threw: stopped"));  // the agent saw its stop token

@@ -22,12 +22,20 @@
 using namespace std::chrono_literals;
 using bgagent::ErrorCode;
 using bgagent::LaunchOptions;
+using bgagent::Status;
 using bgagent::Task;
-using bgagent::TaskStatus;
 using bgagent::test::NothingLeftBehind;
 using bgagent::test::readFile;
 using bgagent::test::TempDir;
 using bgagent::test::waitForText;
+
+// The three vocabularies Status replaced keep their names for one release, as deprecated aliases.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static_assert(std::is_same_v<bgagent::TaskStatus, bgagent::Status>);
+static_assert(std::is_same_v<bgagent::WaitStatus, bgagent::Status>);
+static_assert(std::is_same_v<bgagent::AgentStatus, bgagent::Status>);
+#pragma GCC diagnostic pop
 
 namespace {
 
@@ -80,7 +88,7 @@ TEST_CASE("a Bash agent's output, progress and RESULT reach its task", "[task][p
   const bgagent::Result<Report> result = task.wait();
   REQUIRE(result);
   CHECK(result->passed == 7);
-  CHECK(task.status() == TaskStatus::Succeeded);
+  CHECK(task.status() == Status::Succeeded);
   const auto snapshot = task.snapshot();
   CHECK(snapshot.description == "run tests");
   CHECK(snapshot.progress.percent == 50.0);
@@ -101,7 +109,7 @@ TEST_CASE("an agent's exit code without a RESULT decides its outcome", "[task][p
 
   const auto result = failed.wait();
   REQUIRE_FALSE(result);
-  CHECK(failed.status() == TaskStatus::Failed);
+  CHECK(failed.status() == Status::Failed);
   CHECK(result.error().code == ErrorCode::AgentFailed);
   CHECK(result.error().message == "agent 'broken': output file '" + failed.outputPath().string() +
                                       "' line 7: RESULT reports success=false: exited with code 3");
@@ -120,7 +128,7 @@ TEST_CASE("an agent killed by a signal the host did not send crashed", "[task][p
   auto task = bgagent::launch(bash(dir, "segfault", "kill -SEGV $$"));
   const auto result = task.wait();
   REQUIRE_FALSE(result);
-  CHECK(task.status() == TaskStatus::Crashed);
+  CHECK(task.status() == Status::Crashed);
   CHECK(result.error().code == ErrorCode::AgentKilled);
   CHECK(task.snapshot().result.at("signal") == SIGSEGV);
   CHECK(result.error().message.ends_with(
@@ -139,7 +147,7 @@ TEST_CASE("a child that ignores SIGTERM is killed after the grace period", "[tas
   const auto result = task.wait();
   CHECK(bgagent::SteadyClock::now() - cancelled >= 300ms);
   REQUIRE_FALSE(result);
-  CHECK(task.status() == TaskStatus::Cancelled);
+  CHECK(task.status() == Status::Cancelled);
   CHECK(result.error().code == ErrorCode::Cancelled);
   const std::string file = readFile(task.outputPath());
   CHECK(file.find("[ERROR] cancelled by the host\n") != std::string::npos);
@@ -178,7 +186,7 @@ TEST_CASE("a child printing [COMPLETE] cannot finish its task early", "[task][pr
                                    "echo '[PROGRESS] 1/2 after the forgery'; read line < '" +
                                        fifo.string() + "'; echo released"));
   waitForText(task.outputPath(), "after the forgery\n");
-  CHECK(task.status() == TaskStatus::Running);
+  CHECK(task.status() == Status::Running);
   CHECK(task.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);
   std::ofstream(fifo) << "go\n";
   REQUIRE(task.wait());
@@ -243,7 +251,7 @@ TEST_CASE("a launch into a missing or read-only directory is a clear error", "[t
     auto task = bgagent::launch(options);
     const auto result = task.wait();
     REQUIRE_FALSE(result);
-    CHECK(task.status() == TaskStatus::Failed);
+    CHECK(task.status() == Status::Failed);
     CHECK(result.error().message.starts_with("agent 'nowhere': output file '" + directory.string() +
                                              "/nowhere-"));
     CHECK((result.error().message.ends_with(": cannot create: No such file or directory") ||
@@ -271,7 +279,7 @@ TEST_CASE("a timeout stops a process agent and is recorded in its file", "[task]
   const auto result = task.wait();
   CHECK(bgagent::SteadyClock::now() - started >= 200ms);
   REQUIRE_FALSE(result);
-  CHECK(task.status() == TaskStatus::TimedOut);
+  CHECK(task.status() == Status::TimedOut);
   CHECK(result.error().code == ErrorCode::DeadlineExceeded);
   CHECK(readFile(task.outputPath()).find("[ERROR] timed out after 200ms\n") != std::string::npos);
 }
@@ -285,7 +293,7 @@ TEST_CASE("a Task converts its RESULT to T, and says when it does not convert", 
       bash(dir, "bad", "echo '[RESULT] {\"success\": true, \"passed\": \"two\"}'"));
   const auto result = bad.wait();
   REQUIRE_FALSE(result);
-  CHECK(bad.status() == TaskStatus::Failed);
+  CHECK(bad.status() == Status::Failed);
   CHECK(result.error().code == ErrorCode::InvalidResult);
   CHECK(result.error().message.starts_with("agent 'bad': output file '" +
                                            bad.outputPath().string() +
@@ -336,7 +344,7 @@ TEST_CASE("cancelling an in-process agent requests its stop token", "[task][func
   task.cancel();
   const auto result = task.wait();
   REQUIRE_FALSE(result);
-  CHECK(task.status() == TaskStatus::Cancelled);
+  CHECK(task.status() == Status::Cancelled);
   CHECK(readFile(task.outputPath()).find("[ERROR] cancelled by the host\n") != std::string::npos);
 }
 
@@ -350,7 +358,7 @@ TEST_CASE("destroying an unsettled Task cancels its agent", "[task][process]") {
     waitForText(path, "up\n");
   }
   const auto outcome = bgagent::waitForCompletion(path, 20s);
-  CHECK(outcome.status == bgagent::WaitStatus::Failed);
+  CHECK(outcome.status == bgagent::Status::Failed);
   CHECK(outcome.error->message.ends_with("agent reported an error: cancelled by the host"));
 }
 
@@ -367,7 +375,7 @@ TEST_CASE("a detached agent runs on and completes its file", "[task][process]") 
     CHECK_FALSE(task.valid());
   }
   std::ofstream(fifo) << "go\n";
-  CHECK(bgagent::waitForCompletion(path, 20s).status == bgagent::WaitStatus::Succeeded);
+  CHECK(bgagent::waitForCompletion(path, 20s).status == bgagent::Status::Succeeded);
 }
 
 TEST_CASE("cleanup policies remove output files as asked", "[task]") {
@@ -483,7 +491,7 @@ TEST_CASE("an in-process agent that overruns its timeout is stopped", "[task][fu
   });
   const auto result = task.wait();
   REQUIRE_FALSE(result);
-  CHECK(task.status() == TaskStatus::TimedOut);
+  CHECK(task.status() == Status::TimedOut);
   CHECK(result.error().code == ErrorCode::DeadlineExceeded);
 }
 
@@ -596,7 +604,7 @@ TEST_CASE("a disk that fills while an agent runs fails its task with the file's 
   CHECK(result.error().systemError == EFBIG);
   CHECK(result.error().path == task.outputPath().string());
   CHECK(result.error().message.find(task.outputPath().string()) != std::string::npos);
-  CHECK(task.status() == TaskStatus::Failed);
+  CHECK(task.status() == Status::Failed);
   CHECK(std::filesystem::file_size(task.outputPath()) <= 2048);
   CHECK(readFile(task.outputPath()).find("[COMPLETE]") == std::string::npos);
 }

@@ -51,7 +51,7 @@ TEST_CASE("then, pipeline and a tuple all: an outer cancel stops the input, sett
   CHECK(mapped.wait().error().code == ErrorCode::Cancelled);
   CHECK(chained.wait().error().code == ErrorCode::Cancelled);
   CHECK(tuple.wait().error().code == ErrorCode::Cancelled);
-  CHECK(mapped.status() == TaskStatus::Cancelled);
-  CHECK(chained.status() == TaskStatus::Cancelled);
-  CHECK(tuple.status() == TaskStatus::Cancelled);
+  CHECK(mapped.status() == Status::Cancelled);
+  CHECK(chained.status() == Status::Cancelled);
+  CHECK(tuple.status() == Status::Cancelled);
 }

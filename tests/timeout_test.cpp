@@ -25,7 +25,7 @@ TEST_CASE("withTimeout: a task that finishes in time gives its value", "[combina
   auto timed = bgagent::withTimeout(gated(dir, "quick", g0, 5), 1h);
   g0->open();
   CHECK(timed.get() == 5);
-  CHECK(timed.status() == TaskStatus::Succeeded);
+  CHECK(timed.status() == Status::Succeeded);
 }
 
 TEST_CASE("withTimeout: on expiry the process is really stopped and its file says why",
@@ -37,12 +37,12 @@ TEST_CASE("withTimeout: on expiry the process is really stopped and its file say
   const std::filesystem::path file = timed.outputPath();
   const auto result = timed.wait();
   REQUIRE_FALSE(result);
-  CHECK(timed.status() == TaskStatus::TimedOut);
+  CHECK(timed.status() == Status::TimedOut);
   CHECK(result.error().code == ErrorCode::DeadlineExceeded);
   CHECK(result.error().message == "'withTimeout(slow)' did not finish within 200ms");
   REQUIRE(result.error().related.size() == 1);
   CHECK(result.error().related[0].code == ErrorCode::DeadlineExceeded);
-  CHECK(bgagent::waitForCompletion(file, 20s).status == bgagent::WaitStatus::Failed);
+  CHECK(bgagent::waitForCompletion(file, 20s).status == bgagent::Status::Failed);
   CHECK(readFile(file).find("timed out (an enclosing deadline passed)") != std::string::npos);
 }
 
@@ -63,14 +63,14 @@ TEST_CASE("withTimeout: every child of a combinator inherits the deadline, a sho
   auto shorter = bgagent::withTimeout(std::move(own), 1h);
   const auto outcomes = outer.wait();
   REQUIRE_FALSE(outcomes);  // allSettled stopped by its deadline
-  CHECK(outer.status() == TaskStatus::TimedOut);
+  CHECK(outer.status() == Status::TimedOut);
   for (const auto& file : files) {
-    REQUIRE(bgagent::waitForCompletion(file, 20s).status == bgagent::WaitStatus::Failed);
+    REQUIRE(bgagent::waitForCompletion(file, 20s).status == bgagent::Status::Failed);
     CHECK(readFile(file).find("timed out (an enclosing deadline passed)") != std::string::npos);
   }
   const auto ownResult = shorter.wait();
   REQUIRE_FALSE(ownResult);
-  CHECK(shorter.status() == TaskStatus::TimedOut);
+  CHECK(shorter.status() == Status::TimedOut);
   CHECK(readFile(ownFile).find("timed out after 100ms") != std::string::npos);
 }
 
@@ -83,7 +83,7 @@ TEST_CASE("withTimeout: an outer cancel stops the task and settles Cancelled",
   timed.cancel();
   const auto result = timed.wait();
   REQUIRE_FALSE(result);
-  CHECK(timed.status() == TaskStatus::Cancelled);
+  CHECK(timed.status() == Status::Cancelled);
   CHECK(result.error().code == ErrorCode::Cancelled);
   CHECK(result.error().message.ends_with("threw: stopped"));
 }
@@ -96,7 +96,7 @@ TEST_CASE("withTimeout: a failure before the deadline is the task's own error",
   auto timed = bgagent::withTimeout(failing(dir, "quick failure", "bad input"), 1h);
   const auto result = timed.wait();
   REQUIRE_FALSE(result);
-  CHECK(timed.status() == TaskStatus::Failed);
+  CHECK(timed.status() == Status::Failed);
   CHECK(result.error().code == ErrorCode::AgentFailed);
   CHECK(result.error().message.ends_with("threw: bad input"));
 }
@@ -125,11 +125,11 @@ TEST_CASE("withTimeout over a sequence: the running stage is stopped as timed ou
                            200ms);
   const auto result = staged.wait();
   REQUIRE_FALSE(result);
-  CHECK(staged.status() == TaskStatus::TimedOut);
+  CHECK(staged.status() == Status::TimedOut);
   REQUIRE(result.error().related.size() == 1);
   CHECK(result.error().related[0].stage == "slow");
   CHECK(result.error().related[0].code == ErrorCode::DeadlineExceeded);
-  REQUIRE(bgagent::waitForCompletion(stageFile, 20s).status == bgagent::WaitStatus::Failed);
+  REQUIRE(bgagent::waitForCompletion(stageFile, 20s).status == bgagent::Status::Failed);
   CHECK(readFile(stageFile).find("timed out (an enclosing deadline passed)") != std::string::npos);
   CHECK(laterStages == 0);
 }

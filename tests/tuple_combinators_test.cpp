@@ -82,7 +82,7 @@ TEST_CASE("any and race take inputs one by one; a cancelled future stops being w
   waiting.cancel();
   const auto result = waiting.wait();  // settles without the promise ever being kept
   REQUIRE_FALSE(result);
-  CHECK(waiting.status() == TaskStatus::Cancelled);
+  CHECK(waiting.status() == Status::Cancelled);
   CHECK(result.error().message == "future: stopped waiting (cancelled); its work runs on");
 }
 

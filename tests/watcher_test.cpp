@@ -23,10 +23,10 @@ extern char** environ;
 
 using namespace std::chrono_literals;
 using bgagent::ErrorCode;
+using bgagent::Status;
 using bgagent::SteadyClock;
 using bgagent::WaitOptions;
 using bgagent::WaitOutcome;
-using bgagent::WaitStatus;
 using bgagent::Watcher;
 using bgagent::WatcherOptions;
 using bgagent::test::appendFile;
@@ -120,12 +120,12 @@ TEST_CASE("a wait on a file that appears later succeeds when it completes", "[wa
     // Watches are registered in order: once a later one has settled, this one is registered,
     // so the file below really appears after the watch began.
     writeFile(dir / "marker.out", std::string(kStartLine) + kCompleteLine);
-    REQUIRE(PendingOutcome(watcher, dir / "marker.out").get().status == WaitStatus::Succeeded);
+    REQUIRE(PendingOutcome(watcher, dir / "marker.out").get().status == Status::Succeeded);
     REQUIRE(pending.future.wait_for(0s) == std::future_status::timeout);
     writeFile(dir / "late.out",
               std::string(kStartLine) + "[RESULT] {\"success\": true}\n" + kCompleteLine);
     const WaitOutcome outcome = pending.get();
-    CHECK(outcome.status == WaitStatus::Succeeded);
+    CHECK(outcome.status == Status::Succeeded);
     CHECK_FALSE(outcome.error);
     CHECK(outcome.result() == nlohmann::json{{"success", true}});
   }
@@ -148,13 +148,13 @@ TEST_CASE("COMPLETE written in pieces settles only when its line is whole", "[wa
     appendFile(path, piece);
     written += piece.size();
     const auto seen = progress.waitForBytes(written);
-    CHECK(seen.status == bgagent::AgentStatus::Running);
+    CHECK(seen.status == bgagent::Status::Running);
     CHECK_FALSE(seen.completed);
     CHECK(pending.future.wait_for(0s) == std::future_status::timeout);
   }
   appendFile(path, "\n");
   const WaitOutcome outcome = pending.get();
-  CHECK(outcome.status == WaitStatus::Succeeded);
+  CHECK(outcome.status == Status::Succeeded);
   CHECK(outcome.snapshot.bytes == written + 1);
 }
 
@@ -166,7 +166,7 @@ TEST_CASE("an agent's failure ends the wait as Failed with the file's error", "[
   PendingOutcome pending(watcher, path, forced ? polling() : WaitOptions{});
   writeFile(path, std::string(kStartLine) + "[ERROR] tests failed\n");
   const WaitOutcome outcome = pending.get();
-  CHECK(outcome.status == WaitStatus::Failed);
+  CHECK(outcome.status == Status::Failed);
   REQUIRE(outcome.error);
   CHECK(outcome.error->code == ErrorCode::AgentFailed);
   CHECK(outcome.error->message ==
@@ -177,7 +177,7 @@ TEST_CASE("a path that is a directory ends the wait as Failed, not a hang", "[wa
   TempDir dir;
   std::filesystem::create_directory(dir / "a.out");
   const WaitOutcome outcome = bgagent::waitForCompletion(dir / "a.out", kHang);
-  CHECK(outcome.status == WaitStatus::Failed);
+  CHECK(outcome.status == Status::Failed);
   CHECK(outcome.error->code == ErrorCode::InvalidArgument);
 }
 
@@ -193,7 +193,7 @@ TEST_CASE("a file removed before COMPLETE ends the wait as Failed", "[watcher]")
   progress.waitForBytes(29);
   std::filesystem::remove(path);
   const WaitOutcome outcome = pending.get();
-  CHECK(outcome.status == WaitStatus::Failed);
+  CHECK(outcome.status == Status::Failed);
   CHECK(outcome.error->code == ErrorCode::NotFound);
 }
 
@@ -203,11 +203,11 @@ TEST_CASE("a timeout ends the wait no earlier than asked", "[watcher][timing]") 
   const auto started = SteadyClock::now();
   const WaitOutcome outcome = bgagent::waitForCompletion(dir / "slow.out", 200ms);
   const auto elapsed = SteadyClock::now() - started;
-  CHECK(outcome.status == WaitStatus::TimedOut);
+  CHECK(outcome.status == Status::TimedOut);
   CHECK(outcome.error->code == ErrorCode::DeadlineExceeded);
   CHECK(outcome.error->message ==
         "output file '" + (dir / "slow.out").string() + "': not complete after 200ms");
-  CHECK(outcome.snapshot.status == bgagent::AgentStatus::Running);
+  CHECK(outcome.snapshot.status == bgagent::Status::Running);
   CHECK(elapsed >= 200ms);
   CHECK(elapsed < kHang);
 }
@@ -219,7 +219,7 @@ TEST_CASE("the earlier of timeout and deadline wins", "[watcher][timing]") {
   options.deadline = SteadyClock::now() + 100ms;
   const auto started = SteadyClock::now();
   const WaitOutcome outcome = bgagent::waitForCompletion(dir / "never.out", options);
-  CHECK(outcome.status == WaitStatus::TimedOut);
+  CHECK(outcome.status == Status::TimedOut);
   CHECK(outcome.error->message ==
         "output file '" + (dir / "never.out").string() + "': not complete after 20s");
   CHECK(SteadyClock::now() - started >= 100ms);
@@ -247,7 +247,7 @@ TEST_CASE("a stop request cancels a wait promptly", "[watcher]") {
   auto future = result.get_future();
   REQUIRE(future.wait_for(kHang) == std::future_status::ready);
   const WaitOutcome outcome = future.get();
-  CHECK(outcome.status == WaitStatus::Cancelled);
+  CHECK(outcome.status == Status::Cancelled);
   CHECK(outcome.error->code == ErrorCode::Cancelled);
   CHECK(SteadyClock::now() - requested < 5s);
   waiter.join();
@@ -260,7 +260,7 @@ TEST_CASE("a token stopped before the wait cancels it at once", "[watcher]") {
   stop.request_stop();
   WaitOptions options;
   options.stopToken = stop.get_token();
-  CHECK(bgagent::waitForCompletion(dir / "x.out", options).status == WaitStatus::Cancelled);
+  CHECK(bgagent::waitForCompletion(dir / "x.out", options).status == Status::Cancelled);
 }
 
 TEST_CASE("no new byte for the idle timeout ends the wait as Stalled", "[watcher][timing]") {
@@ -270,7 +270,7 @@ TEST_CASE("no new byte for the idle timeout ends the wait as Stalled", "[watcher
   options.idleTimeout = 150ms;
   const auto started = SteadyClock::now();
   const WaitOutcome outcome = bgagent::waitForCompletion(dir / "quiet.out", options);
-  CHECK(outcome.status == WaitStatus::Stalled);
+  CHECK(outcome.status == Status::Stalled);
   CHECK(outcome.error->message == "output file '" + (dir / "quiet.out").string() +
                                       "': no new output for 150ms (idle timeout)");
   CHECK(SteadyClock::now() - started >= 150ms);
@@ -300,7 +300,7 @@ TEST_CASE("a writer killed with SIGKILL mid-run ends the wait as Crashed", "[wat
   ::kill(writer.pid(), SIGKILL);
 
   const WaitOutcome outcome = pending.get();
-  CHECK(outcome.status == WaitStatus::Crashed);
+  CHECK(outcome.status == Status::Crashed);
   CHECK(outcome.error->code == ErrorCode::AgentKilled);
   CHECK(outcome.error->message == "output file '" + path.string() + "': writer pid " +
                                       std::to_string(writer.pid()) +
@@ -318,7 +318,7 @@ TEST_CASE("a writer that completes and exits is not reported as crashed", "[watc
     options.writerPid = writer.pid();
     options.timeout = kHang;
     ::waitpid(writer.pid(), nullptr, 0);
-    CHECK(bgagent::waitForCompletion(path, options).status == WaitStatus::Succeeded);
+    CHECK(bgagent::waitForCompletion(path, options).status == Status::Succeeded);
   }
 }
 
@@ -341,7 +341,7 @@ TEST_CASE("1,000 concurrent waits are served by one watcher thread", "[watcher][
     }
     for (int i = 0; i < 1000; ++i) {
       const WaitOutcome outcome = pending[static_cast<std::size_t>(i)]->get();
-      REQUIRE(outcome.status == WaitStatus::Succeeded);
+      REQUIRE(outcome.status == Status::Succeeded);
       REQUIRE(outcome.result().at("index") == i);
     }
     CHECK(before.threadsAdded() == 1);
@@ -387,7 +387,7 @@ TEST_CASE("an inotify queue overflow is recovered by re-reading every file", "[w
   }
   appendFile(path, kCompleteLine);
   release.set_value();
-  CHECK(pending.get().status == WaitStatus::Succeeded);
+  CHECK(pending.get().status == Status::Succeeded);
 }
 
 TEST_CASE("destroying a watcher settles its open watches as Cancelled", "[watcher]") {
@@ -404,7 +404,7 @@ TEST_CASE("destroying a watcher settles its open watches as Cancelled", "[watche
   }
   REQUIRE(future.wait_for(0s) == std::future_status::ready);
   const WaitOutcome outcome = future.get();
-  CHECK(outcome.status == WaitStatus::Cancelled);
+  CHECK(outcome.status == Status::Cancelled);
   CHECK(outcome.error->message ==
         "output file '" + (dir / "never.out").string() + "': the watcher shut down");
 }
@@ -453,10 +453,10 @@ TEST_CASE("timeouts, idle timeouts and crashes end polled waits the same way",
   writeFile(dir / "quiet.out", kStartLine);
   WaitOptions options = polling();
   options.timeout = 150ms;
-  CHECK(bgagent::waitForCompletion(dir / "quiet.out", options).status == WaitStatus::TimedOut);
+  CHECK(bgagent::waitForCompletion(dir / "quiet.out", options).status == Status::TimedOut);
   options = polling();
   options.idleTimeout = 150ms;
-  CHECK(bgagent::waitForCompletion(dir / "quiet.out", options).status == WaitStatus::Stalled);
+  CHECK(bgagent::waitForCompletion(dir / "quiet.out", options).status == Status::Stalled);
 
   ShellProcess writer("exec tail -f /dev/null");
   options = polling();
@@ -464,7 +464,7 @@ TEST_CASE("timeouts, idle timeouts and crashes end polled waits the same way",
   Watcher watcher(WatcherOptions{.forcePolling = true});
   PendingOutcome pending(watcher, dir / "quiet.out", options);
   ::kill(writer.pid(), SIGKILL);
-  CHECK(pending.get().status == WaitStatus::Crashed);
+  CHECK(pending.get().status == Status::Crashed);
 }
 
 TEST_CASE("heartbeats keep an idle wait alive", "[watcher][timing]") {
@@ -489,7 +489,7 @@ TEST_CASE("heartbeats keep an idle wait alive", "[watcher][timing]") {
   REQUIRE(SteadyClock::now() - started > 1s);  // longer than the idle timeout in all
   appendFile(path, kCompleteLine);
   const WaitOutcome outcome = pending.get();
-  CHECK(outcome.status == WaitStatus::Succeeded);
+  CHECK(outcome.status == Status::Succeeded);
   CHECK(outcome.snapshot.heartbeats == 8);
 }
 
@@ -506,7 +506,7 @@ TEST_CASE("a symlinked output path is followed to where it points", "[watcher]")
   PendingOutcome pending(watcher, dir / "links" / "agent.out", options);
   progress.waitForBytes(29);
   appendFile(dir / "real" / "agent.out", kCompleteLine);
-  CHECK(pending.get().status == WaitStatus::Succeeded);
+  CHECK(pending.get().status == Status::Succeeded);
 }
 
 TEST_CASE("a file that grows and is then replaced in one turn is read from the new file",
@@ -539,7 +539,7 @@ TEST_CASE("a file that grows and is then replaced in one turn is read from the n
   release.set_value();
 
   const WaitOutcome outcome = pending.get();
-  CHECK(outcome.status == WaitStatus::Succeeded);
+  CHECK(outcome.status == Status::Succeeded);
   CHECK(outcome.snapshot.restarts == 1);
 }
 
@@ -552,14 +552,14 @@ TEST_CASE("a throwing callback fails its own watch and no other", "[watcher]") {
   throwing.onUpdate = [](const bgagent::OutputSnapshot&) { throw std::runtime_error("oops"); };
   PendingOutcome failed(watcher, dir / "a.out", throwing);
   const WaitOutcome outcome = failed.get();
-  CHECK(outcome.status == WaitStatus::Failed);
+  CHECK(outcome.status == Status::Failed);
   CHECK(outcome.error->code == ErrorCode::Internal);
   CHECK(outcome.error->message ==
         "output file '" + (dir / "a.out").string() + "': the onUpdate callback threw: oops");
 
   watcher.watch(dir / "b.out", {}, [](WaitOutcome) { throw std::runtime_error("ignored"); })
       .release();
-  CHECK(PendingOutcome(watcher, dir / "b.out").get().status == WaitStatus::Succeeded);
+  CHECK(PendingOutcome(watcher, dir / "b.out").get().status == Status::Succeeded);
 }
 
 TEST_CASE("callbacks may start watches and stop other waits", "[watcher]") {
@@ -586,8 +586,8 @@ TEST_CASE("callbacks may start watches and stop other waits", "[watcher]") {
       .release();
   auto secondOutcome = second->get_future();
   REQUIRE(secondOutcome.wait_for(kHang) == std::future_status::ready);
-  CHECK(secondOutcome.get().status == WaitStatus::Succeeded);
-  CHECK(stoppable.get().status == WaitStatus::Cancelled);
+  CHECK(secondOutcome.get().status == Status::Succeeded);
+  CHECK(stoppable.get().status == Status::Cancelled);
 }
 
 TEST_CASE("a watch started by a callback during shutdown still gets its callback once",
@@ -602,7 +602,7 @@ TEST_CASE("a watch started by a callback during shutdown still gets its callback
                  watcher
                      .watch(dir / "also-never.out", {},
                             [&inner](WaitOutcome outcome) {
-                              if (outcome.status == WaitStatus::Cancelled) inner.fetch_add(1);
+                              if (outcome.status == Status::Cancelled) inner.fetch_add(1);
                             })
                      .release();
                })

@@ -67,7 +67,7 @@ int main() {
 
   std::printf("waited %lld ms; the agent had reached: %s\n", static_cast<long long>(waited.count()),
               outcome.snapshot.progress.text.c_str());
-  if (outcome.status != bgagent::WaitStatus::TimedOut) {
+  if (outcome.status != bgagent::Status::TimedOut) {
     std::printf("expected a timeout, got %s\n",
                 std::string(bgagent::toString(outcome.status)).c_str());
     return 1;

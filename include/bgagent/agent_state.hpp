@@ -1,8 +1,8 @@
 // bgagent/agent_state.hpp: everything known about an agent from its output file so far.
 //
-// Owns: AgentStatus (the state an output file implies, docs/protocol.md "State"), Progress,
-// WriterInfo (the header's Writer: line), OutputTail (a bounded tail of free output),
-// OutputSnapshot, the value OutputParser keeps up to date, and OutputEvent, what it reports
+// Owns: WriterInfo (the header's Writer: line), OutputTail (a bounded tail of free output),
+// OutputSnapshot (with the Status the file implies, docs/protocol.md "State"), the value
+// OutputParser keeps up to date, and OutputEvent, what it reports
 // line by line.
 // Thread safety: value types. A snapshot is owned by one parser; copy it to share it.
 #pragma once
@@ -11,6 +11,7 @@
 #include <bgagent/detail/timestamp.hpp>
 #include <bgagent/error.hpp>
 #include <bgagent/progress.hpp>
+#include <bgagent/status.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -21,33 +22,6 @@
 namespace bgagent {
 
 using SystemTime = detail::SystemTime;
-
-/// The state an output file implies (docs/protocol.md, "State").
-enum class AgentStatus {
-  Pending,    ///< missing, empty, or no [START] yet
-  Running,    ///< [START] seen; no [COMPLETE] and no failure yet
-  Succeeded,  ///< [COMPLETE] seen; no failure
-  Failed,     ///< an [ERROR], "success": false, an invalid RESULT or a broken protocol (P21)
-};
-
-constexpr std::string_view toString(AgentStatus status) noexcept {
-  switch (status) {
-    case AgentStatus::Pending:
-      return "Pending";
-    case AgentStatus::Running:
-      return "Running";
-    case AgentStatus::Succeeded:
-      return "Succeeded";
-    case AgentStatus::Failed:
-      return "Failed";
-  }
-  return "Unknown";
-}
-
-/// Whether no later line can change the status.
-constexpr bool isSettled(AgentStatus status) noexcept {
-  return status == AgentStatus::Succeeded || status == AgentStatus::Failed;
-}
 
 /// The header's `Writer:` line (P9): who writes the file, so a reader can tell if it still lives.
 struct WriterInfo {
@@ -111,7 +85,7 @@ class OutputTail {
 
 /// Everything an output file has said so far.
 struct OutputSnapshot {
-  AgentStatus status = AgentStatus::Pending;
+  Status status = Status::Pending;
   bool completed = false;  ///< [COMPLETE] seen (a Failed file may or may not be completed)
   std::optional<SystemTime> startedAt;
   std::optional<SystemTime> completedAt;

@@ -28,6 +28,7 @@
 #include <bgagent/run_limited.hpp>
 #include <bgagent/runtime.hpp>
 #include <bgagent/sequence.hpp>
+#include <bgagent/status.hpp>
 #include <bgagent/stop_reason.hpp>
 #include <bgagent/task.hpp>
 #include <bgagent/task_status.hpp>

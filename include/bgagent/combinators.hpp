@@ -36,7 +36,7 @@ Task<std::vector<T>> all(std::vector<Task<T>> tasks, AllOptions options = {}) {
   auto inputs = std::make_shared<detail::CombinatorInputs<T>>(std::move(tasks));
   auto state = inputs->template makeState<std::vector<T>>("all");
   if (inputs->size() == 0) {
-    state->complete(std::vector<T>{}, TaskStatus::Succeeded);
+    state->complete(std::vector<T>{}, Status::Succeeded);
     return Task<std::vector<T>>(state);
   }
   inputs->onEachSettled([inputs, state, options](std::size_t index, const Result<T>& result) {
@@ -46,10 +46,10 @@ Task<std::vector<T>> all(std::vector<Task<T>> tasks, AllOptions options = {}) {
         progress.settled == inputs->size() || (progress.failed > 0 && !options.cancelOthers);
     if (!decided) return;
     if (progress.failed == 0) {
-      state->complete(inputs->values(), TaskStatus::Succeeded);
+      state->complete(inputs->values(), Status::Succeeded);
     } else {
       Error error = inputs->firstFailureWithOthers();
-      const TaskStatus status = detail::statusOf(error);
+      const Status status = detail::statusOf(error);
       state->complete(std::move(error), status);
     }
   });
@@ -63,12 +63,12 @@ Task<std::vector<Result<T>>> allSettled(std::vector<Task<T>> tasks) {
   auto inputs = std::make_shared<detail::CombinatorInputs<T>>(std::move(tasks));
   auto state = inputs->template makeState<std::vector<Result<T>>>("allSettled");
   if (inputs->size() == 0) {
-    state->complete(std::vector<Result<T>>{}, TaskStatus::Succeeded);
+    state->complete(std::vector<Result<T>>{}, Status::Succeeded);
     return Task<std::vector<Result<T>>>(state);
   }
   inputs->onEachSettled([inputs, state](std::size_t index, const Result<T>& result) {
     if (inputs->record(index, result).settled == inputs->size()) {
-      state->complete(inputs->outcomes(), TaskStatus::Succeeded);
+      state->complete(inputs->outcomes(), Status::Succeeded);
     }
   });
   return Task<std::vector<Result<T>>>(state);
@@ -90,7 +90,7 @@ auto firstOfInputs(std::vector<Task<T>> tasks, const char* name) {
   auto inputs = std::make_shared<CombinatorInputs<T>>(std::move(tasks));
   auto state = inputs->template makeState<R>(name);
   if (inputs->size() == 0) {
-    state->complete(combinatorError(std::string(name) + "() of no tasks"), TaskStatus::Failed);
+    state->complete(combinatorError(std::string(name) + "() of no tasks"), Status::Failed);
   }
   return std::pair(std::move(inputs), std::move(state));
 }
@@ -108,7 +108,7 @@ Task<R> firstSuccess(std::vector<Task<T>> tasks, const char* name, Decided decid
     if (result) {
       if (progress.firstSuccess) {
         inputs->cancelRunning(index);
-        state->complete(decided(index, *result), TaskStatus::Succeeded);
+        state->complete(decided(index, *result), Status::Succeeded);
       }
       return;
     }
@@ -133,7 +133,7 @@ Task<R> firstSettled(std::vector<Task<T>> tasks, const char* name, Decided decid
     if (inputs->record(index, result).settled != 1) return;
     inputs->cancelRunning(index);
     if (result) {
-      state->complete(decided(index, *result), TaskStatus::Succeeded);
+      state->complete(decided(index, *result), Status::Succeeded);
     } else {
       state->complete(result.error(), statusOf(result.error()));
     }
@@ -174,21 +174,21 @@ Task<std::vector<T>> some(std::vector<Task<T>> tasks, std::size_t n) {
   auto state = inputs->template makeState<std::vector<T>>("some(" + std::to_string(n) + ")");
   if (n == 0) {
     inputs->cancelRunning(std::nullopt);
-    state->complete(std::vector<T>{}, TaskStatus::Succeeded);
+    state->complete(std::vector<T>{}, Status::Succeeded);
     return Task<std::vector<T>>(state);
   }
   if (n > inputs->size()) {
     inputs->cancelRunning(std::nullopt);
     state->complete(detail::combinatorError("some(" + std::to_string(n) + ") of " +
                                             std::to_string(inputs->size()) + " tasks"),
-                    TaskStatus::Failed);
+                    Status::Failed);
     return Task<std::vector<T>>(state);
   }
   inputs->onEachSettled([inputs, state, n](std::size_t index, const Result<T>& result) {
     const auto progress = inputs->record(index, result);
     if (result && progress.succeeded == n) {
       inputs->cancelRunning(index);
-      state->complete(inputs->firstSuccesses(n), TaskStatus::Succeeded);
+      state->complete(inputs->firstSuccesses(n), Status::Succeeded);
       return;
     }
     // One failure too many: the first time fewer than n inputs could still succeed.

@@ -79,11 +79,11 @@ class Dashboard {
     entry.sample = [name = std::move(name), state, stalledAfter = options_.stalledAfter] {
       std::lock_guard stateLock(state->mutex);
       const SteadyClock::time_point now = SteadyClock::now();
-      DashboardRow row{name, state->status, state->settledAt.value_or(now) - state->startedAt,
-                       state->snapshot.progress, state->outputPath};
-      row.stalled = state->status == TaskStatus::Running && state->lastOutputAt &&
-                    now - *state->lastOutputAt >= stalledAfter;
-      return row;
+      const bool stalled = state->status == Status::Running && state->lastOutputAt &&
+                           now - *state->lastOutputAt >= stalledAfter;
+      return DashboardRow{name, stalled ? Status::Stalled : state->status,
+                          state->settledAt.value_or(now) - state->startedAt,
+                          state->snapshot.progress, state->outputPath};
     };
     entry.cancel = [state] { state->requestStop(detail::EndReason::Cancelled); };
     {
@@ -158,7 +158,7 @@ class Dashboard {
         const std::vector<DashboardRow> now = rows();
         const bool done =
             std::all_of(now.begin(), now.end(),
-                        [](const DashboardRow& row) { return detail::settled(row.status); }) ||
+                        [](const DashboardRow& row) { return isSettled(row.status); }) ||
             (stop.stop_requested() && !cancelling);
         if (live) {
           std::fputs(liveFrame(now, out, linesDrawn).c_str(), out);
@@ -236,10 +236,9 @@ class Dashboard {
       if (status == lastStatus[i]) continue;
       lastStatus[i] = status;
       lines += detail::printable(rows[i].name) + ": " + std::string(status);
-      if (detail::settled(rows[i].status))
-        lines += " after " + detail::durationText(rows[i].duration);
+      if (isSettled(rows[i].status)) lines += " after " + detail::durationText(rows[i].duration);
       // The file to read when something went wrong.
-      if (detail::settled(rows[i].status) && rows[i].status != TaskStatus::Succeeded &&
+      if (isSettled(rows[i].status) && rows[i].status != Status::Succeeded &&
           !rows[i].outputPath.empty())
         lines += " (" + detail::printable(rows[i].outputPath.string()) + ")";
       lines += "\n";

@@ -17,7 +17,7 @@
 #include <bgagent/detail/display_width.hpp>
 #include <bgagent/detail/duration_text.hpp>
 #include <bgagent/progress.hpp>
-#include <bgagent/task_status.hpp>
+#include <bgagent/status.hpp>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -32,20 +32,19 @@ namespace bgagent {
 /// One task as the dashboard shows it.
 struct DashboardRow {
   std::string name;
-  TaskStatus status = TaskStatus::Pending;
+  /// The task's, or Stalled: running, but its agent has written nothing (no output, no
+  /// HEARTBEAT) for DashboardOptions::stalledAfter.
+  Status status = Status::Pending;
   SteadyClock::duration duration{};
   Progress progress;
   std::filesystem::path outputPath;
-  /// Running, but its agent has written nothing (no output, no HEARTBEAT) for
-  /// DashboardOptions::stalledAfter: shown as Stalled.
-  bool stalled = false;
 };
 
 namespace detail {
 
-inline constexpr std::size_t kTaskStatusCount = 7;  // TaskStatus's values, Pending to Crashed
-inline constexpr std::size_t kStatusWidth = 9;      // "Succeeded", "Cancelled"
-inline constexpr std::size_t kDurationWidth = 8;    // "12m30s"
+inline constexpr std::size_t kStatusCount = 8;    // Status's values, Pending to Crashed
+inline constexpr std::size_t kStatusWidth = 9;    // "Succeeded", "Cancelled"
+inline constexpr std::size_t kDurationWidth = 8;  // "12m30s"
 inline constexpr std::size_t kBarWidth = 10;
 inline constexpr std::size_t kLongestName = 30;
 inline constexpr std::size_t kNoHeight = std::numeric_limits<std::size_t>::max();
@@ -57,12 +56,8 @@ struct TableLine {
   std::string_view status{};
 };
 
-inline bool settled(TaskStatus status) {
-  return status != TaskStatus::Pending && status != TaskStatus::Running;
-}
-
 inline std::string_view statusWord(const DashboardRow& row) {
-  return row.stalled && row.status == TaskStatus::Running ? "Stalled" : toString(row.status);
+  return toString(row.status);
 }
 
 inline std::size_t nameColumnWidth(const std::vector<DashboardRow>& rows, std::size_t width) {
@@ -76,7 +71,7 @@ inline std::size_t nameColumnWidth(const std::vector<DashboardRow>& rows, std::s
 
 inline std::string progressText(const DashboardRow& row) {
   std::optional<double> percent = row.progress.percent;
-  if (row.status == TaskStatus::Succeeded) percent = 100.0;
+  if (row.status == Status::Succeeded) percent = 100.0;
   std::string text;
   if (percent) {
     const double clamped = std::clamp(*percent, 0.0, 100.0);
@@ -96,7 +91,7 @@ inline TableLine rowLine(const DashboardRow& row, std::size_t nameWidth, std::si
   line.status = statusWord(row);
   line.text += padToWidth(line.status, kStatusWidth) + "  ";
   const std::string duration =
-      row.status == TaskStatus::Pending ? std::string("-") : durationText(row.duration);
+      row.status == Status::Pending ? std::string("-") : durationText(row.duration);
   line.text += std::string(kDurationWidth - std::min(kDurationWidth, duration.size()), ' ') +
                duration + "  " + progressText(row);
   line.text = fitToWidth(line.text, width);
@@ -111,13 +106,13 @@ inline std::string summaryLine(const std::vector<DashboardRow>& rows) {
   std::size_t failed = 0;
   SteadyClock::duration finishedTotal{};
   for (const DashboardRow& row : rows) {
-    if (row.status == TaskStatus::Pending) {
+    if (row.status == Status::Pending) {
       ++pending;
-    } else if (row.status == TaskStatus::Running) {
+    } else if (row.status == Status::Running || row.status == Status::Stalled) {
       ++running;
-      if (row.stalled) ++stalled;
+      if (row.status == Status::Stalled) ++stalled;
     } else {
-      ++(row.status == TaskStatus::Succeeded ? done : failed);
+      ++(row.status == Status::Succeeded ? done : failed);
       finishedTotal += row.duration;
     }
   }
@@ -133,8 +128,8 @@ inline std::string summaryLine(const std::vector<DashboardRow>& rows) {
     const SteadyClock::duration mean = finishedTotal / static_cast<long>(finished);
     SteadyClock::duration left{};
     for (const DashboardRow& row : rows) {
-      if (row.status == TaskStatus::Running && row.duration < mean) left += mean - row.duration;
-      if (row.status == TaskStatus::Pending) left += mean;
+      if (row.status == Status::Running && row.duration < mean) left += mean - row.duration;
+      if (row.status == Status::Pending) left += mean;
     }
     line += ", ETA " + durationText(left / static_cast<long>(std::max<std::size_t>(running, 1)));
   }
@@ -147,13 +142,14 @@ inline std::vector<bool> rowsShown(const std::vector<DashboardRow>& rows, std::s
   std::vector<bool> shown(rows.size(), true);
   if (height == kNoHeight || rows.size() + 2 <= height) return shown;
   std::size_t room = height > 4 ? height - 3 : 1;  // the header, the folded line, the summary
-  const auto rank = [](TaskStatus status) {
+  const auto rank = [](Status status) {
     switch (status) {
-      case TaskStatus::Running:
+      case Status::Running:
+      case Status::Stalled:
         return 0;
-      case TaskStatus::Pending:
+      case Status::Pending:
         return 2;
-      case TaskStatus::Succeeded:
+      case Status::Succeeded:
         return 3;
       default:
         return 1;
@@ -174,7 +170,7 @@ inline std::vector<bool> rowsShown(const std::vector<DashboardRow>& rows, std::s
 // "+3 more: 2 pending, 1 succeeded", or empty when every row is shown.
 inline std::string foldedLine(const std::vector<DashboardRow>& rows,
                               const std::vector<bool>& shown) {
-  std::array<std::size_t, kTaskStatusCount> hidden{};
+  std::array<std::size_t, kStatusCount> hidden{};
   std::size_t total = 0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (shown[i]) continue;
@@ -186,7 +182,7 @@ inline std::string foldedLine(const std::vector<DashboardRow>& rows,
   const char* separator = " ";
   for (std::size_t status = 0; status < hidden.size(); ++status) {
     if (hidden[status] == 0) continue;
-    std::string word(toString(static_cast<TaskStatus>(status)));
+    std::string word(toString(static_cast<Status>(status)));
     word[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[0])));
     line += separator + std::to_string(hidden[status]) + " " + word;
     separator = ", ";

@@ -105,7 +105,7 @@ class EventLog {
     // As its own report would have said: an agent once its file was read with a START (a task
     // that failed to launch never was); a combined task (no watch of its own) from creation.
     const bool combined = state->watchId.load(std::memory_order_acquire) == 0;
-    const bool started = state->stopAgent && (combined ? state->status != TaskStatus::Pending
+    const bool started = state->stopAgent && (combined ? state->status != Status::Pending
                                                        : state->runningAt.has_value());
     if (started) enqueue(state->id, name, "started", state->startedFields());
     for (const auto& [kind, fields] : state->control->events.kept()) {

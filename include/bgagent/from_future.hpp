@@ -33,7 +33,7 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
  public:
   explicit FutureTask(std::shared_future<T> future) : future_(std::move(future)) {
     state_->description = "future";
-    state_->status = TaskStatus::Running;
+    state_->status = Status::Running;
   }
 
   FutureTask(const FutureTask&) = delete;
@@ -94,7 +94,7 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
 
   void settle() {
     try {
-      state_->complete(future_.get(), TaskStatus::Succeeded);
+      state_->complete(future_.get(), Status::Succeeded);
     } catch (const std::exception& exception) {
       state_->complete(Error{ErrorCode::AgentFailed,
                              std::string("future: threw: ") + exception.what(),
@@ -102,10 +102,10 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
                              0,
                              0,
                              {}},
-                       TaskStatus::Failed);
+                       Status::Failed);
     } catch (...) {
       state_->complete(Error{ErrorCode::AgentFailed, "future: threw an exception", "", 0, 0, {}},
-                       TaskStatus::Failed);
+                       Status::Failed);
     }
   }
 

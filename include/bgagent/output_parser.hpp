@@ -8,7 +8,7 @@
 // Example:
 //   bgagent::OutputParser parser("build.out");
 //   parser.feed(bytes);
-//   if (parser.snapshot().status == bgagent::AgentStatus::Failed) report(*parser.snapshot().error);
+//   if (parser.snapshot().status == bgagent::Status::Failed) report(*parser.snapshot().error);
 #pragma once
 
 #include <bgagent/agent_state.hpp>

@@ -97,7 +97,7 @@ class LimitedRun : public std::enable_shared_from_this<LimitedRun<T>> {
         state_(std::make_shared<TaskState<std::vector<Result<T>>>>()) {
     state_->description = "runLimited(" + std::to_string(launches_.size()) + " launches, " +
                           std::to_string(limit) + " at a time)";
-    state_->status = TaskStatus::Running;
+    state_->status = Status::Running;
   }
 
   Task<std::vector<Result<T>>> start() {
@@ -210,7 +210,7 @@ class LimitedRun : public std::enable_shared_from_this<LimitedRun<T>> {
       results.reserve(outcomes_.size());
       for (auto& outcome : outcomes_) results.push_back(std::move(*outcome));
     }
-    state_->complete(std::move(results), TaskStatus::Succeeded);
+    state_->complete(std::move(results), Status::Succeeded);
   }
 
   std::vector<std::function<Task<T>()>> launches_;  // fixed once built

@@ -58,13 +58,11 @@ class Task {
   const std::string& description() const { return state().description; }
   const std::filesystem::path& outputPath() const { return state().outputPath; }
 
-  TaskStatus status() const {
+  Status status() const {
     std::lock_guard lock(state().mutex);
     return state().status;
   }
-  bool settled() const {
-    return status() != TaskStatus::Pending && status() != TaskStatus::Running;
-  }
+  bool settled() const { return isSettled(status()); }
 
   /// A copy of what the output file has said so far.
   OutputSnapshot snapshot() const {

@@ -80,7 +80,7 @@ class TupleInputs : public std::enable_shared_from_this<TupleInputs<Ts...>> {
   std::shared_ptr<TaskState<R>> makeState(const std::string& name) {
     auto state = std::make_shared<TaskState<R>>();
     state->description = name + "(" + std::to_string(kSize) + " tasks)";
-    state->status = TaskStatus::Running;
+    state->status = Status::Running;
     state->stopAgent = [weak = this->weak_from_this()](EndReason reason) {
       if (auto inputs = weak.lock()) inputs->stopRunning(std::nullopt, reason);
     };
@@ -207,10 +207,10 @@ Task<std::tuple<detail::InputValue<First>, detail::InputValue<Rest>...>> all(Fir
     if (firstFailure) settledInputs.stopRunning(index);
     if (settled != kCount) return;
     if (!settledInputs.anyFailed()) {
-      state->complete(settledInputs.values(), TaskStatus::Succeeded);
+      state->complete(settledInputs.values(), Status::Succeeded);
     } else {
       Error error = settledInputs.firstFailureWithOthers();
-      const TaskStatus status = detail::statusOf(error);
+      const Status status = detail::statusOf(error);
       state->complete(std::move(error), status);
     }
   });
@@ -227,7 +227,7 @@ Task<std::tuple<Result<detail::InputValue<First>>, Result<detail::InputValue<Res
   auto tuple = detail::makeTupleInputs(std::forward<First>(first), std::forward<Rest>(rest)...);
   auto state = tuple->template makeState<Outcomes>("allSettled");
   tuple->onEachSettled([state](auto& settledInputs, std::size_t, bool, bool, std::size_t settled) {
-    if (settled == kCount) state->complete(settledInputs.outcomes(), TaskStatus::Succeeded);
+    if (settled == kCount) state->complete(settledInputs.outcomes(), Status::Succeeded);
   });
   return Task<Outcomes>(state);
 }

@@ -1,7 +1,7 @@
 // bgagent/wait_outcome.hpp: what waiting on an output file can end in, and how to ask for it.
 //
-// Owns: WaitStatus (succeeded, failed, timed out, cancelled, stalled, crashed), WaitOutcome
-// (the status, the error that explains it, and the snapshot at that moment) and WaitOptions
+// Owns: WaitOutcome (how a wait ended: its Status, one of Succeeded, Failed, TimedOut,
+// Cancelled, Stalled, Crashed; the error that explains it; the snapshot then) and WaitOptions
 // (deadline, idle timeout, poll interval, stop token, the writer's pid).
 // An agent's failure is a value here, never an exception.
 // Thread safety: value types.
@@ -20,43 +20,14 @@
 
 namespace bgagent {
 
-/// How a wait on an output file ended.
-enum class WaitStatus {
-  Succeeded,  ///< the file is Succeeded: [COMPLETE] and no failure
-  Failed,     ///< the file is Failed (ERROR, success=false, bad RESULT, broken protocol), or
-              ///< could not be read (a directory, removed before [COMPLETE], a read error)
-  TimedOut,   ///< the timeout or deadline passed first
-  Cancelled,  ///< the stop token fired, or the watcher shut down
-  Stalled,    ///< no new byte (output or HEARTBEAT) for the idle timeout
-  Crashed,    ///< the writer process exited without [COMPLETE]
-};
-
-constexpr std::string_view toString(WaitStatus status) noexcept {
-  switch (status) {
-    case WaitStatus::Succeeded:
-      return "Succeeded";
-    case WaitStatus::Failed:
-      return "Failed";
-    case WaitStatus::TimedOut:
-      return "TimedOut";
-    case WaitStatus::Cancelled:
-      return "Cancelled";
-    case WaitStatus::Stalled:
-      return "Stalled";
-    case WaitStatus::Crashed:
-      return "Crashed";
-  }
-  return "Unknown";
-}
-
 /// The end of a wait: its status, the error explaining any status but Succeeded, and
 /// everything the file had said by then.
 struct WaitOutcome {
-  WaitStatus status = WaitStatus::Cancelled;
+  Status status = Status::Cancelled;
   std::optional<Error> error{};  ///< set exactly when status != Succeeded
   OutputSnapshot snapshot;
 
-  bool succeeded() const noexcept { return status == WaitStatus::Succeeded; }
+  bool succeeded() const noexcept { return status == Status::Succeeded; }
   /// The RESULT value (null when the file had none).
   const nlohmann::json& result() const noexcept { return snapshot.result; }
 };

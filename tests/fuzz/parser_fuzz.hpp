@@ -172,7 +172,7 @@ inline std::string shown(int value) {
 inline std::string shown(bool value) {
   return value ? "true" : "false";
 }
-inline std::string shown(AgentStatus status) {
+inline std::string shown(Status status) {
   return std::string(toString(status));
 }
 
@@ -281,17 +281,17 @@ inline void checkSnapshot(const CheckContext& context, const OutputSnapshot& sna
           "description is longer than maxLineBytes (P4)");
 
   // State table, P19, P21.
-  const bool failed = snapshot.status == AgentStatus::Failed;
+  const bool failed = snapshot.status == Status::Failed;
   require(context, failed == snapshot.error.has_value(),
           "status " + shown(snapshot.status) + " with error " + shown(snapshot.error));
-  if (snapshot.status == AgentStatus::Succeeded) {
+  if (snapshot.status == Status::Succeeded) {
     require(context, snapshot.completed, "Succeeded without completed");
   }
   if (snapshot.completed && !failed) {
-    require(context, snapshot.status == AgentStatus::Succeeded,
+    require(context, snapshot.status == Status::Succeeded,
             "completed and not Failed, but " + shown(snapshot.status));
   }
-  if (snapshot.status == AgentStatus::Pending) {
+  if (snapshot.status == Status::Pending) {
     require(context, !snapshot.completed && !snapshot.hasResult && snapshot.progress.updates == 0,
             "Pending with records after [START]");
   }
@@ -362,8 +362,7 @@ inline void checkEvents(const CheckContext& context, const EventCounts& events,
           "Completed events differ from completed");
   require(context, events[OutputEventKind::Warning] == snapshot.warnings.size(),
           "Warning events differ from the warnings kept");
-  require(context,
-          events[OutputEventKind::Failed] == (snapshot.status == AgentStatus::Failed ? 1U : 0U),
+  require(context, events[OutputEventKind::Failed] == (snapshot.status == Status::Failed ? 1U : 0U),
           "Failed events differ from the status");
   require(context, events[OutputEventKind::Output] >= snapshot.tail.size(),
           "fewer Output events than tail lines");

@@ -54,7 +54,7 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
   std::shared_ptr<TaskState<R>> makeState(const std::string& name) {
     auto state = std::make_shared<TaskState<R>>();
     state->description = name + "(" + std::to_string(tasks_.size()) + " tasks)";
-    state->status = TaskStatus::Running;
+    state->status = Status::Running;
     // A weak reference: the inputs' continuations own this object, and the combined task must
     // not keep its inputs alive through its own stop function.
     state->stopAgent = [weak = this->weak_from_this()](EndReason reason) {

@@ -80,7 +80,7 @@ class FileWatches final : public LoopPart, public WatchCanceller {
     }
     if (entry != nullptr) {
       // Nobody is left to settle it later: it settles now, on this thread.
-      WaitOutcome outcome = entry->outcome(WaitStatus::Cancelled, ErrorCode::Cancelled, closedWhy);
+      WaitOutcome outcome = entry->outcome(Status::Cancelled, ErrorCode::Cancelled, closedWhy);
       SettledCallback callback = std::move(entry->onSettled);
       entry.reset();
       callback(std::move(outcome));
@@ -109,7 +109,7 @@ class FileWatches final : public LoopPart, public WatchCanceller {
     while (more) {
       takeQueued();
       for (auto& [id, entry] : entries_) {
-        WaitOutcome outcome = entry->outcome(WaitStatus::Cancelled, ErrorCode::Cancelled, why);
+        WaitOutcome outcome = entry->outcome(Status::Cancelled, ErrorCode::Cancelled, why);
         settled_.emplace_back(std::move(entry), std::move(outcome));
       }
       entries_.clear();
@@ -295,7 +295,7 @@ class FileWatches final : public LoopPart, public WatchCanceller {
 
   std::optional<WaitOutcome> check(WatchEntry& entry, SteadyClock::time_point now) {
     if (entry.cancelRequested.load(std::memory_order_acquire)) {
-      return entry.outcome(WaitStatus::Cancelled, ErrorCode::Cancelled, "wait cancelled");
+      return entry.outcome(Status::Cancelled, ErrorCode::Cancelled, "wait cancelled");
     }
     const bool pollDue = entry.polled() && now >= entry.nextPoll;
     if (entry.dirty || pollDue) {
@@ -307,7 +307,7 @@ class FileWatches final : public LoopPart, public WatchCanceller {
         entry.writerExited = true;
       }
       Result<std::size_t> read = entry.file.refresh(kReadBudget);
-      if (!read) return WaitOutcome{WaitStatus::Failed, read.error(), entry.file.snapshot()};
+      if (!read) return WaitOutcome{Status::Failed, read.error(), entry.file.snapshot()};
       if (*read == kReadBudget) entry.dirty = true;  // more waits: read on at the next turn
       if (*read > 0) {
         entry.lastActivity = now;
@@ -315,10 +315,10 @@ class FileWatches final : public LoopPart, public WatchCanceller {
           try {
             entry.options.onUpdate(entry.file.snapshot());
           } catch (const std::exception& exception) {
-            return entry.outcome(WaitStatus::Failed, ErrorCode::Internal,
+            return entry.outcome(Status::Failed, ErrorCode::Internal,
                                  std::string("the onUpdate callback threw: ") + exception.what());
           } catch (...) {
-            return entry.outcome(WaitStatus::Failed, ErrorCode::Internal,
+            return entry.outcome(Status::Failed, ErrorCode::Internal,
                                  "the onUpdate callback threw");
           }
         }

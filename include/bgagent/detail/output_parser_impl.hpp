@@ -220,7 +220,7 @@ class OutputParserState {
         startLine_ = snapshot_.lines;
         phase_ = Phase::Header;
         snapshot_.startedAt = readTimestamp(text, marker);
-        if (snapshot_.status == AgentStatus::Pending) snapshot_.status = AgentStatus::Running;
+        if (snapshot_.status == Status::Pending) snapshot_.status = Status::Running;
         emit(OutputEventKind::Started, text);
         return;
       case Marker::Progress:
@@ -239,7 +239,7 @@ class OutputParserState {
       case Marker::Error:
         ++snapshot_.errorRecords;
         emit(OutputEventKind::AgentError, text);
-        if (snapshot_.status != AgentStatus::Failed) {
+        if (snapshot_.status != Status::Failed) {
           fail(ErrorCode::AgentFailed, "agent reported an error: " + std::string(text));
         }
         return;
@@ -247,7 +247,7 @@ class OutputParserState {
         phase_ = Phase::Closed;
         snapshot_.completed = true;
         snapshot_.completedAt = readTimestamp(text, marker);
-        if (snapshot_.status != AgentStatus::Failed) snapshot_.status = AgentStatus::Succeeded;
+        if (snapshot_.status != Status::Failed) snapshot_.status = Status::Succeeded;
         emit(OutputEventKind::Completed, text);
         return;
     }
@@ -497,11 +497,11 @@ class OutputParserState {
 
   void fail(ErrorCode code, const std::string& what, std::uint64_t line = 0) {
     if (line == 0) line = snapshot_.lines;
-    if (snapshot_.status == AgentStatus::Failed) {
+    if (snapshot_.status == Status::Failed) {
       warn(what, line);  // P24: the first failure is the error, later ones are warnings
       return;
     }
-    snapshot_.status = AgentStatus::Failed;
+    snapshot_.status = Status::Failed;
     snapshot_.error = makeError(code, what, line);
     emit(OutputEventKind::Failed, snapshot_.error->message);
   }

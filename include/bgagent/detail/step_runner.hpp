@@ -24,7 +24,7 @@ class StepRunner : public std::enable_shared_from_this<StepRunner<R>> {
     auto runner = std::shared_ptr<StepRunner>(new StepRunner());
     runner->state_->description = std::move(description);
     runner->state_->outputPath = std::move(outputPath);
-    runner->state_->status = TaskStatus::Running;
+    runner->state_->status = Status::Running;
     // A weak reference: the steps' continuations own the runner, and the combined task must
     // not keep them alive through its own stop function.
     runner->state_->stopAgent = [weak = runner->weak_from_this()](EndReason reason) {
@@ -90,13 +90,13 @@ class StepRunner : public std::enable_shared_from_this<StepRunner<R>> {
     return state_->outcome.has_value();
   }
 
-  void succeed(R value) { state_->complete(std::move(value), TaskStatus::Succeeded); }
+  void succeed(R value) { state_->complete(std::move(value), Status::Succeeded); }
 
   /// Fails with `error`; a composite that was stopped settles as Cancelled or TimedOut, its
   /// code saying so (the step's own error keeps its words).
   void fail(Error error) {
     const EndReason reason = stopped();
-    TaskStatus status = statusOf(error);
+    Status status = statusOf(error);
     if (reason != EndReason::None) {
       status = statusForStop(reason);
       error.code = codeForStop(reason);
@@ -137,7 +137,7 @@ class StepRunner : public std::enable_shared_from_this<StepRunner<R>> {
                              0,
                              0,
                              {}},
-                       TaskStatus::Cancelled);
+                       Status::Cancelled);
     } catch (...) {
       // Destructors never throw; only allocation can fail here.
     }

@@ -99,22 +99,22 @@ class Followed {
 };
 
 /// The status a combined task settles with for an error.
-inline TaskStatus statusOf(const Error& error) noexcept {
+inline Status statusOf(const Error& error) noexcept {
   switch (error.code) {
     case ErrorCode::Cancelled:
-      return TaskStatus::Cancelled;
+      return Status::Cancelled;
     case ErrorCode::DeadlineExceeded:
-      return TaskStatus::TimedOut;
+      return Status::TimedOut;
     case ErrorCode::AgentKilled:
-      return TaskStatus::Crashed;
+      return Status::Crashed;
     default:
-      return TaskStatus::Failed;
+      return Status::Failed;
   }
 }
 
 /// The status a composite settles with when its owner stopped it for `reason`.
-inline TaskStatus statusForStop(EndReason reason) noexcept {
-  return reason == EndReason::TimedOut ? TaskStatus::TimedOut : TaskStatus::Cancelled;
+inline Status statusForStop(EndReason reason) noexcept {
+  return reason == EndReason::TimedOut ? Status::TimedOut : Status::Cancelled;
 }
 
 inline ErrorCode codeForStop(EndReason reason) noexcept {
@@ -125,7 +125,7 @@ inline ErrorCode codeForStop(EndReason reason) noexcept {
 /// matching code) when its owner stopped it.
 template <typename R>
 void failStopped(TaskState<R>& state, Error error) {
-  TaskStatus status = TaskStatus::Failed;
+  Status status = Status::Failed;
   const EndReason reason = state.control->endReason.load(std::memory_order_acquire);
   if (reason != EndReason::None) {
     status = statusForStop(reason);

@@ -10,7 +10,7 @@
 #include <bgagent/detail/agent_control.hpp>
 #include <bgagent/detail/runtime_core.hpp>
 #include <bgagent/result.hpp>
-#include <bgagent/task_status.hpp>
+#include <bgagent/status.hpp>
 #include <bgagent/wait_outcome.hpp>
 #include <bgagent/watch_handle.hpp>
 #include <condition_variable>
@@ -27,7 +27,7 @@ namespace bgagent {
 /// One input of a combined task, as a progress roll-up shows it (Task::children()).
 struct ChildProgress {
   std::string description;
-  TaskStatus status = TaskStatus::Pending;
+  Status status = Status::Pending;
   Progress progress;  ///< the child's latest PROGRESS, or its own roll-up
   std::filesystem::path outputPath;
 };
@@ -58,7 +58,7 @@ struct TaskState {
   mutable std::mutex mutex;
   std::condition_variable settledChanged;
   OutputSnapshot snapshot;                              // guarded by mutex
-  TaskStatus status = TaskStatus::Pending;              // guarded by mutex
+  Status status = Status::Pending;                      // guarded by mutex
   std::optional<Result<T>> outcome;                     // guarded by mutex
   std::optional<SteadyClock::time_point> settledAt;     // guarded by mutex
   std::optional<SteadyClock::time_point> lastOutputAt;  // agents only; guarded by mutex
@@ -92,8 +92,8 @@ struct TaskState {
     lastOutputAt = now;  // called for new bytes only: output or a HEARTBEAT
     // Reported under the lock, so an event log that starts listening meanwhile (EventLog::add
     // reads the status under it) sees each change once.
-    if (status == TaskStatus::Pending && latest.status != AgentStatus::Pending) {
-      status = TaskStatus::Running;
+    if (status == Status::Pending && latest.status != Status::Pending) {
+      status = Status::Running;
       runningAt = now;
       reportStarted();
     }
@@ -190,48 +190,48 @@ struct TaskState {
   /// outside the lock), then wakes every waiter. Runs once.
   void settle(WaitOutcome waited) {
     const EndReason reason = control->endReason.load(std::memory_order_acquire);
-    TaskStatus finalStatus = TaskStatus::Failed;
+    Status finalStatus = Status::Failed;
     std::optional<Error> error = waited.error;
     switch (waited.status) {
-      case WaitStatus::Succeeded:
-        finalStatus = TaskStatus::Succeeded;
+      case Status::Succeeded:
+        finalStatus = Status::Succeeded;
         break;
-      case WaitStatus::TimedOut:
-        finalStatus = TaskStatus::TimedOut;
+      case Status::TimedOut:
+        finalStatus = Status::TimedOut;
         requestStop(EndReason::TimedOut);
         break;
-      case WaitStatus::Crashed:
-        finalStatus = TaskStatus::Crashed;
+      case Status::Crashed:
+        finalStatus = Status::Crashed;
         break;
-      case WaitStatus::Cancelled:
-        finalStatus = TaskStatus::Cancelled;
+      case Status::Cancelled:
+        finalStatus = Status::Cancelled;
         break;
       default:
         break;
     }
     // A process agent killed by a signal the host did not send crashed (the supervisor's RESULT
     // names the signal).
-    if (finalStatus == TaskStatus::Failed && reason == EndReason::None && error &&
+    if (finalStatus == Status::Failed && reason == EndReason::None && error &&
         waited.snapshot.result.is_object() && waited.snapshot.result.contains("signal")) {
-      finalStatus = TaskStatus::Crashed;
+      finalStatus = Status::Crashed;
       error->code = ErrorCode::AgentKilled;
     }
     // A runtime that shut down under the agent cancelled it.
-    if (finalStatus == TaskStatus::Failed &&
+    if (finalStatus == Status::Failed &&
         (reason == EndReason::Cancelled || reason == EndReason::HostShutdown)) {
-      finalStatus = TaskStatus::Cancelled;
+      finalStatus = Status::Cancelled;
     }
-    if (finalStatus == TaskStatus::Failed && reason == EndReason::TimedOut) {
-      finalStatus = TaskStatus::TimedOut;
+    if (finalStatus == Status::Failed && reason == EndReason::TimedOut) {
+      finalStatus = Status::TimedOut;
     }
     if (error) {
-      if (finalStatus == TaskStatus::Cancelled) error->code = ErrorCode::Cancelled;
-      if (finalStatus == TaskStatus::TimedOut) error->code = ErrorCode::DeadlineExceeded;
+      if (finalStatus == Status::Cancelled) error->code = ErrorCode::Cancelled;
+      if (finalStatus == Status::TimedOut) error->code = ErrorCode::DeadlineExceeded;
     }
     Result<T> result = error ? Result<T>(nameAgent(*error)) : convert(waited.snapshot);
-    if (!result && finalStatus == TaskStatus::Succeeded) finalStatus = TaskStatus::Failed;
+    if (!result && finalStatus == Status::Succeeded) finalStatus = Status::Failed;
     if (cleanup == CleanupPolicy::DeleteAlways ||
-        (cleanup == CleanupPolicy::DeleteOnSuccess && finalStatus == TaskStatus::Succeeded)) {
+        (cleanup == CleanupPolicy::DeleteOnSuccess && finalStatus == Status::Succeeded)) {
       std::error_code ignored;
       std::filesystem::remove(outputPath, ignored);
     }
@@ -240,7 +240,7 @@ struct TaskState {
 
   /// Settles the task: records the outcome, wakes every waiter, then runs the continuations
   /// (outside the lock, on this thread). Runs once; later calls are ignored.
-  void complete(Result<T> result, TaskStatus finalStatus, std::optional<OutputSnapshot> last = {}) {
+  void complete(Result<T> result, Status finalStatus, std::optional<OutputSnapshot> last = {}) {
     std::vector<std::function<void()>> toRun;
     {
       std::lock_guard lock(mutex);
@@ -280,7 +280,7 @@ struct TaskState {
   /// A failure that settles the task before any agent ran (a launch error).
   void fail(Error error) {
     WaitOutcome waited;
-    waited.status = WaitStatus::Failed;
+    waited.status = Status::Failed;
     waited.error = std::move(error);
     settle(std::move(waited));
   }

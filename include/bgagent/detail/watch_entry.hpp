@@ -58,16 +58,16 @@ struct WatchEntry {
   /// The outcome when the file's own state settles the wait, else nullopt.
   std::optional<WaitOutcome> outcomeFromFile() const {
     const OutputSnapshot& snapshot = file.snapshot();
-    if (snapshot.status == AgentStatus::Succeeded) {
-      return WaitOutcome{WaitStatus::Succeeded, std::nullopt, snapshot};
+    if (snapshot.status == Status::Succeeded) {
+      return WaitOutcome{Status::Succeeded, std::nullopt, snapshot};
     }
-    if (snapshot.status == AgentStatus::Failed) {
-      return WaitOutcome{WaitStatus::Failed, snapshot.error, snapshot};
+    if (snapshot.status == Status::Failed) {
+      return WaitOutcome{Status::Failed, snapshot.error, snapshot};
     }
     return std::nullopt;
   }
 
-  WaitOutcome outcome(WaitStatus status, ErrorCode code, const std::string& what) const {
+  WaitOutcome outcome(Status status, ErrorCode code, const std::string& what) const {
     return WaitOutcome{status, fileError(code, file.path(), what), file.snapshot()};
   }
 
@@ -75,16 +75,16 @@ struct WatchEntry {
     std::string what = "writer pid " + std::to_string(pid) + " exited without [COMPLETE]";
     const OutputTail& tail = file.snapshot().tail;
     if (!tail.empty()) what += "; last output: " + tail[tail.size() - 1];
-    return outcome(WaitStatus::Crashed, ErrorCode::AgentKilled, what);
+    return outcome(Status::Crashed, ErrorCode::AgentKilled, what);
   }
 
   WaitOutcome stalledOutcome() const {
-    return outcome(WaitStatus::Stalled, ErrorCode::DeadlineExceeded,
+    return outcome(Status::Stalled, ErrorCode::DeadlineExceeded,
                    "no new output for " + durationText(*options.idleTimeout) + " (idle timeout)");
   }
 
   WaitOutcome timedOutOutcome() const {
-    return outcome(WaitStatus::TimedOut, ErrorCode::DeadlineExceeded,
+    return outcome(Status::TimedOut, ErrorCode::DeadlineExceeded,
                    options.timeout ? "not complete after " + durationText(*options.timeout)
                                    : std::string("not complete by the deadline"));
   }
