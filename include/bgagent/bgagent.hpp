@@ -4,6 +4,7 @@
 #include <bgagent/agent_backend.hpp>
 #include <bgagent/agent_registry.hpp>
 #include <bgagent/agent_state.hpp>
+#include <bgagent/child_progress.hpp>
 #include <bgagent/cleanup_policy.hpp>
 #include <bgagent/clock.hpp>
 #include <bgagent/combinators.hpp>
@@ -32,6 +33,7 @@
 #include <bgagent/stop_reason.hpp>
 #include <bgagent/task.hpp>
 #include <bgagent/task_status.hpp>
+#include <bgagent/task_view.hpp>
 #include <bgagent/then.hpp>
 #include <bgagent/timeout.hpp>
 #include <bgagent/tuple_combinators.hpp>

@@ -24,6 +24,7 @@
 #include <bgagent/detail/terminal.hpp>
 #include <bgagent/detail/wake_fd.hpp>
 #include <bgagent/task.hpp>
+#include <bgagent/task_view.hpp>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -73,25 +74,27 @@ class Dashboard {
   /// Shows `task` under `name`, in the order added.
   template <typename T>
   void add(std::string name, const Task<T>& task) {
-    std::shared_ptr<detail::TaskState<T>> state = detail::TaskAccess::state(task);
-    if (!state) throw std::invalid_argument("bgagent: Dashboard::add() of an empty Task");
+    if (!task.valid()) throw std::invalid_argument("bgagent: Dashboard::add() of an empty Task");
+    add(std::move(name), TaskView(task));
+  }
+
+  /// As add(name, task), for a task seen through a view.
+  void add(std::string name, const TaskView& task) {
     Entry entry;
-    entry.sample = [name = std::move(name), state, stalledAfter = options_.stalledAfter] {
-      std::lock_guard stateLock(state->mutex);
-      const SteadyClock::time_point now = SteadyClock::now();
-      const bool stalled = state->status == Status::Running && state->lastOutputAt &&
-                           now - *state->lastOutputAt >= stalledAfter;
-      return DashboardRow{name, stalled ? Status::Stalled : state->status,
-                          state->settledAt.value_or(now) - state->startedAt,
-                          state->snapshot.progress, state->outputPath};
+    entry.sample = [name = std::move(name), task, stalledAfter = options_.stalledAfter] {
+      TaskSample now = task.sample();
+      const bool stalled =
+          now.status == Status::Running && now.silentFor && *now.silentFor >= stalledAfter;
+      return DashboardRow{name, stalled ? Status::Stalled : now.status, now.duration,
+                          std::move(now.progress), task.outputPath()};
     };
-    entry.cancel = [state] { state->requestStop(detail::EndReason::Cancelled); };
+    entry.cancel = [task] { task.cancel(); };
     {
       std::lock_guard lock(mutex_);
       entries_.push_back(std::move(entry));
     }
     // A settling task wakes display() at once, so the last frame does not wait for the pace.
-    state->whenSettled([wake = std::weak_ptr<detail::WakeFd>(wake_)] {
+    task.whenSettled([wake = std::weak_ptr<detail::WakeFd>(wake_)] {
       if (auto alive = wake.lock()) alive->wake();
     });
   }

@@ -27,6 +27,7 @@
 #include <bgagent/detail/unique_fd.hpp>
 #include <bgagent/error.hpp>
 #include <bgagent/task.hpp>
+#include <bgagent/task_view.hpp>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -79,15 +80,12 @@ class EventLog {
   /// Stops listening to every task, writes every line already queued, and joins the writer
   /// (which waits for the file's write(), or for the sink to return).
   ~EventLog() {
-    std::vector<Subscription> subscriptions;
+    std::vector<TaskSubscription> subscriptions;
     {
       std::lock_guard lock(mutex_);
       subscriptions.swap(subscriptions_);
     }
-    for (const Subscription& subscription : subscriptions) {
-      if (auto control = subscription.control.lock())
-        control->events.stopListening(subscription.id);
-    }
+    subscriptions.clear();   // each ends: no listener runs after this
     writer_.request_stop();  // it drains the queue first
     writer_.join();
   }
@@ -97,33 +95,20 @@ class EventLog {
   /// written now with its own elapsedMs.
   template <typename T>
   void add(std::string name, const Task<T>& task) {
-    const std::shared_ptr<detail::TaskState<T>>& state = detail::TaskAccess::state(task);
-    if (!state) throw std::invalid_argument("bgagent: EventLog::add() of an empty Task");
-    // Under the task's lock, which its own reports hold too: each event is written once, either
-    // here or by the listener.
-    std::lock_guard stateLock(state->mutex);
-    // As its own report would have said: an agent once its file was read with a START (a task
-    // that failed to launch never was); a combined task (no watch of its own) from creation.
-    const bool combined = state->watchId.load(std::memory_order_acquire) == 0;
-    const bool started = state->stopAgent && (combined ? state->status != Status::Pending
-                                                       : state->runningAt.has_value());
-    if (started) enqueue(state->id, name, "started", state->startedFields());
-    for (const auto& [kind, fields] : state->control->events.kept()) {
-      enqueue(state->id, name, kind, fields);
-    }
-    if (state->snapshot.progress.updates > 0) {
-      enqueue(state->id, name, "progress", state->progressFields());
-    }
-    if (state->outcome) {
-      enqueue(state->id, name, "settled", state->settledFields());
-      return;
-    }
-    const std::uint64_t id = state->control->events.listen(
-        [this, taskId = state->id, name](std::string_view kind, const nlohmann::json& fields) {
+    if (!task.valid()) throw std::invalid_argument("bgagent: EventLog::add() of an empty Task");
+    add(std::move(name), TaskView(task));
+  }
+
+  /// As add(name, task), for a task seen through a view.
+  void add(std::string name, const TaskView& task) {
+    // The catch-up and the task's own reports are ordered by the task: each event is written
+    // once, either in the catch-up or by the listener.
+    TaskSubscription subscription = task.subscribe(
+        [this, taskId = task.id(), name](std::string_view kind, const nlohmann::json& fields) {
           enqueue(taskId, name, kind, fields);
         });
     std::lock_guard lock(mutex_);
-    subscriptions_.push_back({state->control, id});
+    subscriptions_.push_back(std::move(subscription));
   }
 
   /// Waits until every event reported before the call has been written (or found unwritable).
@@ -148,11 +133,6 @@ class EventLog {
   }
 
  private:
-  struct Subscription {
-    std::weak_ptr<detail::AgentControl> control;
-    std::uint64_t id = 0;
-  };
-
   void startWriter() {
     writer_ = std::jthread([this](const std::stop_token& stop) { writeQueued(stop); });
   }
@@ -234,13 +214,13 @@ class EventLog {
   mutable std::mutex mutex_;
   std::condition_variable_any queued_;
   mutable std::condition_variable drained_;
-  std::deque<std::string> queue_;            // guarded by mutex_
-  std::uint64_t queuedTotal_ = 0;            // guarded by mutex_
-  std::uint64_t handled_ = 0;                // written or lost; guarded by mutex_
-  std::optional<Error> error_;               // guarded by mutex_
-  std::uint64_t lostEvents_ = 0;             // guarded by mutex_
-  std::vector<Subscription> subscriptions_;  // guarded by mutex_
-  std::jthread writer_;                      // last: it uses everything above
+  std::deque<std::string> queue_;                // guarded by mutex_
+  std::uint64_t queuedTotal_ = 0;                // guarded by mutex_
+  std::uint64_t handled_ = 0;                    // written or lost; guarded by mutex_
+  std::optional<Error> error_;                   // guarded by mutex_
+  std::uint64_t lostEvents_ = 0;                 // guarded by mutex_
+  std::vector<TaskSubscription> subscriptions_;  // guarded by mutex_
+  std::jthread writer_;                          // last: it uses everything above
 };
 
 }  // namespace bgagent
