@@ -83,6 +83,7 @@ class GatedAgent final : public RunningAgent {
                             nlohmann::json{{"success", false}});
       }
       ended->store(true, std::memory_order_release);
+      link.agentEnded();
     });
     stop_ = thread_.get_stop_source();
   }
@@ -93,8 +94,8 @@ class GatedAgent final : public RunningAgent {
   ~GatedAgent() override = default;
 
   void stop(StopReason reason) override {
+    // The task recorded the reason before telling us: the ending reads it from the link.
     log_->add("stop " + std::string(toString(reason)));
-    link_.recordStop(reason);
     stop_.request_stop();
   }
   bool ended() const noexcept override { return ended_->load(std::memory_order_acquire); }
@@ -133,7 +134,8 @@ class GatedBackend final : public bgagent::AgentBackend {
   bool timesItselfOut_;
 };
 
-// Fails as its prompt says: "refuse" before making the file, "fail" after, "throw" by throwing.
+// Fails as its prompt says: "refuse" before making the file, "fail" after, "throw" by throwing
+// before, "throw-after" by throwing after, "null" by returning no agent.
 class FailingBackend final : public bgagent::AgentBackend {
  public:
   Result<std::unique_ptr<RunningAgent>> start(AgentStart& start) const override {
@@ -142,7 +144,9 @@ class FailingBackend final : public bgagent::AgentBackend {
       return bgagent::Error{ErrorCode::InvalidArgument, "refused", "", 0, 0, {}};
     }
     if (how == "throw") throw std::runtime_error("the backend broke");
+    if (how == "null") return std::unique_ptr<RunningAgent>();
     if (Result<void> made = start.createOutputFile(); !made) return made.error();
+    if (how == "throw-after") throw std::runtime_error("the backend broke late");
     return bgagent::Error{ErrorCode::NotFound, "no such cluster", "", 0, 0, {}};
   }
 };
@@ -316,7 +320,25 @@ TEST_CASE("a backend that cannot start fails its task, the file saying so once i
   const auto thrown = threw.wait();
   REQUIRE_FALSE(thrown);
   CHECK(thrown.error().code == ErrorCode::Internal);
-  CHECK(thrown.error().message.find("the backend broke") != std::string::npos);
+  CHECK(thrown.error().message ==
+        "agent 'threw': agent type 'Failing': its backend threw: the backend broke");
+
+  options.description = "threw late";
+  options.prompt = "throw-after";
+  auto threwLate = registry.launch(options);
+  const auto thrownLate = threwLate.wait();
+  REQUIRE_FALSE(thrownLate);
+  CHECK(thrownLate.error().code == ErrorCode::Internal);
+  CHECK(readFile(threwLate.outputPath())
+            .find("[ERROR] agent type 'Failing': its backend threw: the backend broke late") !=
+        std::string::npos);
+
+  options.description = "no agent";
+  options.prompt = "null";
+  const auto none = registry.launch(options).wait();
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message ==
+        "agent 'no agent': agent type 'Failing': its backend started no agent");
 
   CHECK_THROWS_AS(registry.addBackend("Null", nullptr), std::invalid_argument);
 }

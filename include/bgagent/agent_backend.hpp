@@ -13,14 +13,16 @@
 // Thread safety: start() may be called from several launching threads at once. A RunningAgent's
 // stop() and ended() may be called from any thread, the runtime's included, and must not block;
 // join() and detach() come once, from the task's owner, after which stop() may still come.
-// Lifetime: the task holds its RunningAgent until the task's state goes (possibly on the
-// runtime's thread, after join() or detach()); a RunningAgent must not hold its task.
+// Lifetime: the task holds its RunningAgent until the task's state goes, possibly on the
+// runtime's thread, after join() or detach(): its destructor must not wait for the agent's work
+// there (joining a thread that has written the ending and is only returning is fine). A
+// RunningAgent must not hold its task.
 // Errors: an error from start() settles the task Failed with it, and is written to the output
 // file's ending if the file was made; an exception from start() is turned into such an error.
 // Example:
 //   class Replay final : public bgagent::AgentBackend {  // writes a canned answer at once
-//     Result<std::unique_ptr<bgagent::RunningAgent>> start(bgagent::AgentStart& start) const
-//     override;
+//     bgagent::Result<std::unique_ptr<bgagent::RunningAgent>> start(
+//         bgagent::AgentStart& start) const override;
 //   };
 //   registry.addBackend("Replay", std::make_shared<Replay>());
 #pragma once
@@ -56,6 +58,12 @@ class AgentLink {
   /// Records why the agent is being stopped unless an earlier reason was; the reason that stands.
   StopReason recordStop(StopReason reason) const noexcept { return control_->recordEnd(reason); }
 
+  /// Tells the runtime the agent has ended (RunningAgent::ended() is true from now on), after
+  /// its ending was written: a shutdown waiting for it goes on at once rather than at its bound.
+  void agentEnded() const {
+    if (control_->wakeRuntime) control_->wakeRuntime();
+  }
+
   /// The ending cannot be written to the output file (a full disk): the task settles Failed
   /// with `error` rather than wait for an ending that will never come. Call it at most once.
   void endingLost(const Error& error) const {
@@ -81,7 +89,8 @@ class RunningAgent {
 
   /// Asks the agent to end for `reason` and returns at once. It may come several times and
   /// after the agent ended (then it does nothing); the ending still arrives through the file,
-  /// which should say why (AgentLink::stopReason()).
+  /// which should say why: the reason is recorded before this is called, so
+  /// AgentLink::stopReason() gives it (the first one asked).
   virtual void stop(StopReason reason) = 0;
 
   /// True once the agent is known to have ended with its ending in the file: stopping it has

@@ -128,7 +128,8 @@ inline std::string summaryLine(const std::vector<DashboardRow>& rows) {
     const SteadyClock::duration mean = finishedTotal / static_cast<long>(finished);
     SteadyClock::duration left{};
     for (const DashboardRow& row : rows) {
-      if (row.status == Status::Running && row.duration < mean) left += mean - row.duration;
+      const bool runs = row.status == Status::Running || row.status == Status::Stalled;
+      if (runs && row.duration < mean) left += mean - row.duration;
       if (row.status == Status::Pending) left += mean;
     }
     line += ", ETA " + durationText(left / static_cast<long>(std::max<std::size_t>(running, 1)));

@@ -8,10 +8,11 @@
 // Thread safety: start() from any thread; the body runs on the agent's thread.
 // Lifetime: destroying the task's handle requests the token and joins the thread (as bounded
 // as the body's checks of the token, docs/threading.md); Task::detach() hands it to the runtime.
+// Errors: the output file's, from start(); what the body throws becomes its ERROR, never a
+// throw in the host.
 // Example:
-//   registry.addFunction("Count", [](std::stop_token stop, bgagent::OutputWriter& out,
-//                                    const bgagent::LaunchOptions&) { return nlohmann::json(42);
-//                                    });
+//   registry.addFunction("Count", [](std::stop_token, bgagent::OutputWriter&,
+//                                    const bgagent::LaunchOptions&) { return 42; });
 #pragma once
 
 #include <bgagent/agent_backend.hpp>

@@ -36,6 +36,9 @@ struct AgentControl {
   /// Settles the task with an error when its file cannot record the ending (a full disk). Set
   /// before the agent starts; called once, from the thread that writes the ending.
   std::function<void(const Error&)> onEndingLost;
+  /// Wakes the runtime's loop (a shutdown waiting for the agent's ending looks again). Set
+  /// before the agent starts; any thread.
+  std::function<void()> wakeRuntime;
   /// What happens to the task, for its event log (the runtime reports its kills).
   TaskEvents events;
   /// When the task was made, for the events' elapsed time.

@@ -64,9 +64,18 @@ void endWatchOf(TaskState<T>& state) {
   }
 }
 
-/// Records a failure to start in the file itself, so the watch settles the task with it.
-inline void recordLaunchFailure(OutputWriter& writer, const Error& error) {
-  (void)writer.finish(error.message, nlohmann::json{{"success", false}, {"error", error.message}});
+inline Error internalError(std::string message) {
+  return Error{ErrorCode::Internal, std::move(message), "", 0, 0, {}};
+}
+
+/// Records a backend's failure to start in the file it made, so the file says why. Through the
+/// start's writer, or, when the backend moved that writer away, through the file opened again.
+inline void recordStartFailure(AgentStart& start, const Error& error) {
+  const nlohmann::json result{{"success", false}, {"error", error.message}};
+  if (start.writer().finish(error.message, result)) return;
+  Result<OutputWriter> again =
+      OutputWriter::open(start.outputPath(), WriterOptions{OpenMode::Append, FsyncPolicy::Never});
+  if (again) (void)again->finish(error.message, result);
 }
 
 /// Lets a task be settled directly when its file cannot record the ending (rule 16's exception).
@@ -93,33 +102,37 @@ Task<T> startTask(const LaunchOptions& options, const AgentBackend& backend) {
   state->description = options.description;
   state->cleanup = options.cleanup;
   settleIfEndingLost(state);  // before the agent starts: it may lose its ending at once
+  state->control->wakeRuntime = [waker = state->runtime->threads().waker()] { waker->wake(); };
   AgentStart start =
       BackendAccess::makeStart(options, state->runtime, state->control, state->outputPath);
   Result<std::unique_ptr<RunningAgent>> started = std::unique_ptr<RunningAgent>();
+  const std::string backendOf = "agent type '" + options.agentType + "': its backend ";
   try {
     started = backend.start(start);
-    if (started && !*started) {
-      started =
-          Error{ErrorCode::Internal, "the agent type's backend started no agent", "", 0, 0, {}};
-    }
+    if (started && !*started) started = internalError(backendOf + "started no agent");
   } catch (const std::exception& exception) {
-    started = Error{ErrorCode::Internal,
-                    std::string("the agent type's backend threw: ") + exception.what(),
-                    "",
-                    0,
-                    0,
-                    {}};
+    started = internalError(backendOf + "threw: " + exception.what());
+  } catch (...) {
+    started = internalError(backendOf + "threw an exception that is not a std::exception");
   }
   if (!started) {
-    if (BackendAccess::madeOutputFile(start)) recordLaunchFailure(start.writer(), started.error());
+    if (BackendAccess::madeOutputFile(start)) recordStartFailure(start, started.error());
     state->fail(started.error());
     return Task<T>(state);
   }
   RunningAgent& agent = **started;
-  state->stopAgent = [&agent](EndReason reason) { agent.stop(reason); };
+  // The reason is recorded before the agent hears of it: its ending says why it stopped.
+  state->stopAgent = [&agent, control = state->control](EndReason reason) {
+    control->recordEnd(reason);
+    agent.stop(reason);
+  };
   state->agent = std::move(*started);
   // A host's backend's agents are stopped at the runtime's shutdown like the library's own.
-  if (!BackendAccess::followedByRuntime(start)) state->runtime->backendAgents().track(state->agent);
+  if (!BackendAccess::followedByRuntime(start)) {
+    std::weak_ptr<RunningAgent> owner = state->agent;
+    state->runtime->backendAgents().track(
+        {owner, state->stopAgent, [&agent] { return agent.ended(); }});
+  }
   // After the agent is set: the runtime's thread may stop it from the watch.
   watchTask(state, agent.timesItselfOut() ? std::nullopt : options.timeout);
   return Task<T>(state);
