@@ -85,11 +85,17 @@ inline std::size_t threadCount() {
 class ResourceCounts {
  public:
   ResourceCounts() : descriptors_((warmUp(), openDescriptorCount())), threads_(threadCount()) {}
-  std::size_t descriptorsAdded() const { return openDescriptorCount() - descriptors_; }
-  std::size_t threadsAdded() const { return threadCount() - threads_; }
+  // How many more there are now, 0 when fewer: a sanitizer runtime's own helper may hold a
+  // descriptor or a thread for a moment when the first count is taken, and a fall is no leak.
+  std::size_t descriptorsAdded() const { return added(openDescriptorCount(), descriptors_); }
+  std::size_t threadsAdded() const { return added(threadCount(), threads_); }
   bool leaked() const { return openDescriptorCount() > descriptors_ || threadCount() > threads_; }
 
  private:
+  static std::size_t added(std::size_t now, std::size_t before) {
+    return now > before ? now - before : 0;
+  }
+
   // Sanitizer runtimes start a helper thread at the first thread a process creates; make that
   // happen before counting, so it is not taken for a leak.
   static void warmUp() {
