@@ -243,6 +243,26 @@ TEST_CASE("a missing program is a clear error, not a hang", "[task][process]") {
             .find("not found") != std::string::npos);
 }
 
+TEST_CASE("files an earlier process with the same pid left at the next names are skipped",
+          "[task]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  auto first = bgagent::launch(bash(dir, "same name", "true"));
+  REQUIRE(first.wait());
+  // "<stem>-<pid>-<n>.out": plant the next three names, as a dead process would have left them.
+  const std::string name = first.outputPath().filename().string();
+  const std::size_t dash = name.rfind('-');
+  const std::string prefix = name.substr(0, dash + 1);
+  const int n = std::stoi(name.substr(dash + 1));
+  for (int next = n + 1; next <= n + 3; ++next) {
+    bgagent::test::writeFile(dir / (prefix + std::to_string(next) + ".out"), "someone else's\n");
+  }
+  auto second = bgagent::launch(bash(dir, "same name", "true"));
+  REQUIRE(second.wait());
+  CHECK(second.outputPath().filename().string() == prefix + std::to_string(n + 4) + ".out");
+  CHECK(readFile(dir / (prefix + std::to_string(n + 1) + ".out")) == "someone else's\n");
+}
+
 TEST_CASE("a launch into a missing or read-only directory is a clear error", "[task]") {
   TempDir dir;
   for (const std::filesystem::path& directory : {dir / "missing", std::filesystem::path("/sys")}) {

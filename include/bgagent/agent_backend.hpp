@@ -34,6 +34,7 @@
 #include <bgagent/output_writer.hpp>
 #include <bgagent/result.hpp>
 #include <bgagent/stop_reason.hpp>
+#include <cerrno>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -131,9 +132,14 @@ class AgentStart {
         options_.outputDirectory.empty() ? detail::defaultOutputDirectory()
                                          : Result<std::filesystem::path>(options_.outputDirectory);
     if (!directory) return directory.error();
-    outputPath_ = detail::outputFileName(*directory, options_.description);
-    Result<OutputWriter> writer =
-        OutputWriter::open(outputPath_, WriterOptions{OpenMode::CreateNew, options_.fsync});
+    // A name is this process's pid and a sequence number: a file left at it by an earlier
+    // process with the same pid (pids are reused) is skipped, never written to.
+    Result<OutputWriter> writer = Error{};
+    for (int tries = 0; tries < kNameTries; ++tries) {
+      outputPath_ = detail::outputFileName(*directory, options_.description);
+      writer = OutputWriter::open(outputPath_, WriterOptions{OpenMode::CreateNew, options_.fsync});
+      if (writer || writer.error().systemError != EEXIST) break;
+    }
     if (!writer) return writer.error();
     if (Result<void> started = writer->start(options_.description); !started) {
       return started.error();
@@ -155,6 +161,8 @@ class AgentStart {
   AgentLink link() const { return AgentLink(control_); }
 
  private:
+  static constexpr int kNameTries = 1000;
+
   friend struct detail::BackendAccess;
   AgentStart(const LaunchOptions& options, std::shared_ptr<detail::RuntimeCore> runtime,
              std::shared_ptr<detail::AgentControl> control, std::filesystem::path& outputPath)

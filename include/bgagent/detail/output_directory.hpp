@@ -1,7 +1,8 @@
 // bgagent/detail/output_directory.hpp: where output files are created, and their names.
 // The default directory is this process's own under $TMPDIR, created 0700, and refused if
 // something else (a symlink, another user's directory) already sits at its name: files in a
-// shared /tmp cannot be redirected. Names are unique in the process and created O_EXCL.
+// shared /tmp cannot be redirected. Names are unique in the process and created O_EXCL; one an
+// earlier process with the same pid left behind is skipped (AgentStart::createOutputFile).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
