@@ -258,7 +258,7 @@ TEST_CASE("a timeout stops a backend's agent, unless the agent times itself out"
   registry.addBackend("SelfTimed", selfTimed);
 
   LaunchOptions options = gatedOptions(dir, "overruns", 1);
-  options.timeout = 50ms;
+  options.timeLimit = 50ms;
   auto overruns = registry.launch(options);
   const auto result = overruns.wait();
   REQUIRE_FALSE(result);
@@ -268,10 +268,10 @@ TEST_CASE("a timeout stops a backend's agent, unless the agent times itself out"
   waitForText(overruns.outputPath(), "[COMPLETE]");
   CHECK(readFile(overruns.outputPath()).find("[ERROR] stopped: timed out") != std::string::npos);
 
-  // The task's watch leaves this one alone: 300 ms after a 1 ms timeout it still runs.
+  // The task's watch leaves this one alone: 300 ms after a 1 ms time limit it still runs.
   options = gatedOptions(dir, "times itself out", 2);
   options.agentType = "SelfTimed";
-  options.timeout = 1ms;
+  options.timeLimit = 1ms;
   auto selfTimedTask = registry.launch(options);
   const auto early = selfTimedTask.waitFor(300ms);
   REQUIRE_FALSE(early);

@@ -163,7 +163,7 @@ TEST_CASE("an agent past its timeout is logged killed for that reason, then Time
   CollectedEvents collected;
   EventLog log(collected.sink());
   LaunchOptions options = shell(dir, "slow", "sleep 30");
-  options.timeout = 100ms;
+  options.timeLimit = 100ms;
   Task<> task = launch(options);
   log.add("slow", task);
   REQUIRE(task.wait().error().code == ErrorCode::DeadlineExceeded);
@@ -185,7 +185,7 @@ TEST_CASE("an agent past its timeout is logged killed for that reason, then Time
   CHECK(events.back()["error"]["code"] == "DeadlineExceeded");
 }
 
-TEST_CASE("a deadline from withTimeout is logged on the inner task as a timed-out request",
+TEST_CASE("a deadline from withTimeLimit is logged on the inner task as a timed-out request",
           "[event_log]") {
   NothingLeftBehind nothingLeft;
   TempDir dir;
@@ -195,7 +195,7 @@ TEST_CASE("a deadline from withTimeout is logged on the inner task as a timed-ou
   Task<int> inner = gated(dir, "inner", keptGate(), 1);
   const std::uint64_t innerId = inner.id();
   log.add("inner", inner);
-  Task<int> bounded = withTimeout(std::move(inner), 50ms);
+  Task<int> bounded = withTimeLimit(std::move(inner), 50ms);
   log.add("bounded", bounded);
   REQUIRE(bounded.wait().error().code == ErrorCode::DeadlineExceeded);
   REQUIRE(collected.waitFor(innerId, "settled"));

@@ -116,7 +116,7 @@ TEST_CASE("retry: an outer cancel ends a backoff wait at once", "[combinators][r
   CHECK(result.error().related[0].message.ends_with("threw: unreachable"));
 }
 
-TEST_CASE("retry: a per-attempt timeout stops each attempt", "[combinators][retry][process]") {
+TEST_CASE("retry: a per-attempt time limit stops each attempt", "[combinators][retry][process]") {
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
@@ -124,13 +124,13 @@ TEST_CASE("retry: a per-attempt timeout stops each attempt", "[combinators][retr
       [&](int attempt) {
         return bgagent::launch(shell(dir, "hang " + std::to_string(attempt), "exec sleep 100"));
       },
-      {.maxAttempts = 2, .backoff = bgagent::Backoff::fixed(1ms), .attemptTimeout = 100ms});
+      {.maxAttempts = 2, .backoff = bgagent::Backoff::fixed(1ms), .attemptTimeLimit = 100ms});
   const auto result = slow.wait();
   REQUIRE_FALSE(result);
   CHECK(slow.status() == Status::TimedOut);
   CHECK(result.error().code == ErrorCode::DeadlineExceeded);
   CHECK(result.error().message.starts_with(
-      "after 2 attempts: 'withTimeout(hang 2)' did not finish within 100ms"));
+      "after 2 attempts: 'withTimeLimit(hang 2)' did not finish within 100ms"));
   CHECK(result.error().related.size() == 1);
 }
 

@@ -102,7 +102,7 @@ TEST_CASE("one runtime thread serves a process agent, an in-process agent, a dea
     Runtime runtime;
     auto process = bgagent::launch(on(runtime, shell(dir, "process", "echo up; exec sleep 100")));
     auto inProcess = untilStopped(runtime, dir, "in-process");
-    auto deadline = bgagent::withTimeout(
+    auto deadline = bgagent::withTimeLimit(
         bgagent::launch(on(runtime, shell(dir, "deadline", "echo up; exec sleep 100"))), 1h);
     const auto retryUp = dir / "retry.up";
     auto retried = bgagent::retry(
@@ -279,7 +279,7 @@ TEST_CASE("a forked child gets a runtime of its own and a clear error for its pa
     {
       // A combinator over it settles at once with the same error, and lets go of it without
       // stopping anything of the parent's.
-      auto timed = bgagent::withTimeout(std::move(parents), 1h);
+      auto timed = bgagent::withTimeLimit(std::move(parents), 1h);
       const auto combined = timed.waitFor(10s);
       if (combined || combined.error().code != ErrorCode::InvalidArgument) failed |= 4;
     }

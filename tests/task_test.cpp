@@ -289,11 +289,11 @@ TEST_CASE("an unknown agent type is a NotFound error", "[task][registry]") {
   CHECK(result.error().message == "agent 'mystery': agent type 'Nope' is not registered");
 }
 
-TEST_CASE("a timeout stops a process agent and is recorded in its file", "[task][process]") {
+TEST_CASE("a time limit stops a process agent and is recorded in its file", "[task][process]") {
   TempDir dir;
   NothingLeftBehind check;
   LaunchOptions options = bash(dir, "slow", "exec sleep 100");
-  options.timeout = 200ms;
+  options.timeLimit = 200ms;
   const auto started = bgagent::SteadyClock::now();
   auto task = bgagent::launch(options);
   const auto result = task.wait();
@@ -502,7 +502,7 @@ TEST_CASE("an in-process agent that overruns its timeout is stopped", "[task][fu
   LaunchOptions options;
   options.description = "overrun";
   options.outputDirectory = dir.path();
-  options.timeout = 100ms;
+  options.timeLimit = 100ms;
   auto task = bgagent::runInThread(options, [](std::stop_token stop, bgagent::OutputWriter&) {
     std::mutex mutex;
     std::condition_variable_any never;

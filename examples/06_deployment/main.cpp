@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   });
   std::printf("deployment running in the background\n");
 
-  const auto outcome = bgagent::withTimeout(std::move(deployment), std::chrono::minutes(5)).wait();
+  const auto outcome =
+      bgagent::withTimeLimit(std::move(deployment), std::chrono::minutes(5)).wait();
   std::error_code ignored;
   std::filesystem::remove_all(work, ignored);
   if (!outcome) {

@@ -102,12 +102,8 @@ class AgentRegistry {
     }
     if (!backend) {
       return Task<T>(detail::failedState<T>(
-          options, Error{ErrorCode::NotFound,
-                         "agent type '" + options.agentType + "' is not registered",
-                         "",
-                         0,
-                         0,
-                         {}}));
+          options, Error::of(ErrorCode::NotFound,
+                             "agent type '" + options.agentType + "' is not registered")));
     }
     return detail::startTask<T>(options, *backend);
   }
@@ -120,7 +116,7 @@ class AgentRegistry {
 
  private:
   static Error invalid(std::string message) {
-    return Error{ErrorCode::InvalidArgument, std::move(message), "", 0, 0, {}};
+    return Error::of(ErrorCode::InvalidArgument, std::move(message));
   }
 
   mutable std::mutex mutex_;

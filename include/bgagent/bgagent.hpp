@@ -35,7 +35,7 @@
 #include <bgagent/task_status.hpp>
 #include <bgagent/task_view.hpp>
 #include <bgagent/then.hpp>
-#include <bgagent/timeout.hpp>
+#include <bgagent/time_limit.hpp>
 #include <bgagent/tuple_combinators.hpp>
 #include <bgagent/version.hpp>
 #include <bgagent/wait.hpp>

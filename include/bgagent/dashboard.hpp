@@ -123,7 +123,7 @@ class Dashboard {
     for (const DashboardRow& row : now) {
       tasks.push_back(
           {{"name", row.name},
-           {"status", std::string(detail::statusWord(row))},
+           {"status", std::string(toString(row.status))},
            {"durationMs",
             std::chrono::duration_cast<std::chrono::milliseconds>(row.duration).count()},
            {"progress", row.progress.text},
@@ -235,7 +235,7 @@ class Dashboard {
     std::string lines;
     lastStatus.resize(rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      const std::string_view status = detail::statusWord(rows[i]);
+      const std::string_view status = toString(rows[i].status);
       if (status == lastStatus[i]) continue;
       lastStatus[i] = status;
       lines += detail::printable(rows[i].name) + ": " + std::string(status);

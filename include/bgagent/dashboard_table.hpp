@@ -56,10 +56,6 @@ struct TableLine {
   std::string_view status{};
 };
 
-inline std::string_view statusWord(const DashboardRow& row) {
-  return toString(row.status);
-}
-
 inline std::size_t nameColumnWidth(const std::vector<DashboardRow>& rows, std::size_t width) {
   std::size_t widest = displayWidth("Agent");
   for (const DashboardRow& row : rows) widest = std::max(widest, displayWidth(row.name));
@@ -88,7 +84,7 @@ inline TableLine rowLine(const DashboardRow& row, std::size_t nameWidth, std::si
   TableLine line;
   line.text = padToWidth(printable(row.name), nameWidth) + "  ";
   line.statusAt = line.text.size();
-  line.status = statusWord(row);
+  line.status = toString(row.status);
   line.text += padToWidth(line.status, kStatusWidth) + "  ";
   const std::string duration =
       row.status == Status::Pending ? std::string("-") : durationText(row.duration);

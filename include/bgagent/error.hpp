@@ -84,6 +84,12 @@ struct Error {
   /// The stage of a sequence or pipeline that failed, or empty (docs/combinators.md).
   std::string stage{};
 
+  /// An error that no line or system call stands behind: a code, the message and, when a file
+  /// is concerned, its path.
+  static Error of(ErrorCode code, std::string message, std::string path = {}) {
+    return Error{code, std::move(message), std::move(path), 0, 0, {}, {}};
+  }
+
   friend bool operator==(const Error&, const Error&) = default;
 };
 

@@ -184,10 +184,10 @@ class EventLog {
       try {
         sink_(text);
       } catch (const std::exception& exception) {
-        return Error{ErrorCode::Io, std::string("event log: the sink threw: ") + exception.what(),
-                     "", 0, 0};
+        return Error::of(ErrorCode::Io,
+                         std::string("event log: the sink threw: ") + exception.what());
       } catch (...) {
-        return Error{ErrorCode::Io, "event log: the sink threw", "", 0, 0};
+        return Error::of(ErrorCode::Io, "event log: the sink threw");
       }
       return std::nullopt;
     }

@@ -96,15 +96,11 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
     try {
       state_->complete(future_.get(), Status::Succeeded);
     } catch (const std::exception& exception) {
-      state_->complete(Error{ErrorCode::AgentFailed,
-                             std::string("future: threw: ") + exception.what(),
-                             "",
-                             0,
-                             0,
-                             {}},
-                       Status::Failed);
+      state_->complete(
+          Error::of(ErrorCode::AgentFailed, std::string("future: threw: ") + exception.what()),
+          Status::Failed);
     } catch (...) {
-      state_->complete(Error{ErrorCode::AgentFailed, "future: threw an exception", "", 0, 0, {}},
+      state_->complete(Error::of(ErrorCode::AgentFailed, "future: threw an exception"),
                        Status::Failed);
     }
   }

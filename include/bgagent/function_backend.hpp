@@ -39,8 +39,8 @@ inline std::optional<std::string> stopText(StopReason reason, const LaunchOption
                                            bool stopRequested) {
   switch (reason) {
     case StopReason::TimedOut:
-      return options.timeout ? "timed out after " + durationText(*options.timeout)
-                             : std::string(kEnclosingDeadline);
+      return timeLimitOf(options) ? "timed out after " + durationText(*timeLimitOf(options))
+                                  : std::string(kEnclosingDeadline);
     case StopReason::HostShutdown:
       return std::string(kHostShutDown);
     default:

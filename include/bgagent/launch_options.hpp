@@ -5,6 +5,7 @@
 
 #include <bgagent/cleanup_policy.hpp>
 #include <bgagent/clock.hpp>
+#include <bgagent/detail/renamed_time_limit.hpp>
 #include <bgagent/fsync_policy.hpp>
 #include <chrono>
 #include <cstdint>
@@ -23,7 +24,11 @@ struct LaunchOptions {
   std::string prompt{};                  ///< "Bash": the shell command; a user type: its input
   std::string agentType = "Bash";        ///< a name registered in the AgentRegistry
   std::vector<std::string> arguments{};  ///< "Process": program and arguments, no shell
-  std::optional<SteadyClock::duration> timeout{};  ///< then the kill sequence; TimedOut
+  /// How long the agent may run; then the kill sequence, and the task is TimedOut. (A timeout
+  /// only bounds a wait: Task::waitFor, WaitOptions::timeout.)
+  std::optional<SteadyClock::duration> timeLimit{};
+  /// The former name of timeLimit: setting it still works, with a warning, for one release.
+  detail::RenamedTimeLimit<SteadyClock::duration> timeout{};
   /// Where the output file goes; empty: a directory of this process's own under $TMPDIR.
   std::filesystem::path outputDirectory{};
   CleanupPolicy cleanup = CleanupPolicy::Keep;
@@ -42,5 +47,12 @@ struct LaunchOptions {
   /// returns a task already failed with the reason.
   Runtime* runtime = nullptr;
 };
+
+namespace detail {
+/// The time limit `options` asks for under either name; the new name wins.
+inline std::optional<SteadyClock::duration> timeLimitOf(const LaunchOptions& options) {
+  return options.timeLimit ? options.timeLimit : options.timeout.value;
+}
+}  // namespace detail
 
 }  // namespace bgagent

@@ -4,7 +4,7 @@
 // builder makes of the LaunchOptions (never through a shell unless the argv names one), in a
 // process group of its own. The runtime's process part relays its stdout and stderr into the
 // output file (a child may write PROGRESS, RESULT and ERROR lines, never START or COMPLETE),
-// enforces LaunchOptions::timeout, runs the kill sequence on stop (SIGTERM to the group, the
+// enforces LaunchOptions::timeLimit, runs the kill sequence on stop (SIGTERM to the group, the
 // grace period, SIGKILL), reaps it, and writes the ending with its exit status or signal.
 // Thread safety: start() from any thread; the builder is called on the launching thread.
 // Errors: the builder's error (the launch then leaves no file); InvalidArgument when SIGCHLD is
@@ -84,7 +84,7 @@ class CommandBackend final : public AgentBackend {
     launch.argv = std::move(*argv);
     launch.environment = options.environment;
     launch.workingDirectory = options.workingDirectory.string();
-    launch.timeout = options.timeout;
+    launch.timeLimit = detail::timeLimitOf(options);
     launch.gracePeriod = options.gracePeriod;
     launch.maxOutputBytes = options.maxOutputBytes;
     detail::ProcessSupervisor& supervisor = detail::BackendAccess::runtime(start).processes();

@@ -19,10 +19,11 @@
 #include <atomic>
 #include <bgagent/detail/default_runtime.hpp>
 #include <bgagent/detail/duration_text.hpp>
+#include <bgagent/detail/renamed_time_limit.hpp>
 #include <bgagent/detail/step_runner.hpp>
 #include <bgagent/sequence.hpp>
 #include <bgagent/task.hpp>
-#include <bgagent/timeout.hpp>
+#include <bgagent/time_limit.hpp>
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -70,8 +71,11 @@ struct RetryOptions {
   /// Whether a failed attempt is retried; empty: every failure but a cancellation. Never
   /// consulted for a cancellation, which is never retried.
   std::function<bool(const Error&)> retryIf{};
-  /// Each attempt in withTimeout with this limit.
-  std::optional<SteadyClock::duration> attemptTimeout{};
+  /// Each attempt in withTimeLimit with this limit.
+  std::optional<SteadyClock::duration> attemptTimeLimit{};
+  /// The former name of attemptTimeLimit: setting it still works, with a warning, for one
+  /// release.
+  detail::RenamedTimeLimit<SteadyClock::duration> attemptTimeout{};
 };
 
 namespace detail {
@@ -138,8 +142,11 @@ void runAttempt(const std::shared_ptr<StepRunner<T>>& runner,
   Result<Task<T>> task = launchStage<T>(launch);
   if (!retry->runtime) retry->runtime = task ? runtimeOf(*task) : DefaultRuntime::get();
   runner->recordEvent("attempt", attemptFields(*retry, attempt, task));
-  if (task && retry->options.attemptTimeout) {
-    task = withTimeout(std::move(*task), *retry->options.attemptTimeout);
+  const std::optional<SteadyClock::duration> attemptTimeLimit =
+      retry->options.attemptTimeLimit ? retry->options.attemptTimeLimit
+                                      : retry->options.attemptTimeout.value;
+  if (task && attemptTimeLimit) {
+    task = withTimeLimit(std::move(*task), *attemptTimeLimit);
   }
   auto onSettled = [retry, attempt](const std::shared_ptr<StepRunner<T>>& self, Result<T> result) {
     if (result) {
@@ -204,7 +211,7 @@ Task<detail::LaunchedValue<Launch, int>> retry(Launch launch, RetryOptions optio
   auto runner = detail::StepRunner<T>::create("retry(up to " + std::to_string(options.maxAttempts) +
                                               " attempts)");
   if (options.maxAttempts < 1) {
-    runner->fail(Error{ErrorCode::InvalidArgument, "retry() needs maxAttempts >= 1", "", 0, 0, {}});
+    runner->fail(Error::of(ErrorCode::InvalidArgument, "retry() needs maxAttempts >= 1"));
     return runner->task();
   }
   auto state = std::make_shared<detail::RetryState<T>>(detail::RetryState<T>{

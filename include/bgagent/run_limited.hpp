@@ -187,7 +187,7 @@ class LimitedRun : public std::enable_shared_from_this<LimitedRun<T>> {
       if (!halted_) {
         halted_ = true;
         for (std::size_t index = next_; index < launches_.size(); ++index) {
-          outcomes_[index] = Error{ErrorCode::Cancelled, "not launched: " + why, "", 0, 0, {}};
+          outcomes_[index] = Error::of(ErrorCode::Cancelled, "not launched: " + why);
         }
         next_ = launches_.size();
       }

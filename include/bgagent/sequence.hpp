@@ -56,14 +56,14 @@ Result<Task<T>> launchStage(Launch& launch) {
   try {
     Task<T> task = launch();
     if (!task.valid()) {
-      return Error{ErrorCode::InvalidArgument, "its launch returned an empty Task", "", 0, 0, {}};
+      return Error::of(ErrorCode::InvalidArgument, "its launch returned an empty Task");
     }
     return task;
   } catch (const std::exception& exception) {
     return Error{
         ErrorCode::Internal, std::string("its launch threw: ") + exception.what(), "", 0, 0, {}};
   } catch (...) {
-    return Error{ErrorCode::Internal, "its launch threw", "", 0, 0, {}};
+    return Error::of(ErrorCode::Internal, "its launch threw");
   }
 }
 

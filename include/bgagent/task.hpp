@@ -97,10 +97,10 @@ class Task {
   Result<T> waitUntil(SteadyClock::time_point deadline) const {
     if (std::optional<Error> error = unreachable()) return *std::move(error);
     if (state().future.wait_until(deadline) == std::future_status::ready) return wait();
-    return Error{ErrorCode::DeadlineExceeded,
-                 "agent '" + description() + "' is still running (output file '" +
-                     outputPath().string() + "')",
-                 outputPath().string(), 0, 0};
+    return Error::of(ErrorCode::DeadlineExceeded,
+                     "agent '" + description() + "' is still running (output file '" +
+                         outputPath().string() + "')",
+                     outputPath().string());
   }
 
   /// The value; throws bgagent::Exception with the agent's error otherwise.
@@ -153,12 +153,12 @@ class Task {
         shared.future.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       return std::nullopt;
     }
-    return Error{ErrorCode::InvalidArgument,
-                 "agent '" + description() +
-                     "' belongs to the process that launched it, not to this forked child: "
-                     "it cannot be waited for here (output file '" +
-                     outputPath().string() + "')",
-                 outputPath().string(), 0, 0};
+    return Error::of(ErrorCode::InvalidArgument,
+                     "agent '" + description() +
+                         "' belongs to the process that launched it, not to this forked child: "
+                         "it cannot be waited for here (output file '" +
+                         outputPath().string() + "')",
+                     outputPath().string());
   }
 
   // In a forked child the parent's state must never be destroyed: its thread's join, and any

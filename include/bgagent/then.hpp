@@ -40,12 +40,8 @@ Task<std::invoke_result_t<Transform&, T&&>> then(Task<T> task, Transform transfo
     try {
       value.emplace(transform(std::move(*result)));
     } catch (const std::exception& exception) {
-      self->fail(Error{ErrorCode::Internal,
-                       "'" + self->description() + "': the transform threw: " + exception.what(),
-                       "",
-                       0,
-                       0,
-                       {}});
+      self->fail(Error::of(ErrorCode::Internal, "'" + self->description() +
+                                                    "': the transform threw: " + exception.what()));
       return;
     } catch (...) {
       self->fail(Error{

@@ -17,7 +17,7 @@ namespace bgagent::detail {
 /// Why the host ended an agent, shared by the Task and whatever runs it.
 using EndReason = StopReason;
 
-/// How an agent with no timeout of its own records a deadline of an enclosing withTimeout.
+/// How an agent with no time limit of its own records the deadline of an enclosing withTimeLimit.
 inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing deadline passed)";
 
 /// How an agent's file records that the runtime shut down under it.

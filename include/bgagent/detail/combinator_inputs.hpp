@@ -18,7 +18,7 @@
 namespace bgagent::detail {
 
 inline Error combinatorError(std::string message) {
-  return Error{ErrorCode::InvalidArgument, std::move(message), "", 0, 0, {}};
+  return Error::of(ErrorCode::InvalidArgument, std::move(message));
 }
 
 template <typename T>

@@ -44,7 +44,7 @@ struct ProcessLaunch {
   std::vector<std::string> argv;
   std::map<std::string, std::string> environment;
   std::string workingDirectory;
-  std::optional<std::chrono::steady_clock::duration> timeout;
+  std::optional<std::chrono::steady_clock::duration> timeLimit;
   std::chrono::steady_clock::duration gracePeriod = std::chrono::seconds(2);
   std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
 };
@@ -71,8 +71,8 @@ class ProcessSupervisor final : public LoopPart {
     child->pidFd = openPidFd(child->pid, child->exited);
     child->control = std::move(control);
     child->launch = std::move(launch);
-    if (child->launch.timeout) {
-      child->deadline = saturatingAdd<Clock>(Clock::now(), *child->launch.timeout);
+    if (child->launch.timeLimit) {
+      child->deadline = saturatingAdd<Clock>(Clock::now(), *child->launch.timeLimit);
     }
     // Registered here, not by the loop: epoll is level-triggered, so an event that comes
     // before the loop has taken the child over comes again after. The loop only needs waking
@@ -383,8 +383,8 @@ class ProcessSupervisor final : public LoopPart {
     std::optional<std::string> error;
     if (reason == EndReason::Cancelled) error = "cancelled by the host";
     if (reason == EndReason::TimedOut)
-      error = child.launch.timeout ? "timed out after " + durationText(*child.launch.timeout)
-                                   : std::string(kEnclosingDeadline);
+      error = child.launch.timeLimit ? "timed out after " + durationText(*child.launch.timeLimit)
+                                     : std::string(kEnclosingDeadline);
     if (reason == EndReason::HostShutdown) error = std::string(kHostShutDown);
     std::optional<nlohmann::json> result;
     if (!child.relay.wroteResult()) {

@@ -42,13 +42,9 @@ struct RuntimeOptions {
 
 /// The error of work started, in a forked child, on a runtime its parent made.
 inline Error runtimeOfParentError() {
-  return Error{ErrorCode::InvalidArgument,
-               "the runtime belongs to the process that made it, not to this forked child: no "
-               "agent can start on it here (use the default runtime, or a Runtime made here)",
-               "",
-               0,
-               0,
-               {}};
+  return Error::of(ErrorCode::InvalidArgument,
+                   "the runtime belongs to the process that made it, not to this forked child: no "
+                   "agent can start on it here (use the default runtime, or a Runtime made here)");
 }
 
 class RuntimeCore final : private LoopPart {

@@ -33,7 +33,7 @@ inline Result<SpawnedProcess> spawnProcess(const std::vector<std::string>& argv,
                                            const std::map<std::string, std::string>& environment,
                                            const std::string& workingDirectory) {
   if (argv.empty() || argv.front().empty()) {
-    return Error{ErrorCode::InvalidArgument, "cannot start an agent without a program", "", 0, 0};
+    return Error::of(ErrorCode::InvalidArgument, "cannot start an agent without a program");
   }
   int pipeFds[2];
   if (::pipe2(pipeFds, O_CLOEXEC) != 0) {

@@ -129,14 +129,10 @@ class StepRunner : public std::enable_shared_from_this<StepRunner<R>> {
   ~StepRunner() {
     try {
       if (settled()) return;
-      state_->complete(Error{ErrorCode::Cancelled,
-                             "'" + state_->description +
-                                 "' was cancelled: nothing was left to finish it (its runtime "
-                                 "shut down)",
-                             "",
-                             0,
-                             0,
-                             {}},
+      state_->complete(Error::of(ErrorCode::Cancelled,
+                                 "'" + state_->description +
+                                     "' was cancelled: nothing was left to finish it (its runtime "
+                                     "shut down)"),
                        Status::Cancelled);
     } catch (...) {
       // Destructors never throw; only allocation can fail here.

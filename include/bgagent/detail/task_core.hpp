@@ -12,7 +12,7 @@
 #include <bgagent/child_progress.hpp>
 #include <bgagent/cleanup_policy.hpp>
 #include <bgagent/detail/agent_control.hpp>
-#include <bgagent/detail/runtime_core.hpp>
+#include <bgagent/detail/fork_state.hpp>
 #include <bgagent/status.hpp>
 #include <bgagent/watch_handle.hpp>
 #include <filesystem>
@@ -24,6 +24,8 @@
 #include <vector>
 
 namespace bgagent::detail {
+
+class RuntimeCore;  // detail/runtime_core.hpp: only who launches and watches needs the loop
 
 /// Every task, combined ones included, gets its own id: an event log names tasks by it.
 inline std::uint64_t nextTaskId() noexcept {

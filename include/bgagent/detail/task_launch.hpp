@@ -65,7 +65,7 @@ void endWatchOf(TaskState<T>& state) {
 }
 
 inline Error internalError(std::string message) {
-  return Error{ErrorCode::Internal, std::move(message), "", 0, 0, {}};
+  return Error::of(ErrorCode::Internal, std::move(message));
 }
 
 /// Records a backend's failure to start in the file it made, so the file says why. Through the
@@ -134,7 +134,7 @@ Task<T> startTask(const LaunchOptions& options, const AgentBackend& backend) {
         {owner, state->stopAgent, [&agent] { return agent.ended(); }});
   }
   // After the agent is set: the runtime's thread may stop it from the watch.
-  watchTask(state, agent.timesItselfOut() ? std::nullopt : options.timeout);
+  watchTask(state, agent.timesItselfOut() ? std::nullopt : timeLimitOf(options));
   return Task<T>(state);
 }
 

@@ -119,10 +119,10 @@ struct TaskState : TaskCore {
         return settled.result.template get<T>();
       } catch (const nlohmann::json::exception& exception) {
         return nameAgent(
-            Error{ErrorCode::InvalidResult,
-                  "output file '" + outputPath.string() +
-                      "': RESULT does not convert to the requested type: " + exception.what(),
-                  outputPath.string(), 0, 0});
+            Error::of(ErrorCode::InvalidResult,
+                      "output file '" + outputPath.string() +
+                          "': RESULT does not convert to the requested type: " + exception.what(),
+                      outputPath.string()));
       }
     }
   }
