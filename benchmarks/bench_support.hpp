@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // benchmarks/bench_support.hpp: what wait_bench and spawn_bench share: a temporary directory,
 // an owned descriptor, whole writes, CLOCK_MONOTONIC in nanoseconds, percentiles, and the
 // environment variables that shorten a run for a quick look (benchmarks/README.md).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Measures what including bgagent costs a build and prints one markdown section (explained in
 # benchmarks/README.md; the latest figures go in docs/benchmarks.md):
 # - the bgagent headers that launch_options.hpp, dashboard_table.hpp and the umbrella pull in,

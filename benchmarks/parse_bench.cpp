@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // benchmarks/parse_bench.cpp: OutputParser and OutputFile against the floors they sit on.
 //
 // Every bgagent figure is paired with a baseline measured in the same run (STYLE.md bullet

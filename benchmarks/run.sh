@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the `bench` preset, runs every benchmark binary and prints one markdown table: each
 # bgagent figure beside the baseline measured in the same run, their ratio and the target
 # (benchmarks/README.md explains the pairing and the arithmetic).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // benchmarks/spawn_bench.cpp: launching agents (issue 5) against the floors it sits on.
 //
 // spawn_200_true_2_in_flight: 200 jobs that run `true` through /bin/sh, at most 2 at once,

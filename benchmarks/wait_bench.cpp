@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // benchmarks/wait_bench.cpp: waiting on output files (issue 4) against the floors it sits on.
 //
 // (a) completion_latency: a helper process (this binary, forked) appends `[COMPLETE] ...` to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bgagent's one library dependency, nlohmann_json: the installed package when there is one
 # (Debian's nlohmann-json3-dev), a pinned release fetched otherwise.
 include(FetchContent)

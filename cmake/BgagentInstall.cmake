@@ -1,5 +1,7 @@
-# Install rules: headers, the exported target bgagent::bgagent and a package config that finds
-# the same dependencies, so `find_package(bgagent 0.1 CONFIG REQUIRED)` works after install.
+# SPDX-License-Identifier: MIT
+# Install rules: headers, the license, the exported target bgagent::bgagent and a package config
+# that finds the same dependencies, so `find_package(bgagent 0.1 CONFIG REQUIRED)` works after
+# install.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -21,6 +23,7 @@ write_basic_package_version_file(
   "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfigVersion.cmake"
   COMPATIBILITY SameMinorVersion
   ARCH_INDEPENDENT)
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(FILES
   "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfig.cmake"
   "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfigVersion.cmake"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Warnings for bgagent's own targets (tests, examples, benchmarks), never for the INTERFACE
 # target: a consumer's flags are the consumer's business.
 option(BGAGENT_WARNINGS_AS_ERRORS "Treat warnings in bgagent's own targets as errors" OFF)

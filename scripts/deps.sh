@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs the Debian packages that bgagent's build needs, and only those that are missing:
 # idempotent, and quick when nothing is missing.
 #   scripts/deps.sh            the demo: compiler, CMake, Ninja, nlohmann_json

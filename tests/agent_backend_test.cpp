@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent-backend seam: a host's own backend, registered by name, gets its agents' tasks,
 // combinators, cancellation, timeouts, detach and the runtime's shutdown exactly as the
 // library's own backends do, through AgentBackend and RunningAgent alone.

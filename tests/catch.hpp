@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/catch.hpp: one include for Catch2 v2 (Debian's, single header) and v3 (fetched).
 #pragma once
 

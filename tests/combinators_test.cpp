@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Combinators: a test per cell of docs/combinators.md's table, driven by in-process agents
 // released by gates (deterministic, no sleeps) and by real processes.
 #include <bgagent/agent_registry.hpp>

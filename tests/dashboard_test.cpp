@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tests of bgagent/dashboard.hpp and detail/display_width.hpp: golden renderings for each state
 // and for wide characters, the plain mode's lines without escape bytes, the live mode's
 // redrawing, and the JSON snapshot.

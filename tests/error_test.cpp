@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <bgagent/error.hpp>
 
 #include "catch.hpp"

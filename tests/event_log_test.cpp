@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tests of bgagent/event_log.hpp: each event (started, progress, attempt, cancelRequested,
 // killed, settled) with its fields and in causal order, late tasks caught up, the file's lines,
 // and a log that cannot write.

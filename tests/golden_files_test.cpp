@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Golden files: tests/data/NAME.out is an output file, NAME.expected.json the snapshot fields a
 // reader must report for it (docs/protocol.md; the file names carry the rule, p13_... for P13).
 // Every file is also parsed in every chunking that matters: byte by byte, split at every

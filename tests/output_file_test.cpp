@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OutputFile: reads only new bytes, survives missing, truncated, replaced and removed files,
 // and refuses what is not a regular file, with errors that name the file.
 #include <sys/stat.h>

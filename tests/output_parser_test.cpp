@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OutputParser: the rules golden files cannot show well (bounds, events, restarts, hostile
 // input). Rule numbers refer to docs/protocol.md.
 #include <bgagent/output_parser.hpp>

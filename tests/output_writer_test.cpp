@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OutputWriter: records as the parser reads them, one write per record, errors naming the file.
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <bgagent/protocol.hpp>
 
 #include "catch.hpp"

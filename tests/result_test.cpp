@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <bgagent/result.hpp>
 #include <string>
 

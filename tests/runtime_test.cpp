@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runtime: one thread serves every kind of agent and wait; shutdown stops agents with SIGTERM,
 // the grace period, then SIGKILL, each file saying so; a forked child gets a runtime of its own.
 #include <poll.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Agents and Task<T>: real processes and real files. Every test ends with no child process,
 // descriptor or thread left behind (the default runtime, created once, aside).
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TaskView: what observers (dashboards, event logs, a host's UI) see of a task: a consistent
 // sample, its events from the start without gaps or repeats, when it settles, and cancel().
 #include <bgagent/bgagent.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tests of bgagent/time_limit.hpp: withTimeLimit, and deadlines passed on to children; a test
 // per cell of their rows in docs/combinators.md, driven by in-process agents released by gates
 // and by real processes.
@@ -17,7 +18,8 @@ using namespace std::chrono_literals;
 using namespace bgagent;
 using namespace bgagent::test;
 
-TEST_CASE("withTimeLimit: a task that finishes in time gives its value", "[combinators][timeout]") {
+TEST_CASE("withTimeLimit: a task that finishes in time gives its value",
+          "[combinators][time_limit]") {
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
@@ -29,7 +31,7 @@ TEST_CASE("withTimeLimit: a task that finishes in time gives its value", "[combi
 }
 
 TEST_CASE("withTimeLimit: on expiry the process is really stopped and its file says why",
-          "[combinators][timeout][process]") {
+          "[combinators][time_limit][process]") {
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
@@ -48,7 +50,7 @@ TEST_CASE("withTimeLimit: on expiry the process is really stopped and its file s
 
 TEST_CASE(
     "withTimeLimit: every child of a combinator inherits the deadline, a shorter own one wins",
-    "[combinators][timeout][process]") {
+    "[combinators][time_limit][process]") {
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
@@ -76,7 +78,7 @@ TEST_CASE(
 }
 
 TEST_CASE("withTimeLimit: an outer cancel stops the task and settles Cancelled",
-          "[combinators][timeout]") {
+          "[combinators][time_limit]") {
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
@@ -90,7 +92,7 @@ TEST_CASE("withTimeLimit: an outer cancel stops the task and settles Cancelled",
 }
 
 TEST_CASE("withTimeLimit: a failure before the deadline is the task's own error",
-          "[combinators][timeout]") {
+          "[combinators][time_limit]") {
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
@@ -103,7 +105,7 @@ TEST_CASE("withTimeLimit: a failure before the deadline is the task's own error"
 }
 
 TEST_CASE("withTimeLimit over a sequence: the running stage is stopped as timed out (C6)",
-          "[combinators][timeout][sequence][process]") {
+          "[combinators][time_limit][sequence][process]") {
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
@@ -140,7 +142,7 @@ TEST_CASE("withTimeLimit over a sequence: the running stage is stopped as timed 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 TEST_CASE("the former time-limit names still stop the work; the new names win",
-          "[combinators][timeout][process]") {
+          "[combinators][time_limit][process]") {
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
@@ -152,12 +154,13 @@ TEST_CASE("the former time-limit names still stop the work; the new names win",
   CHECK(readFile(formerTask.outputPath()).find("[ERROR] timed out after 100ms\n") !=
         std::string::npos);
 
+  // The longer one, so that "the shorter wins" would fail this.
   LaunchOptions both = shell(dir, "both", "exec sleep 100");
-  both.timeout = 1h;
-  both.timeLimit = 100ms;
+  both.timeout = 100ms;
+  both.timeLimit = 300ms;
   auto bothTask = bgagent::launch(both);
   CHECK_FALSE(bothTask.wait());
-  CHECK(readFile(bothTask.outputPath()).find("[ERROR] timed out after 100ms\n") !=
+  CHECK(readFile(bothTask.outputPath()).find("[ERROR] timed out after 300ms\n") !=
         std::string::npos);
 
   auto wrapped =
@@ -173,6 +176,15 @@ TEST_CASE("the former time-limit names still stop the work; the new names win",
       {.maxAttempts = 1, .attemptTimeout = 100ms});
   const auto retriedResult = retried.wait();
   REQUIRE_FALSE(retriedResult);
-  CHECK(retriedResult.error().code == ErrorCode::DeadlineExceeded);
+  CHECK(retriedResult.error().message.ends_with("did not finish within 100ms"));
+
+  auto retriedBoth = bgagent::retry(
+      [&](int attempt) {
+        return bgagent::launch(shell(dir, "both " + std::to_string(attempt), "exec sleep 100"));
+      },
+      {.maxAttempts = 1, .attemptTimeLimit = 300ms, .attemptTimeout = 100ms});
+  const auto retriedBothResult = retriedBoth.wait();
+  REQUIRE_FALSE(retriedBothResult);
+  CHECK(retriedBothResult.error().message.ends_with("did not finish within 300ms"));
 }
 #pragma GCC diagnostic pop

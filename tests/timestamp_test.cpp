@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <bgagent/detail/timestamp.hpp>
 #include <chrono>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Watcher and waitForCompletion: kernel-woken waits on many files from one thread, with
 // timeouts, cancellation, idle and crash detection. No sleeps: each test writes the bytes, then
 // waits for the watcher's answer; time bounds are lower bounds, upper bounds only catch hangs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 01_hello_agent: launch three shell agents in the background, wait for all, print their results.
 //
 // A "Bash" agent runs its prompt with /bin/sh -c. bgagent writes its output file (START, the

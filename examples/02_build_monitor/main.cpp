@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 02_build_monitor: watch a real build in the background until it completes or reports an
 // error, printing its progress as it arrives.
 //

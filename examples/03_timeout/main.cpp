@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 03_timeout: wait for a slow agent with a timeout, then stop it.
 //
 // The agent starts, reports progress, and then takes far longer than the host will wait. The

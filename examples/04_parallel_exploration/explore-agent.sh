@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A stand-in for an AI exploration agent CLI: `explore-agent.sh --topic DIRECTORY` explores a
 # directory and reports what it found in the output-file protocol, on stdout. bgagent writes the
 # START and COMPLETE records around it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 04_parallel_exploration: the seed's parallel exploration, in C++.
 //
 // An "Explore" agent type is registered once (here a stand-in script for an AI agent's command

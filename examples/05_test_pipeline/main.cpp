@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 05_test_pipeline: the seed's sequential pipeline, in C++.
 //
 // Unit, integration and end-to-end tests run one phase after another, each as a background

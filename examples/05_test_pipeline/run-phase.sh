@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A stand-in test runner: `run-phase.sh PHASE COUNT [broken]` runs COUNT tests of one phase and
 # reports in the output-file protocol on stdout; with `broken`, its last test fails.
 phase=$1

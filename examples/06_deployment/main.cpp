@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 06_deployment: the seed's deployment orchestration, in C++.
 //
 // Lint, tests and the build run in parallel; when all of them passed, the backend and then the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A stand-in for an agent behind an unreliable service: `flaky-agent.sh COUNTER FAILURES` fails
 # its first FAILURES runs (counted in the file COUNTER), then succeeds.
 counter=$1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 07_graceful_degradation: the seed's robust background task, in C++.
 //
 // A flaky agent is retried with exponential backoff until it succeeds; an agent whose service

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 08_dashboard: the seed's monitoring dashboard, in C++.
 //
 // Four agents of different lengths report their progress; a Dashboard shows them until all have

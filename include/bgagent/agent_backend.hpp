@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/agent_backend.hpp: where an agent runs, as one small interface.
 //
 // Owns: AgentBackend (how agents of a registered type start), RunningAgent (one started agent,
@@ -98,7 +99,7 @@ class RunningAgent {
   /// nothing left to do.
   virtual bool ended() const noexcept = 0;
 
-  /// True when the agent enforces LaunchOptions::timeout itself (its file then says it timed
+  /// True when the agent enforces LaunchOptions::timeLimit itself (its file then says it timed
   /// out); otherwise the task's watch times it out and stops it with StopReason::TimedOut.
   virtual bool timesItselfOut() const noexcept { return false; }
 

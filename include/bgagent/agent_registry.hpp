@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/agent_registry.hpp: agent types by name, and launch().
 //
 // Owns: AgentRegistry, the seed's `subagent_type`: a name ("Bash", "Process", "Explore", ...)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/agent_state.hpp: everything known about an agent from its output file so far.
 //
 // Owns: WriterInfo (the header's Writer: line), OutputTail (a bounded tail of free output),

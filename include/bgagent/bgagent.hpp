@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/bgagent.hpp: the umbrella header. Includes every public header, nothing else.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/child_progress.hpp: ChildProgress, one input of a combined task as its progress
 // roll-up shows it (Task::children()).
 // Thread safety: a value type.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/cleanup_policy.hpp: CleanupPolicy, what happens to a task's output file once the task
 // settles (LaunchOptions::cleanup).
 // Thread safety: a value type.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/clock.hpp: the clock every timeout, deadline and duration of bgagent is measured on.
 // A monotonic clock: a wall-clock change never ends a wait early or late.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/combinators.hpp: all, allSettled, any, race and some over ranges of tasks
 //
 // Owns: five Promise-style combinators for a range of tasks (std::vector<Task<T>>), and

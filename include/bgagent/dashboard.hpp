@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/dashboard.hpp: a table of agents (Agent | Status | Duration | Progress) kept on a
 // terminal, in a log, or for a host's own UI.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/dashboard_table.hpp: the dashboard's table as text, a pure function of its rows.
 //
 // Owns: DashboardRow (one task as the dashboard shows it) and renderTable(): Agent | Status |

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/error.hpp: the error vocabulary of the library.
 //
 // Owns: ErrorCode (a small canonical set), Error (code + message + place + errno) and

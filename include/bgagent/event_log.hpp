@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/event_log.hpp: a job log, one JSON object per line, of what happens to the tasks a
 // host adds: started, progress, attempt, cancelRequested, killed, settled.
 //

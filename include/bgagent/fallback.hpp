@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/fallback.hpp: graceful degradation (docs/combinators.md).
 //
 // Owns: withFallback(task, fallback), which launches the fallback only when the task failed

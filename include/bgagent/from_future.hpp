@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/from_future.hpp: ordinary async work (std::future, std::shared_future) as a Task, so
 // combinators mix it with agents: `all(launch(...), fromFuture(std::async(...)))`.
 //
@@ -81,14 +82,10 @@ class FutureTask : public std::enable_shared_from_this<FutureTask<T>> {
   }
 
   void stop(EndReason reason) {
-    state_->complete(Error{codeForStop(reason),
-                           reason == EndReason::TimedOut
-                               ? "future: stopped waiting (timed out); its work runs on"
-                               : "future: stopped waiting (cancelled); its work runs on",
-                           "",
-                           0,
-                           0,
-                           {}},
+    state_->complete(Error::of(codeForStop(reason),
+                               reason == EndReason::TimedOut
+                                   ? "future: stopped waiting (timed out); its work runs on"
+                                   : "future: stopped waiting (cancelled); its work runs on"),
                      statusForStop(reason));
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/fsync_policy.hpp: FsyncPolicy, when an output file's records are forced to disk
 // (docs/protocol.md, "Writing"; LaunchOptions::fsync, WriterOptions).
 // Thread safety: a value type.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/function_backend.hpp: FunctionBackend, agents that are callables in this process.
 //
 // Owns: FunctionBody and FunctionBackend. Each agent runs `body(stop_token, writer, options)`
@@ -39,8 +40,8 @@ inline std::optional<std::string> stopText(StopReason reason, const LaunchOption
                                            bool stopRequested) {
   switch (reason) {
     case StopReason::TimedOut:
-      return timeLimitOf(options) ? "timed out after " + durationText(*timeLimitOf(options))
-                                  : std::string(kEnclosingDeadline);
+      return options.timeLimit ? "timed out after " + durationText(*options.timeLimit)
+                               : std::string(kEnclosingDeadline);
     case StopReason::HostShutdown:
       return std::string(kHostShutDown);
     default:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/launch_options.hpp: what a host asks for when it starts an agent, in the seed's
 // words (description, prompt, agent type), plus the limits a serious host needs.
 // Thread safety: a value type.
@@ -47,12 +48,5 @@ struct LaunchOptions {
   /// returns a task already failed with the reason.
   Runtime* runtime = nullptr;
 };
-
-namespace detail {
-/// The time limit `options` asks for under either name; the new name wins.
-inline std::optional<SteadyClock::duration> timeLimitOf(const LaunchOptions& options) {
-  return options.timeLimit ? options.timeLimit : options.timeout.value;
-}
-}  // namespace detail
 
 }  // namespace bgagent

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/output_file.hpp: reads an output file as it grows.
 //
 // Owns: OutputFile, a path plus an OutputParser plus a read offset. readAppended() reads only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/output_parser.hpp: the incremental output-file parser (docs/protocol.md).
 //
 // Owns: OutputParser, a pure state machine: bytes in, in any chunking, an up-to-date

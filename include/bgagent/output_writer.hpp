@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/output_writer.hpp: appends protocol records to an output file (docs/protocol.md).
 //
 // Owns: OutputWriter, the writing side of the output file. Each record (a marker line, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/process_backend.hpp: CommandBackend, agents that are processes on this machine.
 //
 // Owns: CommandBuilder and CommandBackend. Each agent is a process started from the argv the
@@ -69,13 +70,9 @@ class CommandBackend final : public AgentBackend {
     Result<std::vector<std::string>> argv = build_(start.options());
     if (!argv) return argv.error();
     if (detail::childExitStatusIsLost()) {
-      return Error{ErrorCode::InvalidArgument,
-                   "SIGCHLD is ignored in this process, so no agent's exit status can reach "
-                   "bgagent; restore its default disposition",
-                   "",
-                   0,
-                   0,
-                   {}};
+      return Error::of(ErrorCode::InvalidArgument,
+                       "SIGCHLD is ignored in this process, so no agent's exit status can reach "
+                       "bgagent; restore its default disposition");
     }
     if (Result<void> made = start.createOutputFile(); !made) return made.error();
     detail::BackendAccess::markFollowedByRuntime(start);  // the runtime follows it already
@@ -84,7 +81,7 @@ class CommandBackend final : public AgentBackend {
     launch.argv = std::move(*argv);
     launch.environment = options.environment;
     launch.workingDirectory = options.workingDirectory.string();
-    launch.timeLimit = detail::timeLimitOf(options);
+    launch.timeLimit = options.timeLimit;
     launch.gracePeriod = options.gracePeriod;
     launch.maxOutputBytes = options.maxOutputBytes;
     detail::ProcessSupervisor& supervisor = detail::BackendAccess::runtime(start).processes();

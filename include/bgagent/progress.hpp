@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/progress.hpp: Progress, an agent's latest [PROGRESS] record (docs/protocol.md, P11),
 // as a snapshot and a dashboard row carry it.
 // Thread safety: a value type.

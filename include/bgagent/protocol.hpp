@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/protocol.hpp: the spellings of the output-file protocol (docs/protocol.md).
 //
 // Owns: the marker tags, the header keys and the protocol version, shared by OutputWriter,

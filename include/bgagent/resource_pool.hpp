@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/resource_pool.hpp: named pools of slots shared across combinators
 // (docs/combinators.md): two "build" slots, four "llm" slots.
 //

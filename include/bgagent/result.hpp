@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/result.hpp: Result<T>, a value or an Error.
 //
 // Expected failures (an agent failing, a malformed file, a timeout) are values, not exceptions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/retry.hpp: retry with backoff (docs/combinators.md).
 //
 // Owns: Backoff (fixed or exponential, capped, with optional jitter), RetryOptions and retry().

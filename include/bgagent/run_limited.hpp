@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/run_limited.hpp: a range of launches with at most N running, and halt policies like
 // GNU parallel's --halt (docs/combinators.md).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/runtime.hpp: Runtime, the one thread that serves a host's agents.
 //
 // Owns: Runtime and RuntimeOptions. A runtime is one std::jthread sleeping in one epoll set

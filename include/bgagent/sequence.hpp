@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/sequence.hpp: stages that run one after another (docs/combinators.md).
 //
 // Owns: Stage and sequence(), which runs its stages in order and stops at the first failure,
@@ -60,8 +61,7 @@ Result<Task<T>> launchStage(Launch& launch) {
     }
     return task;
   } catch (const std::exception& exception) {
-    return Error{
-        ErrorCode::Internal, std::string("its launch threw: ") + exception.what(), "", 0, 0, {}};
+    return Error::of(ErrorCode::Internal, std::string("its launch threw: ") + exception.what());
   } catch (...) {
     return Error::of(ErrorCode::Internal, "its launch threw");
   }

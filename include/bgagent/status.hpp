@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/status.hpp: Status, the one vocabulary of where an agent stands: what its output file
 // implies, how a wait on that file ended, what its task settled as, and what a dashboard shows.
 // The values each of them takes:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/stop_reason.hpp: StopReason, why the host ended an agent before it ended by itself.
 // Thread safety: a value type.
 #pragma once

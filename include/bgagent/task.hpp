@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/task.hpp: Task<T>, the handle to a running agent.
 //
 // Owns: Task<T> (T defaults to nlohmann::json; any T with from_json, such as a struct with

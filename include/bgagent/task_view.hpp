@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/task_view.hpp: TaskView, a read-only view of any task for whoever watches it.
 //
 // Owns: TaskView, TaskSample and TaskSubscription. A view is made from any Task<T> and forgets

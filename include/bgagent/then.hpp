@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/then.hpp: then(task, transform), a task's value turned into another value
 // (docs/combinators.md), so results of different types compose: a stage of a sequence can be
 // an all() of checks whose values are summed up.
@@ -44,8 +45,8 @@ Task<std::invoke_result_t<Transform&, T&&>> then(Task<T> task, Transform transfo
                                                     "': the transform threw: " + exception.what()));
       return;
     } catch (...) {
-      self->fail(Error{
-          ErrorCode::Internal, "'" + self->description() + "': the transform threw", "", 0, 0, {}});
+      self->fail(
+          Error::of(ErrorCode::Internal, "'" + self->description() + "': the transform threw"));
       return;
     }
     self->succeed(std::move(*value));

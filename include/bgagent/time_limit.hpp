@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/time_limit.hpp: withTimeLimit, a deadline that really stops the work
 // (docs/combinators.md). A time limit stops the work; a timeout (Task::waitFor,
 // WaitOptions::timeout) only ends a wait.

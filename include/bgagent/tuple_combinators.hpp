@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/tuple_combinators.hpp: the heterogeneous forms of all, allSettled, any and race
 // (docs/combinators.md): inputs of different types, given one by one, give a std::tuple.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/version.hpp: the library's version, as macros for the preprocessor and as a value.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/wait.hpp: waitForCompletion, the blocking wait on one output file.
 //
 // Owns: waitForCompletion(outputFile, timeout) and waitForCompletion(outputFile, options). The

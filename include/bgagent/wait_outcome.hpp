@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/wait_outcome.hpp: what waiting on an output file can end in, and how to ask for it.
 //
 // Owns: WaitOutcome (how a wait ended: its Status, one of Succeeded, Failed, TimedOut,

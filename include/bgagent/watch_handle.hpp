@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/watch_handle.hpp: WatchHandle, which ends one watch of a Watcher.
 //
 // Thread safety: a handle belongs to one thread at a time; cancelling is safe from any thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/watcher.hpp: Watcher, which follows output files until each settles.
 //
 // Owns: Watcher and WatcherOptions. A watcher is a view of a runtime's file watches: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A one-file user of bgagent, built by the consumer tests against the installed package and
 // through FetchContent.
 #include <bgagent/bgagent.hpp>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Installs the configured build tree BUILD_DIR into a fresh PREFIX.
 file(REMOVE_RECURSE "${PREFIX}")
 execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${PREFIX}"
@@ -5,6 +6,8 @@ execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${
 if(NOT status EQUAL 0)
   message(FATAL_ERROR "install to '${PREFIX}' failed: ${status}")
 endif()
-if(NOT EXISTS "${PREFIX}/include/bgagent/bgagent.hpp")
-  message(FATAL_ERROR "install to '${PREFIX}' did not install include/bgagent/bgagent.hpp")
-endif()
+foreach(installed IN ITEMS include/bgagent/bgagent.hpp share/doc/bgagent/LICENSE)
+  if(NOT EXISTS "${PREFIX}/${installed}")
+    message(FATAL_ERROR "install to '${PREFIX}' did not install ${installed}")
+  endif()
+endforeach()

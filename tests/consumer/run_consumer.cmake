@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Configures, builds and runs one consumer project from scratch.
 # Inputs: SOURCE_DIR, BINARY_DIR, EXECUTABLE, GENERATOR, CXX_COMPILER; optional PREFIX (for
 # find_package), BGAGENT_SOURCE_DIR (for FetchContent), COPY_FROM (a folder copied to SOURCE_DIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/fuzz/parser_fuzz.cpp: the libFuzzer entry point for the OutputParser oracle
 // (parser_fuzz.hpp). Built only with BGAGENT_BUILD_FUZZ=ON; see tests/fuzz/README.md.
 #include "parser_fuzz.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/fuzz/parser_fuzz.hpp: the OutputParser fuzz oracle, shared by the libFuzzer target
 // (parser_fuzz.cpp) and the corpus replay test (parser_fuzz_replay_test.cpp).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/fuzz/parser_fuzz_replay_test.cpp: replays the committed fuzz corpus through the parser
 // oracle, so every input the fuzzer or a person found interesting is a test in every build
 // (STYLE.md 17).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Deterministic agents for combinator tests: in-process agents released by gates (no sleeps),
 // and a guard that waits until every agent of a test has finished its file.
 #pragma once

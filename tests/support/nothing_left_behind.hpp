@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a test leaves behind: child processes, descriptors, threads. A test declares a
 // NothingLeftBehind first, so it checks last, after every task of the test is gone.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/snapshot_json.hpp: an OutputSnapshot as JSON, the shape of the golden files'
 // expectations (tests/data/*.expected.json), so a mismatch prints readably.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/test_support.hpp: what the tests share: temporary directories, file helpers,
 // leak checks on descriptors and threads, and the syscall fault-injection seam.
 #pragma once

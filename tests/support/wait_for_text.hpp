@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/wait_for_text.hpp: waiting until a file holds a text, the event a test needs
 // before it checks that something did not happen yet (an agent is past its `trap`, say).
 #pragma once

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Presses Ctrl-C in a real terminal (a tmux pane) while the dashboard example shows an agent that
 # never ends, and checks what users expect: the cursor is visible again, every agent was
 # cancelled and its process is gone, and the program ended as Ctrl-C ends it (status 130).

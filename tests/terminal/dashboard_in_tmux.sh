@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs the dashboard example in a real terminal (a tmux pane, 100x30) and checks what the
 # terminal shows once it has finished: the table drawn once (redrawn in place, not scrolled) and
 # every agent settled. Usage: dashboard_in_tmux.sh path/to/dashboard

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/agent_control.hpp: what a task shares with whatever runs its agent (the
 // runtime's process part, an in-process agent's thread): why the host ended it, whether it has
 // been reaped, and how to settle the task when its file cannot record the ending.
@@ -25,8 +26,7 @@ inline constexpr std::string_view kHostShutDown = "the host shut down";
 
 /// The error of work started on a runtime that has shut down.
 inline Error runtimeShutDownError() {
-  return Error{
-      ErrorCode::Cancelled, "the runtime has shut down: no agent can start on it", "", 0, 0, {}};
+  return Error::of(ErrorCode::Cancelled, "the runtime has shut down: no agent can start on it");
 }
 
 struct AgentControl {

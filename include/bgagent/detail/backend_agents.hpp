@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/backend_agents.hpp: the runtime's record of agents that none of its own parts
 // follows (those of a host's backend): stopped with StopReason::HostShutdown at shutdown, which
 // waits, bounded, until they have ended. The record holds them weakly (a task owns its agent)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/combinator_inputs.hpp: the inputs of one combinator and what they have done
 // so far, shared by the continuations that each input runs when it settles.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>

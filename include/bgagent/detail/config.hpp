@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/config.hpp: the platform and language checks every header relies on.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

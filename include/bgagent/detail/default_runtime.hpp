@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/default_runtime.hpp: the process-wide runtime that launch(),
 // waitForCompletion() and Watcher::shared() use unless told otherwise: made on first use,
 // never destroyed, shut down at exit, and made anew in a forked child (docs/threading.md, rules

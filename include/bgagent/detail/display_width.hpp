@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/display_width.hpp: how many terminal columns a UTF-8 string takes, and cutting
 // one to a width, so a table with CJK text or emoji stays aligned. A small table of the wide
 // ranges (East Asian Wide and Fullwidth, emoji) and the zero-width ones (combining marks, joiners,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/duration_text.hpp: durations in messages: "250ms", "1.5s", "2m30s".
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/event_loop.hpp: the one epoll set a runtime's thread sleeps in, and the parts
 // it serves. Each part (file watches, child processes, timers, in-process threads) registers its
 // descriptors here under a key tagged with the part's index, says when it next needs a turn, and

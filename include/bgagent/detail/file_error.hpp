@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/file_error.hpp: Errors about output files, worded one way everywhere:
 // "output file 'PATH': WHAT: SYSTEM MESSAGE".
 // IWYU pragma: private, include <bgagent/bgagent.hpp>

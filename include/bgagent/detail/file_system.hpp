@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/file_system.hpp: what the watcher asks of the file system: whether inotify
 // sees every write to a directory, and saturating time arithmetic for its timers.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/file_watches.hpp: the runtime's part that follows output files until each
 // settles: one inotify instance watching directories, pidfds for writers, and polling where
 // inotify cannot be trusted (NFS, SMB, FUSE..., directories that cannot be watched,

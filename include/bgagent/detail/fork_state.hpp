@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/fork_state.hpp: what fork() changes for bgagent. A child made by fork() has
 // the parent's memory but none of its threads: every runtime, task and lock it inherits belongs
 // to the parent. This header tells which process is running (kept up to date across fork() by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/inotify_watch.hpp: one inotify instance watching directories, shared by every
 // file a Watcher follows. Directories, not files: a file that does not exist yet, or is
 // replaced by rename, is still seen, and a thousand files in one directory cost one watch.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/interrupt_guard.hpp: SIGINT and SIGTERM while a dashboard is on screen. The
 // first signal shows the cursor again and wakes the display, which cancels its tasks and waits
 // for them; a second one gives up waiting: the host's own disposition takes it at once. Once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/json_value_scanner.hpp: finds where a JSON object or array ends, fed a line at
 // a time, without parsing it (docs/protocol.md, P13). Tracks nesting depth, strings and escapes
 // only; nlohmann_json validates the text once its end is found.

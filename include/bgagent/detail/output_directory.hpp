@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/output_directory.hpp: where output files are created, and their names.
 // The default directory is this process's own under $TMPDIR, created 0700, and refused if
 // something else (a symlink, another user's directory) already sits at its name: files in a

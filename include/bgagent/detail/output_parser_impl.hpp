@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/output_parser_impl.hpp: the state machine behind OutputParser. Rule numbers
 // (P1...) refer to docs/protocol.md.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/output_relay.hpp: the line rules for a process agent's stdout and stderr on
 // their way into its output file. Pure: bytes in, in any chunking; lines to write out.
 //   - The host owns START and COMPLETE: a child's copy is indented by one space into free output

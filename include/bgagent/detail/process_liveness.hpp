@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/process_liveness.hpp: knowing when a writer process exits. A pidfd (Linux 5.3)
 // becomes readable when the process exits, so the runtime's epoll learns it at once; without
 // pidfd support, kill(pid, 0) is asked at the poll interval.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/process_supervisor.hpp: the runtime's part that serves every process agent.
 // It relays each child's stdout and stderr into its output file through an OutputRelay (the
 // line rules: a child can write PROGRESS, RESULT and ERROR, never START or COMPLETE; the output

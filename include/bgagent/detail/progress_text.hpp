@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/progress_text.hpp: the small number readers of the protocol: a PROGRESS
 // percentage (P11) and plain decimals (Writer: pid=, protocol=).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>

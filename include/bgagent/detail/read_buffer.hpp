@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/read_buffer.hpp: the buffer OutputFile reads into. One 64 KiB buffer per
 // thread serves every OutputFile, so ten thousand watched files do not cost 64 KiB each; a
 // nested use (an event handler reading another file) gets a buffer of its own.

@@ -1,12 +1,19 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/renamed_time_limit.hpp: a member renamed to a time limit (LaunchOptions::
-// timeout, RetryOptions::attemptTimeout), kept for one release so that code setting it still
-// compiles, with a deprecation warning where it sets it. Only the setting warns: copying options
-// that never name it does not, as a [[deprecated]] data member would in implicit copies.
+// timeout, RetryOptions::attemptTimeout), kept for one release so that code using it still
+// compiles, with a deprecation warning where it uses it. It reads and writes as the
+// std::optional it was; only a use warns: copying options that never name it does not, as a
+// [[deprecated]] data member would in implicit copies.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
 #include <chrono>
 #include <optional>
+
+#define BGAGENT_RENAMED_TIME_LIMIT                                                  \
+  [[deprecated(                                                                     \
+      "renamed: use LaunchOptions::timeLimit or RetryOptions::attemptTimeLimit; a " \
+      "timeout now only bounds a wait")]]
 
 namespace bgagent::detail {
 
@@ -15,13 +22,26 @@ struct RenamedTimeLimit {
   RenamedTimeLimit() = default;
   // Implicit, as the member's old type was: `.timeout = 5s` and `options.timeout = 5s` compile.
   template <typename Rep, typename Period>
-  [[deprecated(
-      "renamed: set LaunchOptions::timeLimit or RetryOptions::attemptTimeLimit; a "
-      "timeout now only bounds a wait")]] RenamedTimeLimit(  // NOLINT
+  BGAGENT_RENAMED_TIME_LIMIT RenamedTimeLimit(  // NOLINT(google-explicit-constructor)
       std::chrono::duration<Rep, Period> limit)
       : value(limit) {}
+  BGAGENT_RENAMED_TIME_LIMIT RenamedTimeLimit(std::nullopt_t) {}              // NOLINT
+  BGAGENT_RENAMED_TIME_LIMIT RenamedTimeLimit(std::optional<Duration> limit)  // NOLINT
+      : value(limit) {}
 
-  std::optional<Duration> value;  ///< what old code set; the new member wins when both are set
+  BGAGENT_RENAMED_TIME_LIMIT explicit operator bool() const noexcept { return value.has_value(); }
+  BGAGENT_RENAMED_TIME_LIMIT bool has_value() const noexcept { return value.has_value(); }
+  BGAGENT_RENAMED_TIME_LIMIT const Duration& operator*() const { return *value; }
+  BGAGENT_RENAMED_TIME_LIMIT const Duration* operator->() const { return &*value; }
+  BGAGENT_RENAMED_TIME_LIMIT void reset() noexcept { value.reset(); }
+  BGAGENT_RENAMED_TIME_LIMIT operator std::optional<Duration>() const {  // NOLINT
+    return value;
+  }
+
+  /// What old code set; the library reads it, and the new member wins when both are set.
+  std::optional<Duration> value;
 };
 
 }  // namespace bgagent::detail
+
+#undef BGAGENT_RENAMED_TIME_LIMIT

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/runtime_core.hpp: one runtime: one std::jthread turning one EventLoop whose
 // parts are the file watches, the child processes, the timers and the in-process threads; and
 // the shutdown that ends them in one documented order (docs/threading.md, rule 25).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/spawn.hpp: starts an agent process with posix_spawn: in a process group of its
 // own (so a cancel reaches its children too), stdin from /dev/null, stdout and stderr into one
 // pipe, every other descriptor closed, default signal dispositions and an empty signal mask.

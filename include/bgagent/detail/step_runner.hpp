@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/step_runner.hpp: the state behind a composite that runs one task at a time
-// (sequence, pipeline, retry, withFallback, withTimeout, a pool's slot): the combined task, the
+// (sequence, pipeline, retry, withFallback, withTimeLimit, a pool's slot): the combined task, the
 // step running now, and why the composite was stopped. Steps are started by the thread that
 // settled the step before (rule C7); stopping reaches the step running now or, when none runs,
 // whatever waits in its place (a backoff timer).
@@ -107,13 +108,9 @@ class StepRunner : public std::enable_shared_from_this<StepRunner<R>> {
   /// The error a composite settles with when it was stopped before its next step began.
   Error stoppedError() const {
     const EndReason reason = stopped();
-    return Error{
+    return Error::of(
         codeForStop(reason),
-        "'" + description() + (reason == EndReason::TimedOut ? "' timed out" : "' was cancelled"),
-        "",
-        0,
-        0,
-        {}};
+        "'" + description() + (reason == EndReason::TimedOut ? "' timed out" : "' was cancelled"));
   }
 
  private:

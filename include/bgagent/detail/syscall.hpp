@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/syscall.hpp: the system calls bgagent's file I/O makes, each retried on
 // EINTR, all through one table that tests replace to inject faults (short writes, EINTR,
 // ENOSPC, read errors).

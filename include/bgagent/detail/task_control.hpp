@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/task_control.hpp: what combinators do to the tasks they own beyond the public
 // API: stop one with a reason (a deadline stops as "timed out", not "cancelled"), let go of a
 // settled one from any thread, and follow one until it settles.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/task_core.hpp: the part of a task's shared state that does not depend on its
 // value type: who it is, the agent that runs it and the watch that follows its file, what its
 // file has said, its status and times, its events, and what runs when it settles. Observers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/task_events.hpp: what happens to one task (started, progress, attempt, cancel
 // requested, killed, settled), told to whoever listens: an EventLog. The task's state, its
 // combinator and the process supervisor report here; with no listener a report costs one

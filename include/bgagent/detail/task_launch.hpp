@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/task_launch.hpp: the steps every launch shares, whatever backend runs the
 // agent: a TaskState bound to a runtime, the backend's start (which makes the output file), and
 // the watch that settles the task from that file.
@@ -33,13 +34,13 @@ std::shared_ptr<TaskState<T>> failedState(const LaunchOptions& options, Error er
   return state;
 }
 
-/// The watch that settles `state` from its output file, with an optional timeout (in-process
-/// agents; the supervisor times processes out itself).
+/// The watch that settles `state` from its output file; it ends the agent at `timeLimit` when
+/// the agent does not enforce it itself (in-process agents; the supervisor times processes out).
 template <typename T>
 void watchTask(const std::shared_ptr<TaskState<T>>& state,
-               std::optional<SteadyClock::duration> timeout) {
+               std::optional<SteadyClock::duration> timeLimit) {
   WaitOptions waitOptions;
-  waitOptions.timeout = timeout;
+  waitOptions.timeout = timeLimit;
   waitOptions.onUpdate = [state](const OutputSnapshot& snapshot) { state->update(snapshot); };
   state->watch = state->runtime->watches().watch(
       state->outputPath, std::move(waitOptions), [state](WaitOutcome outcome) {
@@ -92,7 +93,14 @@ void settleIfEndingLost(const std::shared_ptr<TaskState<T>>& state) {
 /// Starts an agent with `backend` and returns its task at once: already failed if the runtime
 /// refuses work or the backend cannot start it (the file, if made, records why).
 template <typename T>
-Task<T> startTask(const LaunchOptions& options, const AgentBackend& backend) {
+Task<T> startTask(const LaunchOptions& asked, const AgentBackend& backend) {
+  // Backends read the time limit under its one name, also when old code set the former one.
+  std::optional<LaunchOptions> renamed;
+  if (!asked.timeLimit && asked.timeout.value) {
+    renamed = asked;
+    renamed->timeLimit = asked.timeout.value;
+  }
+  const LaunchOptions& options = renamed ? *renamed : asked;
   std::shared_ptr<RuntimeCore> runtime = runtimeFor(options);
   if (std::optional<Error> refused = runtime->refusal()) {
     return Task<T>(failedState<T>(options, *std::move(refused)));
@@ -134,7 +142,7 @@ Task<T> startTask(const LaunchOptions& options, const AgentBackend& backend) {
         {owner, state->stopAgent, [&agent] { return agent.ended(); }});
   }
   // After the agent is set: the runtime's thread may stop it from the watch.
-  watchTask(state, agent.timesItselfOut() ? std::nullopt : timeLimitOf(options));
+  watchTask(state, agent.timesItselfOut() ? std::nullopt : options.timeLimit);
   return Task<T>(state);
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/task_state.hpp: what a Task<T> shares with what finishes it: the untyped
 // TaskCore (the agent, its file's news, its events) plus the typed outcome and the future its
 // waiters block on. The runtime's watch callback settles it from the output file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/terminal.hpp: what the dashboard asks of a terminal: is this stream one, how
 // big is it, may it show colour, and the escape sequences it draws with.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/timer_queue.hpp: callbacks run at given times on the runtime's thread, for
-// every deadline (withTimeout), backoff wait (retry) and future check (fromFuture), so no
+// every deadline (withTimeLimit), backoff wait (retry) and future check (fromFuture), so no
 // combinator needs a thread of its own to wait. A part of the runtime's loop: it owns no thread.
 // Thread safety: schedule() and cancel() from any thread; the loop runs due callbacks outside
 // the lock, one at a time, in due order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/timestamp.hpp: ISO-8601 UTC timestamps for [START], [COMPLETE] and
 // [HEARTBEAT] (docs/protocol.md, P25).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/unique_fd.hpp: a move-only owner of a file descriptor.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/wake_fd.hpp: an eventfd that wakes a thread blocked in epoll_wait, from any
 // thread or a std::stop_callback.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>

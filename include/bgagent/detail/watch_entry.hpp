@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/watch_entry.hpp: one file a Watcher follows, and the rules that settle it.
 // Owned by the runtime's thread once registered; only `id` and the stop callback are touched
 // elsewhere.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bgagent/detail/worker_threads.hpp: the runtime's record of in-process agents' threads. It
 // knows every running one (so a shutdown can stop them and wait for their endings) and joins the
 // threads of detached agents once they have finished: no thread of its own, and never a join
