@@ -119,8 +119,51 @@ TEST_CASE("the table renders every state, aligned, with a summary and an ETA", "
         "deploy      Cancelled        2s  \n"
         "e2e         TimedOut        30s  [####......]  40%  step 2 of 5\n"
         "fuzz        Crashed          1s  \n"
-        // Finished: 4 + 61 + 2 + 30 + 1 s, a mean of 19.6 s; build has 7.3 s left, docs all 19.6 s.
-        "7 agents: 1 running, 1 pending, 1 done, 4 failed, ETA 26.9s\n");
+        // build, halfway after 12.3 s, has 12.3 s left by its own rate; docs the mean of the
+        // finished ones, deploy's cancel left out: (4 + 61 + 30 + 1) / 4 = 24 s; one running.
+        "7 agents: 1 running, 1 pending, 1 done, 3 failed, 1 cancelled, ETA 36.3s\n");
+}
+
+// docs/dashboard.md, "Summary": the ETA table, row by row.
+TEST_CASE("the ETA of a running agent comes from its own progress rate", "[dashboard][eta]") {
+  // 10 s for 25%: 30 s left; 4 s for 80%: 1 s left. Nothing has finished, so the pending one is
+  // expected to take the mean projected duration, (40 + 5) / 2 = 22.5 s; shared by two running
+  // agents the sum is 26.75 s, but the slowest running one has 30 s left.
+  const std::vector<DashboardRow> rows{
+      row("quarter", Status::Running, 10s, "1/4", 25.0),
+      row("most", Status::Running, 4s, "4/5", 80.0),
+      row("next", Status::Pending, 0s),
+  };
+  CHECK(detail::summaryLine(rows) == "3 agents: 2 running, 1 pending, 0 done, 0 failed, ETA 30s");
+  // Shared work dominates: four pending agents of 22.5 s each make (30 + 1 + 90) / 2 = 60.5 s.
+  std::vector<DashboardRow> more = rows;
+  for (int i = 0; i < 3; ++i) more.push_back(row("later", Status::Pending, 0s));
+  CHECK(detail::summaryLine(more).ends_with(", ETA 1m0s"));
+}
+
+TEST_CASE("a running agent at 100% has nothing left; one without a percent uses the mean",
+          "[dashboard][eta]") {
+  const std::vector<DashboardRow> rows{
+      row("full", Status::Running, 9s, "done soon", 100.0),
+      row("quiet", Status::Running, 1s),
+      row("finished", Status::Succeeded, 5s),
+  };
+  // quiet: the 5 s mean less its 1 s; full: none.
+  CHECK(detail::summaryLine(rows) == "3 agents: 2 running, 0 pending, 1 done, 0 failed, ETA 4s");
+}
+
+TEST_CASE("no ETA while an unfinished agent has no estimate", "[dashboard][eta]") {
+  // Nothing finished and no percent: nothing to go by for "quiet".
+  CHECK(detail::summaryLine(
+            {row("quiet", Status::Running, 1s), row("half", Status::Running, 2s, "1/2", 50.0)}) ==
+        "2 agents: 2 running, 0 pending, 0 done, 0 failed");
+  // Nothing finished and nothing running with a percent: the pending one has no estimate.
+  CHECK(detail::summaryLine({row("next", Status::Pending, 0s)}) ==
+        "1 agents: 0 running, 1 pending, 0 done, 0 failed");
+  // Only cancelled ones finished: a cancel says nothing about how long the work takes.
+  CHECK(
+      detail::summaryLine({row("cut", Status::Cancelled, 3s), row("next", Status::Pending, 0s)}) ==
+      "2 agents: 0 running, 1 pending, 0 done, 0 failed, 1 cancelled");
 }
 
 TEST_CASE("wide names keep the columns aligned, and long names are cut", "[dashboard][width]") {
@@ -340,7 +383,8 @@ TEST_CASE(
   REQUIRE(shownFirst != std::string::npos);
   CHECK(shownFirst < text.find("Cancelled"));
   CHECK(text.ends_with("\x1b[?25h"));
-  CHECK(text.find("2 agents: 0 running, 0 pending, 0 done, 2 failed") != std::string::npos);
+  CHECK(text.find("2 agents: 0 running, 0 pending, 0 done, 0 failed, 2 cancelled") !=
+        std::string::npos);
 }
 
 TEST_CASE("without cancelOnInterrupt no handler is installed and the cursor stays shown",
@@ -371,7 +415,8 @@ TEST_CASE("golden: wide and combining characters keep the columns aligned", "[da
         "検証エージェント  Running        2.5s  [#####.....]  50%  テスト 1/2\n"
         "🚀 deploy         Succeeded        1s  [##########] 100%\n"
         "cafe\xCC\x81              Failed           3s  \n"
-        "3 agents: 1 running, 0 pending, 1 done, 1 failed, ETA 0ms\n");
+        // Halfway after 2.5 s: 2.5 s left by its own rate.
+        "3 agents: 1 running, 0 pending, 1 done, 1 failed, ETA 2.5s\n");
 }
 
 TEST_CASE("colour marks the status column only, never a status word in a name", "[dashboard]") {

@@ -113,7 +113,8 @@ TEST_CASE("an agent's exit code without a RESULT decides its outcome", "[task][p
   CHECK(failed.status() == Status::Failed);
   CHECK(result.error().code == ErrorCode::AgentFailed);
   CHECK(result.error().message == "agent 'broken': output file '" + failed.outputPath().string() +
-                                      "' line 7: RESULT reports success=false: exited with code 3");
+                                      "' line 7: RESULT reports success=false: exited with code 3; "
+                                      "last output: step 1 | disk full");
   CHECK(failed.snapshot().result.at("lastOutput") == nlohmann::json{"step 1", "disk full"});
   try {
     (void)failed.get();
@@ -236,7 +237,9 @@ TEST_CASE("a missing program is a clear error, not a hang", "[task][process]") {
   auto missingCommand = bgagent::launch(bash(dir, "typo", "no-such-command-here"));
   const auto typo = missingCommand.wait();
   REQUIRE_FALSE(typo);
-  CHECK(typo.error().message.ends_with("exited with code 127"));
+  // The error says what the file says: the shell's own words about the command.
+  CHECK(typo.error().message.find("exited with code 127; last output: ") != std::string::npos);
+  CHECK(typo.error().message.ends_with("no-such-command-here: not found"));
   CHECK(missingCommand.snapshot()
             .result.at("lastOutput")
             .at(0)
@@ -280,14 +283,19 @@ TEST_CASE("a launch into a missing or read-only directory is a clear error", "[t
   }
 }
 
-TEST_CASE("an unknown agent type is a NotFound error", "[task][registry]") {
+TEST_CASE("an unknown agent type is a NotFound error that lists the registered types",
+          "[task][registry]") {
+  bgagent::AgentRegistry registry;  // its own: other tests' types stay out of the list
+  registry.addCommand("Explore", {"explore-agent", "{prompt}"});
   LaunchOptions options;
   options.description = "mystery";
   options.agentType = "Nope";
-  const auto result = bgagent::launch(options).wait();
+  const auto result = registry.launch(options).wait();
   REQUIRE_FALSE(result);
   CHECK(result.error().code == ErrorCode::NotFound);
-  CHECK(result.error().message == "agent 'mystery': agent type 'Nope' is not registered");
+  CHECK(result.error().message ==
+        "agent 'mystery': agent type 'Nope' is not registered "
+        "(registered: 'Bash', 'Explore', 'Process')");
 }
 
 TEST_CASE("a time limit stops a process agent and is recorded in its file", "[task][process]") {

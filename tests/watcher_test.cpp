@@ -221,10 +221,33 @@ TEST_CASE("the earlier of timeout and deadline wins", "[watcher][timing]") {
   const auto started = SteadyClock::now();
   const WaitOutcome outcome = bgagent::waitForCompletion(dir / "never.out", options);
   CHECK(outcome.status == Status::TimedOut);
-  CHECK(outcome.error->message ==
-        "output file '" + (dir / "never.out").string() + "': not complete after 20s");
+  CHECK(outcome.error->code == ErrorCode::NotFound);
+  CHECK(outcome.error->message == "output file '" + (dir / "never.out").string() +
+                                      "': was never created (waited until the deadline)");
   CHECK(SteadyClock::now() - started >= 100ms);
   CHECK(SteadyClock::now() - started < kHang);
+}
+
+TEST_CASE("a file that never appears ends the wait saying so, not as a slow agent", "[watcher]") {
+  TempDir dir;
+  const WaitOutcome outcome = bgagent::waitForCompletion(dir / "absent.out", 100ms);
+  CHECK(outcome.status == Status::TimedOut);
+  REQUIRE(outcome.error);
+  CHECK(outcome.error->code == ErrorCode::NotFound);
+  CHECK(outcome.error->message ==
+        "output file '" + (dir / "absent.out").string() + "': was never created (waited 100ms)");
+}
+
+TEST_CASE("a file in a directory that does not exist fails the wait at once", "[watcher]") {
+  TempDir dir;
+  // A timeout longer than the test's own (60 s): only failing at once lets it pass.
+  const WaitOutcome outcome = bgagent::waitForCompletion(dir / "missing" / "agent.out", 1h);
+  CHECK(outcome.status == Status::Failed);
+  REQUIRE(outcome.error);
+  CHECK(outcome.error->code == ErrorCode::NotFound);
+  CHECK(outcome.error->message == "output file '" + (dir / "missing" / "agent.out").string() +
+                                      "': its directory '" + (dir / "missing").string() +
+                                      "' does not exist");
 }
 
 TEST_CASE("a stop request cancels a wait promptly", "[watcher]") {

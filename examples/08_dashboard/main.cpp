@@ -71,7 +71,11 @@ int main(int argc, char** argv) {
   tasks.push_back(worker("docs", 3, "0.1"));
   if (withEndless) tasks.push_back(endless());
 
-  bgagent::Dashboard dashboard;
+  // Ctrl-C cancels every agent, and the signal then ends the program: the log's last events
+  // (the agents settling as Cancelled) are written first.
+  bgagent::Dashboard dashboard({.onInterrupt = [&log] {
+    if (log) log->flush();
+  }});
   for (const auto& task : tasks) {
     dashboard.add(task.description(), task);
     if (log) log->add(task.description(), task);

@@ -95,16 +95,24 @@ class AgentRegistry {
   template <typename T = nlohmann::json>
   Task<T> launch(const LaunchOptions& options) const {
     std::shared_ptr<const AgentBackend> backend;
+    std::string registered;  // the names, for an error that says what would have worked
     {
       std::lock_guard lock(mutex_);
       if (const auto found = types_.find(options.agentType); found != types_.end()) {
         backend = found->second;
+      } else {
+        for (const auto& [name, type] : types_) {
+          registered += (registered.empty() ? "'" : ", '") + name + "'";
+        }
       }
     }
     if (!backend) {
       return Task<T>(detail::failedState<T>(
           options, Error::of(ErrorCode::NotFound,
-                             "agent type '" + options.agentType + "' is not registered")));
+                             "agent type '" + options.agentType + "' is not registered (" +
+                                 (registered.empty() ? std::string("no type is registered")
+                                                     : "registered: " + registered) +
+                                 ")")));
     }
     return detail::startTask<T>(options, *backend);
   }

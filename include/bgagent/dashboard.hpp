@@ -65,6 +65,10 @@ struct DashboardOptions {
   /// they settle, then raises the signal again for the host's own disposition. A second signal
   /// does not wait. false: no handler, and the cursor is never hidden.
   bool cancelOnInterrupt = true;
+  /// Called once the tasks cancelled by such a signal have settled, on display()'s thread, just
+  /// before the signal is raised again: the place to write what must not be lost when the
+  /// signal ends the program (an EventLog's flush()). An exception from it is ignored.
+  std::function<void()> onInterrupt{};
 };
 
 class Dashboard {
@@ -174,6 +178,13 @@ class Dashboard {
         std::fflush(out);
         if (done) break;
         waitForChange();
+      }
+    }
+    if (interrupts.caught() != 0 && options_.onInterrupt) {
+      try {
+        options_.onInterrupt();
+      } catch (...) {
+        // The signal is raised again all the same.
       }
     }
     interrupts.restoreAndRaise();

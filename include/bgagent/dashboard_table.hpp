@@ -4,9 +4,9 @@
 // Owns: DashboardRow (one task as the dashboard shows it) and renderTable(): Agent | Status |
 // Duration | Progress, columns aligned by display width (CJK text and emoji take two columns),
 // long names cut with an ellipsis, every line cut to the width, rows past the height folded into
-// one "+k more" line, then a summary line (running, pending, done, failed, and an ETA from the
-// durations of the finished ones). Dashboard draws it; hosts with their own UI and the tests'
-// golden renderings call it directly.
+// one "+k more" line, then a summary line (running, pending, done, failed, cancelled, and an
+// ETA from the agents' progress rates and the durations of the finished ones). Dashboard draws
+// it; hosts with their own UI and the tests' golden renderings call it directly.
 // Thread safety: pure functions.
 // Example:
 //   std::string text = bgagent::renderTable(dashboard.rows(), 100);
@@ -95,22 +95,81 @@ inline TableLine rowLine(const DashboardRow& row, std::size_t nameWidth, std::si
   return line;
 }
 
+// A running row's time left from its own progress rate, when its progress has a percent
+// strictly between 0 and 100 (docs/dashboard.md, "Summary").
+inline std::optional<SteadyClock::duration> leftByProgress(const DashboardRow& row) {
+  const std::optional<double> percent = row.progress.percent;
+  if (!percent || *percent <= 0.0 || *percent >= 100.0) return std::nullopt;
+  const double left = static_cast<double>(row.duration.count()) * (100.0 - *percent) / *percent;
+  return SteadyClock::duration(static_cast<SteadyClock::rep>(left));
+}
+
+// The ETA of the rows not yet finished, or nothing when one of them has no estimate.
+inline std::optional<SteadyClock::duration> estimatedTimeLeft(
+    const std::vector<DashboardRow>& rows) {
+  SteadyClock::duration finishedTotal{};
+  SteadyClock::duration projectedTotal{};
+  long finished = 0;
+  long projected = 0;
+  long running = 0;
+  for (const DashboardRow& row : rows) {
+    if (row.status == Status::Running || row.status == Status::Stalled) {
+      ++running;
+      if (const auto left = leftByProgress(row)) {
+        projectedTotal += row.duration + *left;
+        ++projected;
+      }
+    } else if (row.status != Status::Pending && row.status != Status::Cancelled) {
+      finishedTotal += row.duration;
+      ++finished;
+    }
+  }
+  std::optional<SteadyClock::duration> mean;
+  if (finished > 0) mean = finishedTotal / finished;
+  std::optional<SteadyClock::duration> pendingMean = mean;
+  if (!pendingMean && projected > 0) pendingMean = projectedTotal / projected;
+  SteadyClock::duration sum{};
+  SteadyClock::duration longestRunning{};
+  bool unfinished = false;
+  for (const DashboardRow& row : rows) {
+    std::optional<SteadyClock::duration> left;
+    if (row.status == Status::Running || row.status == Status::Stalled) {
+      left = leftByProgress(row);
+      if (!left && row.progress.percent && *row.progress.percent >= 100.0) {
+        left = SteadyClock::duration::zero();
+      }
+      if (!left && mean) left = std::max(*mean - row.duration, SteadyClock::duration::zero());
+      if (left) longestRunning = std::max(longestRunning, *left);
+    } else if (row.status == Status::Pending) {
+      left = pendingMean;
+    } else {
+      continue;
+    }
+    if (!left) return std::nullopt;
+    unfinished = true;
+    sum += *left;
+  }
+  if (!unfinished) return std::nullopt;
+  return std::max(longestRunning, sum / std::max(running, 1L));
+}
+
 inline std::string summaryLine(const std::vector<DashboardRow>& rows) {
   std::size_t running = 0;
   std::size_t stalled = 0;
   std::size_t pending = 0;
   std::size_t done = 0;
   std::size_t failed = 0;
-  SteadyClock::duration finishedTotal{};
+  std::size_t cancelled = 0;
   for (const DashboardRow& row : rows) {
     if (row.status == Status::Pending) {
       ++pending;
     } else if (row.status == Status::Running || row.status == Status::Stalled) {
       ++running;
       if (row.status == Status::Stalled) ++stalled;
+    } else if (row.status == Status::Cancelled) {
+      ++cancelled;
     } else {
       ++(row.status == Status::Succeeded ? done : failed);
-      finishedTotal += row.duration;
     }
   }
   std::string line = std::to_string(rows.size()) + " agents: " + std::to_string(running) +
@@ -118,19 +177,8 @@ inline std::string summaryLine(const std::vector<DashboardRow>& rows) {
                      (stalled > 0 ? " (" + std::to_string(stalled) + " stalled)" : "") + ", " +
                      std::to_string(pending) + " pending, " + std::to_string(done) + " done, " +
                      std::to_string(failed) + " failed";
-  const std::size_t finished = done + failed;
-  if (finished > 0 && running + pending > 0) {
-    // Every unfinished agent is expected to take as long as the finished ones did on average;
-    // the running ones share the wait.
-    const SteadyClock::duration mean = finishedTotal / static_cast<long>(finished);
-    SteadyClock::duration left{};
-    for (const DashboardRow& row : rows) {
-      const bool runs = row.status == Status::Running || row.status == Status::Stalled;
-      if (runs && row.duration < mean) left += mean - row.duration;
-      if (row.status == Status::Pending) left += mean;
-    }
-    line += ", ETA " + durationText(left / static_cast<long>(std::max<std::size_t>(running, 1)));
-  }
+  if (cancelled > 0) line += ", " + std::to_string(cancelled) + " cancelled";
+  if (const auto left = estimatedTimeLeft(rows)) line += ", ETA " + durationText(*left);
   return line;
 }
 

@@ -101,6 +101,8 @@ class OutputFile {
   /// Bytes read so far from the current file.
   std::uint64_t offset() const noexcept { return offset_; }
   bool isOpen() const noexcept { return static_cast<bool>(fd_); }
+  /// True once a file has been found at the path (it may have gone since).
+  bool fileFound() const noexcept { return hadFile_; }
 
   /// See OutputParser::setEventHandler.
   void setEventHandler(OutputParser::EventHandler handler) {

@@ -24,8 +24,9 @@
 namespace bgagent {
 
 /// Waits until `outputFile` settles or one of `options`' limits ends the wait.
-inline WaitOutcome waitForCompletion(const std::filesystem::path& outputFile, WaitOptions options,
-                                     Watcher& watcher = Watcher::shared()) {
+[[nodiscard("the outcome says how the agent ended, or why the wait did")]] inline WaitOutcome
+waitForCompletion(const std::filesystem::path& outputFile, WaitOptions options,
+                  Watcher& watcher = Watcher::shared()) {
   if (watcher.isWatcherThread()) {
     throw std::logic_error(
         "bgagent: waitForCompletion called from a callback of the watcher it "
@@ -40,8 +41,8 @@ inline WaitOutcome waitForCompletion(const std::filesystem::path& outputFile, Wa
 }
 
 /// Waits at most `timeout` for `outputFile` to settle (the seed's waitForCompletion).
-inline WaitOutcome waitForCompletion(const std::filesystem::path& outputFile,
-                                     SteadyClock::duration timeout) {
+[[nodiscard("the outcome says how the agent ended, or why the wait did")]] inline WaitOutcome
+waitForCompletion(const std::filesystem::path& outputFile, SteadyClock::duration timeout) {
   WaitOptions options;
   options.timeout = timeout;
   return waitForCompletion(outputFile, std::move(options));

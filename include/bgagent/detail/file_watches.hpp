@@ -231,6 +231,7 @@ class FileWatches final : public LoopPart, public WatchCanceller {
     }
     entry->directory = path.has_parent_path() ? path.parent_path().string() : std::string(".");
     entry->name = path.filename().string();
+    entry->directoryMissing = !std::filesystem::exists(entry->directory, error) && !error;
     if (usesInotify() && !entry->options.forcePolling && directoryIsWatchable(entry->directory)) {
       entry->wd = inotify_.addDirectory(entry->directory);
       if (entry->wd >= 0) directories_[entry->wd][entry->name].push_back(entry->id);
@@ -298,6 +299,7 @@ class FileWatches final : public LoopPart, public WatchCanceller {
     if (entry.cancelRequested.load(std::memory_order_acquire)) {
       return entry.outcome(Status::Cancelled, ErrorCode::Cancelled, "wait cancelled");
     }
+    if (entry.directoryMissing) return entry.missingDirectoryOutcome();
     const bool pollDue = entry.polled() && now >= entry.nextPoll;
     if (entry.dirty || pollDue) {
       entry.dirty = false;

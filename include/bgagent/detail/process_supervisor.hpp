@@ -408,7 +408,15 @@ class ProcessSupervisor final : public LoopPart {
                              (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
       }
       if (!(*result)["success"].get<bool>()) {
-        (*result)["lastOutput"] = child.relay.lastLines();
+        // The last lines usually say why ("sh: 1: eslintt: not found"): the error carries them
+        // (at most the relay's 5 lines of 200 bytes), not only the RESULT's lastOutput.
+        std::vector<std::string> lastLines = child.relay.lastLines();
+        if (result->contains("error") && !lastLines.empty()) {
+          std::string said;
+          for (const std::string& line : lastLines) said += (said.empty() ? "" : " | ") + line;
+          (*result)["error"] = (*result)["error"].get<std::string>() + "; last output: " + said;
+        }
+        (*result)["lastOutput"] = std::move(lastLines);
       }
     }
     Result<void> written = child.writer.finish(error, result);

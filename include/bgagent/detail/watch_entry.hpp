@@ -36,8 +36,10 @@ struct WatchEntry {
         lastActivity(now),
         nextPoll(now) {
     if (options.timeout) deadline = saturatingAdd<SteadyClock>(now, *options.timeout);
-    if (options.deadline)
-      deadline = deadline ? std::min(*deadline, *options.deadline) : *options.deadline;
+    if (options.deadline && (!deadline || *options.deadline < *deadline)) {
+      deadline = *options.deadline;
+      deadlineIsTimeout = false;
+    }
     pid = options.writerPid;
   }
 
@@ -85,9 +87,24 @@ struct WatchEntry {
   }
 
   WaitOutcome timedOutOutcome() const {
+    // No file at all is another mistake than a slow agent: a wrong path, or an agent that never
+    // started.
+    if (!file.fileFound()) {
+      return outcome(Status::TimedOut, ErrorCode::NotFound,
+                     deadlineIsTimeout
+                         ? "was never created (waited " + durationText(*options.timeout) + ")"
+                         : std::string("was never created (waited until the "
+                                       "deadline)"));
+    }
     return outcome(Status::TimedOut, ErrorCode::DeadlineExceeded,
-                   options.timeout ? "not complete after " + durationText(*options.timeout)
-                                   : std::string("not complete by the deadline"));
+                   deadlineIsTimeout ? "not complete after " + durationText(*options.timeout)
+                                     : std::string("not complete by the deadline"));
+  }
+
+  /// Waiting on a file in a directory that does not exist could only end at the timeout.
+  WaitOutcome missingDirectoryOutcome() const {
+    return outcome(Status::Failed, ErrorCode::NotFound,
+                   "its directory '" + directory + "' does not exist");
   }
 
   std::uint64_t id;
@@ -95,6 +112,7 @@ struct WatchEntry {
   WaitOptions options;
   SettledCallback onSettled;
   std::optional<SteadyClock::time_point> deadline;
+  bool deadlineIsTimeout = true;         // the deadline is the timeout's, not options.deadline
   SteadyClock::time_point lastActivity;  // the last read that brought bytes
   SteadyClock::time_point nextPoll;
   std::atomic<bool> cancelRequested{false};  // raised by stopCallback, from any thread
@@ -104,7 +122,8 @@ struct WatchEntry {
   std::int64_t pid = 0;
   UniqueFd pidFd;
   bool writerExited = false;
-  bool dirty = true;  // read at the next turn (registration, an event, an overflow)
+  bool dirty = true;              // read at the next turn (registration, an event, an overflow)
+  bool directoryMissing = false;  // found so at registration: the wait fails at once
   // Last: destroyed first, so a callback in flight finishes before the flag goes away.
   std::optional<std::stop_callback<std::function<void()>>> stopCallback;
 };
