@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Install rules: headers, the license, the exported target bgagent::bgagent and a package config
+# Install rules: headers, the license, a pkg-config file, the exported target bgagent::bgagent and a package config
 # that finds the same dependencies, so `find_package(bgagent 0.1 CONFIG REQUIRED)` works after
 # install.
 include(GNUInstallDirs)
@@ -24,6 +24,11 @@ write_basic_package_version_file(
   COMPATIBILITY SameMinorVersion
   ARCH_INDEPENDENT)
 install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+# pkg-config, for builds that do not use CMake; header-only, so under share/, not lib/.
+configure_file("${CMAKE_CURRENT_LIST_DIR}/bgagent.pc.in" "${CMAKE_CURRENT_BINARY_DIR}/bgagent.pc"
+  @ONLY)
+install(FILES "${CMAKE_CURRENT_BINARY_DIR}/bgagent.pc"
+  DESTINATION "${CMAKE_INSTALL_DATADIR}/pkgconfig")
 install(FILES
   "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfig.cmake"
   "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfigVersion.cmake"

@@ -203,7 +203,9 @@ TEST_CASE("a host's own backend runs agents of its type: files settle their task
   auto [backend, registry] = GatedRegistry();
   CHECK(registry.contains("Gated"));
   std::vector<bgagent::Task<Payload>> tasks;
-  tasks.push_back(registry.launch<Payload>(gatedOptions(dir, "first", 1)));
+  LaunchOptions first = gatedOptions(dir, "first", 1);
+  first.cleanup = bgagent::CleanupPolicy::Keep;  // read below, after it succeeded
+  tasks.push_back(registry.launch<Payload>(first));
   tasks.push_back(registry.launch<Payload>(gatedOptions(dir, "second", 2)));
   const std::filesystem::path firstFile = tasks[0].outputPath();
   CHECK(firstFile.parent_path() == dir.path());
@@ -366,7 +368,9 @@ TEST_CASE("a detached backend agent runs on and completes its file", "[backend]"
   TempDir dir;
   NothingLeftBehind check;
   auto [backend, registry] = GatedRegistry();
-  auto task = registry.launch(gatedOptions(dir, "detached", 7));
+  LaunchOptions options = gatedOptions(dir, "detached", 7);
+  options.cleanup = bgagent::CleanupPolicy::Keep;  // the file is all that is left to read
+  auto task = registry.launch(options);
   const std::filesystem::path file = task.outputPath();
   task.detach();
   CHECK_FALSE(task.valid());

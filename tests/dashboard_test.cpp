@@ -152,7 +152,24 @@ TEST_CASE("a running agent at 100% has nothing left; one without a percent uses 
   CHECK(detail::summaryLine(rows) == "3 agents: 2 running, 0 pending, 1 done, 0 failed, ETA 4s");
 }
 
+TEST_CASE("a stalled agent counts as running, and one at 0% goes by the mean", "[dashboard][eta]") {
+  const std::vector<DashboardRow> rows{
+      row("silent", Status::Stalled, 6s, "3/4", 75.0),   // 2 s left by its rate
+      row("starting", Status::Running, 1s, "0/5", 0.0),  // no rate yet: the 8 s mean less 1 s
+      row("finished", Status::Failed, 8s),
+  };
+  CHECK(detail::summaryLine(rows) ==
+        "3 agents: 2 running (1 stalled), 0 pending, 0 done, 1 failed, ETA 7s");
+}
+
 TEST_CASE("no ETA while an unfinished agent has no estimate", "[dashboard][eta]") {
+  // Past the finished ones' mean without a percent: its estimate has run out.
+  CHECK(detail::summaryLine(
+            {row("slow", Status::Running, 9s), row("quick", Status::Succeeded, 2s)}) ==
+        "2 agents: 1 running, 0 pending, 1 done, 0 failed");
+  // A rate that projects beyond 30 days is no estimate (nor an overflow).
+  CHECK(detail::summaryLine({row("huge", Status::Running, 3s, "1/1000000000000", 1e-10)}) ==
+        "1 agents: 1 running, 0 pending, 0 done, 0 failed");
   // Nothing finished and no percent: nothing to go by for "quiet".
   CHECK(detail::summaryLine(
             {row("quiet", Status::Running, 1s), row("half", Status::Running, 2s, "1/2", 50.0)}) ==
@@ -291,7 +308,8 @@ TEST_CASE("rows past the height fold into one line, the running and failed ones 
         "e      Failed           3s  \n"
         "g      Running          2s  \n"
         "+4 more: 2 pending, 2 succeeded\n"
-        "8 agents: 2 running, 3 pending, 2 done, 1 failed, ETA 2.499s\n");
+        // c and g, without a percent, have run past the finished ones' mean: no estimate.
+        "8 agents: 2 running, 3 pending, 2 done, 1 failed\n");
   // Rows that fit are all shown, with no folded line.
   const std::vector<DashboardRow> few(rows.begin(), rows.begin() + 5);
   const std::string table = Dashboard::renderTable(few, 60, 7);
@@ -366,7 +384,16 @@ TEST_CASE(
   Task<int> endless = gated(dir, "endless", keptGate(), 1);  // its gate never opens
   LaunchOptions sleeper = shell(dir, "sleeper", "sleep 60");
   Task<> process = launch(sleeper);
-  Dashboard dashboard(DashboardOptions{.refreshInterval = 1h, .mode = DisplayMode::Live});
+  // Runs once, after the tasks settled and before the host's handler sees the signal again.
+  int onInterruptCalls = 0;
+  int hostSignalsBeforeIt = -1;
+  bool settledBeforeIt = false;
+  Dashboard dashboard(
+      DashboardOptions{.refreshInterval = 1h, .mode = DisplayMode::Live, .onInterrupt = [&] {
+                         ++onInterruptCalls;
+                         hostSignalsBeforeIt = hostSignalsCaught.load();
+                         settledBeforeIt = endless.settled() && process.settled();
+                       }});
   dashboard.add("endless", endless);
   dashboard.add("sleeper", process);
   const std::string text = displayedThroughPipe(dashboard, [] { ::kill(::getpid(), SIGINT); });
@@ -374,6 +401,9 @@ TEST_CASE(
   CHECK(endless.status() == Status::Cancelled);
   CHECK(process.status() == Status::Cancelled);
   CHECK(hostSignalsCaught.load() == 1);  // raised again once display() was done
+  CHECK(onInterruptCalls == 1);
+  CHECK(hostSignalsBeforeIt == 0);
+  CHECK(settledBeforeIt);
   struct sigaction after {};
   REQUIRE(::sigaction(SIGINT, &before, &after) == 0);
   CHECK(after.sa_handler == &hostHandler);  // the host's handler was put back

@@ -248,6 +248,13 @@ TEST_CASE("a file in a directory that does not exist fails the wait at once", "[
   CHECK(outcome.error->message == "output file '" + (dir / "missing" / "agent.out").string() +
                                       "': its directory '" + (dir / "missing").string() +
                                       "' does not exist");
+  // A regular file where the directory should be: it can never hold the output file either.
+  writeFile(dir / "plain", "not a directory\n");
+  const WaitOutcome underFile = bgagent::waitForCompletion(dir / "plain" / "agent.out", 1h);
+  CHECK(underFile.status == Status::Failed);
+  REQUIRE(underFile.error);
+  CHECK(underFile.error->message == "output file '" + (dir / "plain" / "agent.out").string() +
+                                        "': '" + (dir / "plain").string() + "' is not a directory");
 }
 
 TEST_CASE("a stop request cancels a wait promptly", "[watcher]") {

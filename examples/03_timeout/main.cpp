@@ -16,12 +16,12 @@ int main() {
   bgagent::Task<> task = bgagent::launch({.description = "Index the whole archive",
                                           .prompt = "echo '[PROGRESS] 1/2 listing files'; "
                                                     "exec sleep 60",
-                                          .timeLimit = 2s,
+                                          .timeLimit = 3s,
                                           .cleanup = bgagent::CleanupPolicy::DeleteAlways});
 
-  // The seed's wait: at most 500 ms. It ends, the agent does not.
-  const bgagent::WaitOutcome early = bgagent::waitForCompletion(task.outputPath(), 500ms);
-  std::printf("after 500 ms: %s, the agent had reached: %s\n",
+  // A wait on the agent's file: at most 1 s. The wait ends, the agent does not.
+  const bgagent::WaitOutcome early = bgagent::waitForCompletion(task.outputPath(), 1s);
+  std::printf("after 1 s: %s, the agent had reached: %s\n",
               std::string(bgagent::toString(early.status)).c_str(),
               early.snapshot.progress.text.c_str());
 

@@ -8,8 +8,8 @@ namespace bgagent {
 
 /// What happens to a task's output file once it settles.
 enum class CleanupPolicy {
-  Keep,             ///< leave it (the default: it is the agent's record)
-  DeleteOnSuccess,  ///< remove it when the task succeeded
+  Keep,             ///< leave it: the agent's record, for a host that reads it after
+  DeleteOnSuccess,  ///< remove it when the task succeeded, keep it (its path in the error) else
   DeleteAlways,     ///< remove it whatever the outcome
 };
 

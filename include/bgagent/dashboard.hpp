@@ -67,7 +67,8 @@ struct DashboardOptions {
   bool cancelOnInterrupt = true;
   /// Called once the tasks cancelled by such a signal have settled, on display()'s thread, just
   /// before the signal is raised again: the place to write what must not be lost when the
-  /// signal ends the program (an EventLog's flush()). An exception from it is ignored.
+  /// signal ends the program (an EventLog's flush()). An exception from it is ignored. A second
+  /// signal, which does not wait, does not call it.
   std::function<void()> onInterrupt{};
 };
 
@@ -180,14 +181,7 @@ class Dashboard {
         waitForChange();
       }
     }
-    if (interrupts.caught() != 0 && options_.onInterrupt) {
-      try {
-        options_.onInterrupt();
-      } catch (...) {
-        // The signal is raised again all the same.
-      }
-    }
-    interrupts.restoreAndRaise();
+    interrupts.restoreAndRaise(options_.onInterrupt);
   }
 
  private:

@@ -95,50 +95,60 @@ inline TableLine rowLine(const DashboardRow& row, std::size_t nameWidth, std::si
   return line;
 }
 
-// A running row's time left from its own progress rate, when its progress has a percent
-// strictly between 0 and 100 (docs/dashboard.md, "Summary").
-inline std::optional<SteadyClock::duration> leftByProgress(const DashboardRow& row) {
+// Estimates past this are no estimate: a "1/1000000000" progress early on says nothing useful,
+// and durations stay far from overflowing.
+inline constexpr double kLongestEstimateSeconds = 30.0 * 24 * 3600;
+
+inline bool isRunning(const DashboardRow& row) {
+  return row.status == Status::Running || row.status == Status::Stalled;
+}
+
+// A running row's time left in seconds from its own progress rate, when its progress has a
+// percent strictly between 0 and 100 (docs/dashboard.md, "Summary").
+inline std::optional<double> secondsLeftByProgress(const DashboardRow& row) {
   const std::optional<double> percent = row.progress.percent;
-  if (!percent || *percent <= 0.0 || *percent >= 100.0) return std::nullopt;
-  const double left = static_cast<double>(row.duration.count()) * (100.0 - *percent) / *percent;
-  return SteadyClock::duration(static_cast<SteadyClock::rep>(left));
+  if (!percent || !(*percent > 0.0 && *percent < 100.0)) return std::nullopt;
+  const double ran = std::chrono::duration<double>(row.duration).count();
+  const double left = ran * (100.0 - *percent) / *percent;
+  if (!(left <= kLongestEstimateSeconds)) return std::nullopt;
+  return left;
 }
 
 // The ETA of the rows not yet finished, or nothing when one of them has no estimate.
 inline std::optional<SteadyClock::duration> estimatedTimeLeft(
     const std::vector<DashboardRow>& rows) {
-  SteadyClock::duration finishedTotal{};
-  SteadyClock::duration projectedTotal{};
-  long finished = 0;
-  long projected = 0;
-  long running = 0;
+  double finishedSeconds = 0;
+  double projectedSeconds = 0;
+  int finished = 0;
+  int projected = 0;
+  int running = 0;
   for (const DashboardRow& row : rows) {
-    if (row.status == Status::Running || row.status == Status::Stalled) {
+    const double ran = std::chrono::duration<double>(row.duration).count();
+    if (isRunning(row)) {
       ++running;
-      if (const auto left = leftByProgress(row)) {
-        projectedTotal += row.duration + *left;
+      if (const std::optional<double> left = secondsLeftByProgress(row)) {
+        projectedSeconds += ran + *left;
         ++projected;
       }
     } else if (row.status != Status::Pending && row.status != Status::Cancelled) {
-      finishedTotal += row.duration;
+      finishedSeconds += ran;
       ++finished;
     }
   }
-  std::optional<SteadyClock::duration> mean;
-  if (finished > 0) mean = finishedTotal / finished;
-  std::optional<SteadyClock::duration> pendingMean = mean;
-  if (!pendingMean && projected > 0) pendingMean = projectedTotal / projected;
-  SteadyClock::duration sum{};
-  SteadyClock::duration longestRunning{};
+  std::optional<double> mean;
+  if (finished > 0) mean = finishedSeconds / finished;
+  std::optional<double> pendingMean = mean;
+  if (!pendingMean && projected > 0) pendingMean = projectedSeconds / projected;
+  double sum = 0;
+  double longestRunning = 0;
   bool unfinished = false;
   for (const DashboardRow& row : rows) {
-    std::optional<SteadyClock::duration> left;
-    if (row.status == Status::Running || row.status == Status::Stalled) {
-      left = leftByProgress(row);
-      if (!left && row.progress.percent && *row.progress.percent >= 100.0) {
-        left = SteadyClock::duration::zero();
-      }
-      if (!left && mean) left = std::max(*mean - row.duration, SteadyClock::duration::zero());
+    std::optional<double> left;
+    if (isRunning(row)) {
+      const double ran = std::chrono::duration<double>(row.duration).count();
+      left = secondsLeftByProgress(row);
+      if (!left && row.progress.percent && *row.progress.percent >= 100.0) left = 0.0;
+      if (!left && mean && ran < *mean) left = *mean - ran;
       if (left) longestRunning = std::max(longestRunning, *left);
     } else if (row.status == Status::Pending) {
       left = pendingMean;
@@ -150,7 +160,9 @@ inline std::optional<SteadyClock::duration> estimatedTimeLeft(
     sum += *left;
   }
   if (!unfinished) return std::nullopt;
-  return std::max(longestRunning, sum / std::max(running, 1L));
+  const double eta = std::max(longestRunning, sum / std::max(running, 1));
+  if (!(eta <= kLongestEstimateSeconds)) return std::nullopt;
+  return std::chrono::round<SteadyClock::duration>(std::chrono::duration<double>(eta));
 }
 
 inline std::string summaryLine(const std::vector<DashboardRow>& rows) {

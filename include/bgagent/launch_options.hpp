@@ -32,7 +32,9 @@ struct LaunchOptions {
   detail::RenamedTimeLimit<SteadyClock::duration> timeout{};
   /// Where the output file goes; empty: a directory of this process's own under $TMPDIR.
   std::filesystem::path outputDirectory{};
-  CleanupPolicy cleanup = CleanupPolicy::Keep;
+  /// By default a succeeded agent's file goes once its task settles, and a failed one's stays
+  /// for whoever reads the error (which names it); Keep keeps both.
+  CleanupPolicy cleanup = CleanupPolicy::DeleteOnSuccess;
   std::map<std::string, std::string> environment{};  ///< added to the host's environment
   std::filesystem::path workingDirectory{};          ///< empty: the host's
   /// Between SIGTERM and SIGKILL when the agent is cancelled or times out.

@@ -8,6 +8,7 @@
 // Thread safety: a value type, like std::optional.
 #pragma once
 
+#include <bgagent/detail/config.hpp>
 #include <bgagent/error.hpp>
 #include <type_traits>
 #include <utility>
@@ -17,9 +18,7 @@ namespace bgagent {
 
 /// A T or an Error. Implicitly built from either.
 template <typename T>
-class [[nodiscard(
-    "the Result says whether the work succeeded: check it, or cast it to void "
-    "where only waiting matters")]] Result {
+class BGAGENT_NODISCARD_RESULT Result {
   static_assert(!std::is_same_v<std::remove_cv_t<T>, Error>, "Result<Error> is ambiguous");
   static_assert(!std::is_reference_v<T>, "Result<T&> is not supported");
 
@@ -36,12 +35,10 @@ class [[nodiscard(
   bool has_value() const noexcept {
     return storage_.index() == 0;
   }  // NOLINT(readability-identifier-naming): std::expected's name
-  explicit operator bool() const noexcept {
-    return has_value();
-  }
+  explicit operator bool() const noexcept { return has_value(); }
 
   /// The value; throws bgagent::Exception with the error when there is none.
-  T& value()& {
+  T& value() & {
     throwIfError();
     return std::get<0>(storage_);
   }
@@ -49,37 +46,25 @@ class [[nodiscard(
     throwIfError();
     return std::get<0>(storage_);
   }
-  T&& value()&& {
+  T&& value() && {
     throwIfError();
     return std::get<0>(std::move(storage_));
   }
 
   /// The error. Precondition: !has_value().
-  const Error& error() const& noexcept {
-    return std::get<1>(storage_);
-  }
-  Error& error()& noexcept {
-    return std::get<1>(storage_);
-  }
+  const Error& error() const& noexcept { return std::get<1>(storage_); }
+  Error& error() & noexcept { return std::get<1>(storage_); }
 
   template <typename U>
-  T value_or(U && fallback) const& {  // NOLINT(readability-identifier-naming): std::expected's name
+  T value_or(U&& fallback) const& {  // NOLINT(readability-identifier-naming): std::expected's name
     return has_value() ? std::get<0>(storage_) : static_cast<T>(std::forward<U>(fallback));
   }
 
   /// Precondition: has_value() (as for std::expected; a violation terminates).
-  T& operator*()& noexcept {
-    return std::get<0>(storage_);
-  }
-  const T& operator*() const& noexcept {
-    return std::get<0>(storage_);
-  }
-  T* operator->() noexcept {
-    return &std::get<0>(storage_);
-  }
-  const T* operator->() const noexcept {
-    return &std::get<0>(storage_);
-  }
+  T& operator*() & noexcept { return std::get<0>(storage_); }
+  const T& operator*() const& noexcept { return std::get<0>(storage_); }
+  T* operator->() noexcept { return &std::get<0>(storage_); }
+  const T* operator->() const noexcept { return &std::get<0>(storage_); }
 
  private:
   void throwIfError() const {
@@ -91,9 +76,7 @@ class [[nodiscard(
 
 /// Success or an Error, with nothing to carry on success.
 template <>
-class [[nodiscard(
-    "the Result says whether the work succeeded: check it, or cast it to void "
-    "where only waiting matters")]] Result<void> {
+class BGAGENT_NODISCARD_RESULT Result<void> {
  public:
   using value_type = void;
   using error_type = Error;
@@ -104,9 +87,7 @@ class [[nodiscard(
   bool has_value() const noexcept {
     return !failed_;
   }  // NOLINT(readability-identifier-naming): std::expected's name
-  explicit operator bool() const noexcept {
-    return has_value();
-  }
+  explicit operator bool() const noexcept { return has_value(); }
 
   /// Throws bgagent::Exception with the error when there is one.
   void value() const {
@@ -114,12 +95,8 @@ class [[nodiscard(
   }
 
   /// The error. Precondition: !has_value().
-  const Error& error() const& noexcept {
-    return error_;
-  }
-  Error& error()& noexcept {
-    return error_;
-  }
+  const Error& error() const& noexcept { return error_; }
+  Error& error() & noexcept { return error_; }
 
  private:
   Error error_;

@@ -21,6 +21,7 @@
 //   Report report = task.get();
 #pragma once
 
+#include <bgagent/detail/config.hpp>
 #include <bgagent/detail/file_system.hpp>
 #include <bgagent/detail/task_state.hpp>
 #include <chrono>
@@ -37,16 +38,14 @@ namespace detail {
 struct TaskAccess;
 }  // namespace detail
 
-// Discarding a Task at once would cancel its agent as it starts (its destructor cancels), so
-// every function that returns one (launch, runInThread, each combinator) warns when it is.
+// Dropping a Task at once would cancel its agent as it starts (its destructor cancels), so every
+// function that returns one (launch, runInThread, each combinator) warns when it is.
 template <typename T = nlohmann::json>
-class [[nodiscard(
-    "a discarded Task cancels its agent at once: keep the Task, or call detach() on it to let "
-    "the agent run without a handle")]] Task {
+class BGAGENT_NODISCARD_TASK Task {
  public:
   Task() = default;
   explicit Task(std::shared_ptr<detail::TaskState<T>> state) : state_(std::move(state)) {}
-  Task(Task &&) noexcept = default;
+  Task(Task&&) noexcept = default;
   Task& operator=(Task&& other) noexcept {
     if (this != &other) {
       abandon();
@@ -56,30 +55,18 @@ class [[nodiscard(
   }
   Task(const Task&) = delete;
   Task& operator=(const Task&) = delete;
-  ~Task() {
-    abandon();
-  }
+  ~Task() { abandon(); }
 
-  bool valid() const noexcept {
-    return state_ != nullptr;
-  }
-  std::uint64_t id() const {
-    return state().id;
-  }
-  const std::string& description() const {
-    return state().description;
-  }
-  const std::filesystem::path& outputPath() const {
-    return state().outputPath;
-  }
+  bool valid() const noexcept { return state_ != nullptr; }
+  std::uint64_t id() const { return state().id; }
+  const std::string& description() const { return state().description; }
+  const std::filesystem::path& outputPath() const { return state().outputPath; }
 
   Status status() const {
     std::lock_guard lock(state().mutex);
     return state().status;
   }
-  bool settled() const {
-    return isSettled(status());
-  }
+  bool settled() const { return isSettled(status()); }
 
   /// A copy of what the output file has said so far.
   OutputSnapshot snapshot() const {
@@ -121,21 +108,16 @@ class [[nodiscard(
   }
 
   /// The value; throws bgagent::Exception with the agent's error otherwise.
-  T get() const {
-    return wait().value();
-  }
+  T get() const { return wait().value(); }
 
   /// The standard view, for code that wants std::shared_future.
-  std::shared_future<Result<T>> sharedFuture() const {
-    return state().future;
-  }
+  std::shared_future<Result<T>> sharedFuture() const { return state().future; }
 
   /// Stops the agent (asynchronously); the task then settles as Cancelled.
-  void cancel() const {
-    state().requestStop(EndReason::Cancelled);
-  }
+  void cancel() const { state().requestStop(EndReason::Cancelled); }
 
-  /// Lets the agent run on without this handle; the Task becomes empty.
+  /// Lets the agent run on without this handle; the Task becomes empty. Its cleanup policy still
+  /// applies when it settles: launch with CleanupPolicy::Keep to read a success's file later.
   void detach() noexcept {
     if (!state_) return;
     if (forkedAway()) {

@@ -6,7 +6,9 @@
 // the calling thread sleeps on a future until the runtime settles the wait, woken by the kernel
 // (inotify) when the file changes, or at the poll interval where inotify cannot be trusted.
 // Errors: the outcome is a value for everything the agent or its file can do (failed, timed
-// out, cancelled, stalled, crashed); misuse throws std::invalid_argument or std::logic_error.
+// out, cancelled, stalled, crashed), a file that was never created (NotFound, at the timeout)
+// and one whose directory does not exist (NotFound, at once: create the directory before
+// waiting); misuse throws std::invalid_argument or std::logic_error.
 // Thread safety: call from any thread but a watcher callback (that would wait on itself).
 // Example:
 //   bgagent::WaitOutcome outcome = bgagent::waitForCompletion("build.out", 30s);

@@ -60,8 +60,9 @@ class Watcher final {
   /// Follows `outputFile` until it settles (Succeeded or Failed), its deadline or idle timeout
   /// passes, its writer exits, its stop token fires, or the handle ends it; then calls
   /// `onSettled` once, on the runtime's thread (at once, on this thread, if the runtime has
-  /// shut down). Throws std::invalid_argument on misuse (an empty path, no callback, a
-  /// non-positive poll interval).
+  /// shut down). A file whose directory does not exist at this call fails at once, NotFound; a
+  /// file never created by the deadline ends TimedOut, NotFound "was never created". Throws
+  /// std::invalid_argument on misuse (an empty path, no callback, a non-positive poll interval).
   [[nodiscard]] WatchHandle watch(const std::filesystem::path& outputFile, WaitOptions options,
                                   SettledCallback onSettled) {
     const std::shared_ptr<detail::RuntimeCore> runtime = core();

@@ -6,7 +6,8 @@ execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${
 if(NOT status EQUAL 0)
   message(FATAL_ERROR "install to '${PREFIX}' failed: ${status}")
 endif()
-foreach(installed IN ITEMS include/bgagent/bgagent.hpp share/doc/bgagent/LICENSE)
+foreach(installed IN ITEMS include/bgagent/bgagent.hpp share/doc/bgagent/LICENSE
+    share/pkgconfig/bgagent.pc)
   if(NOT EXISTS "${PREFIX}/${installed}")
     message(FATAL_ERROR "install to '${PREFIX}' did not install ${installed}")
   endif()

@@ -5,7 +5,8 @@
 #   tests/lint/examples_use_the_library.sh <source dir>
 set -eu
 cd "$1"
-if grep -nE 'posix_spawn|[^_a-z]fork\(|mkdtemp|[^_a-z.]kill\(|waitpid' examples/*/main.cpp; then
+if grep -nE 'posix_spawn|(^|[^_a-z])(fork|kill|killpg|system|popen)\(|mkdtemp|waitpid' \
+  examples/*/main.cpp; then
   echo "examples must start and stop agents through bgagent, not by hand"
   exit 1
 fi

@@ -47,8 +47,9 @@ class FileWatches final : public LoopPart, public WatchCanceller {
 
   /// Follows `outputFile` until it settles (Succeeded or Failed), its deadline or idle timeout
   /// passes, its writer exits, its stop token fires, or the handle ends it; then calls
-  /// `onSettled` once, on the runtime's thread. Throws std::invalid_argument on misuse (an
-  /// empty path, no callback, a non-positive poll interval).
+  /// `onSettled` once, on the runtime's thread. A file whose directory does not exist at this
+  /// call (or is not a directory) fails at once, NotFound. Throws std::invalid_argument on
+  /// misuse (an empty path, no callback, a non-positive poll interval).
   [[nodiscard]] WatchHandle watch(const std::filesystem::path& outputFile, WaitOptions options,
                                   SettledCallback onSettled) {
     if (outputFile.empty())
@@ -59,6 +60,9 @@ class FileWatches final : public LoopPart, public WatchCanceller {
     }
     auto entry = std::make_unique<WatchEntry>(nextId(), outputFile, std::move(options),
                                               std::move(onSettled), SteadyClock::now());
+    // Asked here, on the caller's thread: the answer is the directory's state at the call, not
+    // at whatever later moment the runtime's thread registers the watch.
+    entry->missingDirectory = missingDirectoryOf(outputFile);
     const std::uint64_t id = entry->id;
     if (entry->options.stopToken.stop_possible()) {
       // The callback runs in whichever thread requests the stop: it only raises the entry's
@@ -231,13 +235,28 @@ class FileWatches final : public LoopPart, public WatchCanceller {
     }
     entry->directory = path.has_parent_path() ? path.parent_path().string() : std::string(".");
     entry->name = path.filename().string();
-    entry->directoryMissing = !std::filesystem::exists(entry->directory, error) && !error;
     if (usesInotify() && !entry->options.forcePolling && directoryIsWatchable(entry->directory)) {
       entry->wd = inotify_.addDirectory(entry->directory);
       if (entry->wd >= 0) directories_[entry->wd][entry->name].push_back(entry->id);
     }
     if (entry->pid > 0) followWriter(*entry);
     entries_.emplace(entry->id, std::move(entry));
+  }
+
+  // Why `outputFile` can never appear, when its directory does not exist or is not one (a wait
+  // on it could only end at its timeout); empty otherwise, an unreadable directory included.
+  static std::string missingDirectoryOf(const std::filesystem::path& outputFile) {
+    const std::filesystem::path directory =
+        outputFile.has_parent_path() ? outputFile.parent_path() : std::filesystem::path(".");
+    std::error_code error;
+    const std::filesystem::file_status status = std::filesystem::status(directory, error);
+    if (status.type() == std::filesystem::file_type::not_found) {
+      return "its directory '" + directory.string() + "' does not exist";
+    }
+    if (!error && status.type() != std::filesystem::file_type::directory) {
+      return "'" + directory.string() + "' is not a directory";
+    }
+    return {};
   }
 
   // statfs once per directory: a thousand files in one directory ask once.
@@ -299,7 +318,9 @@ class FileWatches final : public LoopPart, public WatchCanceller {
     if (entry.cancelRequested.load(std::memory_order_acquire)) {
       return entry.outcome(Status::Cancelled, ErrorCode::Cancelled, "wait cancelled");
     }
-    if (entry.directoryMissing) return entry.missingDirectoryOutcome();
+    if (!entry.missingDirectory.empty()) {
+      return entry.outcome(Status::Failed, ErrorCode::NotFound, entry.missingDirectory);
+    }
     const bool pollDue = entry.polled() && now >= entry.nextPoll;
     if (entry.dirty || pollDue) {
       entry.dirty = false;
@@ -330,7 +351,12 @@ class FileWatches final : public LoopPart, public WatchCanceller {
       adoptWriterFromHeader(entry);
       if (entry.writerExited) return entry.crashedOutcome();
     }
-    if (entry.deadline && now >= *entry.deadline) return entry.timedOutOutcome();
+    if (entry.deadline && now >= *entry.deadline) {
+      // A polled file may have appeared since its last read: look once more before saying it
+      // never did.
+      if (!entry.file.fileFound()) (void)entry.file.refresh(kReadBudget);
+      return entry.timedOutOutcome();
+    }
     if (entry.options.idleTimeout && now - entry.lastActivity >= *entry.options.idleTimeout) {
       return entry.stalledOutcome();
     }

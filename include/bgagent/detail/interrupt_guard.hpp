@@ -15,6 +15,7 @@
 #include <bgagent/detail/terminal.hpp>
 #include <cerrno>
 #include <cstdint>
+#include <functional>
 
 namespace bgagent::detail {
 
@@ -60,15 +61,24 @@ class InterruptGuard {
   /// The signal caught, or 0.
   int caught() const noexcept { return owner_ ? caughtSignal().load() : 0; }
 
-  /// Puts the host's handlers back; then a caught signal is raised again for them.
-  void restoreAndRaise() {
+  /// Puts the host's handlers back; then, when a signal was caught, runs `beforeRaise` and
+  /// raises the signal again for them.
+  void restoreAndRaise(const std::function<void()>& beforeRaise = {}) {
     if (!owner_) return;
     restoreHandlers();
     // Read after the handlers are back (and before another guard may start): a signal caught
     // up to then is raised, a later one went straight to the host.
     const int signal = caughtSignal().exchange(0);
     release();
-    if (signal != 0) ::raise(signal);
+    if (signal == 0) return;
+    if (beforeRaise) {
+      try {
+        beforeRaise();
+      } catch (...) {
+        // The signal is raised all the same.
+      }
+    }
+    ::raise(signal);
   }
 
  private:

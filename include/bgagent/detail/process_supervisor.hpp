@@ -413,7 +413,11 @@ class ProcessSupervisor final : public LoopPart {
         std::vector<std::string> lastLines = child.relay.lastLines();
         if (result->contains("error") && !lastLines.empty()) {
           std::string said;
-          for (const std::string& line : lastLines) said += (said.empty() ? "" : " | ") + line;
+          for (const std::string& line : lastLines) {
+            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank
+            said += (said.empty() ? "" : " | ") + line;
+          }
+          if (said.empty()) said = "(blank lines)";
           (*result)["error"] = (*result)["error"].get<std::string>() + "; last output: " + said;
         }
         (*result)["lastOutput"] = std::move(lastLines);

@@ -101,12 +101,6 @@ struct WatchEntry {
                                      : std::string("not complete by the deadline"));
   }
 
-  /// Waiting on a file in a directory that does not exist could only end at the timeout.
-  WaitOutcome missingDirectoryOutcome() const {
-    return outcome(Status::Failed, ErrorCode::NotFound,
-                   "its directory '" + directory + "' does not exist");
-  }
-
   std::uint64_t id;
   OutputFile file;
   WaitOptions options;
@@ -122,8 +116,8 @@ struct WatchEntry {
   std::int64_t pid = 0;
   UniqueFd pidFd;
   bool writerExited = false;
-  bool dirty = true;              // read at the next turn (registration, an event, an overflow)
-  bool directoryMissing = false;  // found so at registration: the wait fails at once
+  bool dirty = true;             // read at the next turn (registration, an event, an overflow)
+  std::string missingDirectory;  // why the file can never appear (found at the call), or empty
   // Last: destroyed first, so a callback in flight finishes before the flag goes away.
   std::optional<std::stop_callback<std::function<void()>>> stopCallback;
 };
