@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Install rules: headers, the license, a pkg-config file, the exported target bgagent::bgagent and a package config
-# that finds the same dependencies, so `find_package(bgagent 0.1 CONFIG REQUIRED)` works after
-# install.
+# Install rules: headers, the license, a pkg-config file, the exported target bgagent::bgagent
+# and a package config that finds the same dependencies, so `find_package(bgagent 0.1 CONFIG
+# REQUIRED)` works after install.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
