@@ -144,8 +144,7 @@ void runAttempt(const std::shared_ptr<StepRunner<T>>& runner,
   if (!retry->runtime) retry->runtime = task ? runtimeOf(*task) : DefaultRuntime::get();
   runner->recordEvent("attempt", attemptFields(*retry, attempt, task));
   const std::optional<SteadyClock::duration> attemptTimeLimit =
-      retry->options.attemptTimeLimit ? retry->options.attemptTimeLimit
-                                      : retry->options.attemptTimeout.value;
+      resolvedTimeLimit(retry->options.attemptTimeLimit, retry->options.attemptTimeout);
   if (task && attemptTimeLimit) {
     task = withTimeLimit(std::move(*task), *attemptTimeLimit);
   }

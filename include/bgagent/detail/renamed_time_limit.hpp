@@ -38,9 +38,16 @@ struct RenamedTimeLimit {
     return value;
   }
 
-  /// What old code set; the library reads it, and the new member wins when both are set.
+  /// What old code set; the library reads it through resolvedTimeLimit().
   std::optional<Duration> value;
 };
+
+/// The limit asked for: the new member's when set, else what old code set under the former name.
+template <typename Duration>
+std::optional<Duration> resolvedTimeLimit(const std::optional<Duration>& current,
+                                          const RenamedTimeLimit<Duration>& former) {
+  return current ? current : former.value;
+}
 
 }  // namespace bgagent::detail
 

@@ -96,9 +96,10 @@ template <typename T>
 Task<T> startTask(const LaunchOptions& asked, const AgentBackend& backend) {
   // Backends read the time limit under its one name, also when old code set the former one.
   std::optional<LaunchOptions> renamed;
-  if (!asked.timeLimit && asked.timeout.value) {
+  if (const auto timeLimit = resolvedTimeLimit(asked.timeLimit, asked.timeout);
+      timeLimit != asked.timeLimit) {
     renamed = asked;
-    renamed->timeLimit = asked.timeout.value;
+    renamed->timeLimit = timeLimit;
   }
   const LaunchOptions& options = renamed ? *renamed : asked;
   std::shared_ptr<RuntimeCore> runtime = runtimeFor(options);
