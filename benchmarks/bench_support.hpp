@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <bgagent/detail/unique_fd.hpp>
+#include <bgagent/core/detail/unique_fd.hpp>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>

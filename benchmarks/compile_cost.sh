@@ -5,7 +5,8 @@
 # - the bgagent headers that launch_options.hpp, dashboard_table.hpp and the umbrella pull in,
 #   and the epoll, inotify or spawn headers task.hpp reaches (closures from `$CXX -M`); the
 #   three headers are found by name with `find`, so they may move within include/bgagent;
-# - `#include <bgagent/...>` lines in a detail/ folder that name a non-detail header;
+# - `#include <bgagent/...>` lines that go up the layer folders (core, protocol, runtime, agents,
+#   combinators, monitor: each may include itself and the ones before it);
 # - `-fsyntax-only` CPU time (user + sys, median) and peak memory of the umbrella and of every
 #   examples/*/*.cpp, beside a baseline TU: <nlohmann/json.hpp> plus each system header that
 #   the umbrella's bgagent headers name directly.
@@ -26,10 +27,11 @@ trap 'rm -rf "$work"' EXIT
 [[ -x /usr/bin/time ]] && gnu_time=/usr/bin/time || gnu_time=""
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# The include name (bgagent/...) of the one file called $1 under include/bgagent.
+# The include name (bgagent/<layer>/...) of the one file called $1 in a layer folder (the
+# files at the top are the umbrella and the former paths, which forward).
 find_header() {
   local matches
-  mapfile -t matches < <(find include/bgagent -type f -name "$1" | sort)
+  mapfile -t matches < <(find include/bgagent -mindepth 2 -type f -name "$1" | sort)
   if [[ ${#matches[@]} -ne 1 ]]; then
     echo "compile_cost.sh: ${#matches[@]} files named $1 under include/bgagent" >&2
     exit 1
@@ -96,15 +98,20 @@ closure "$umbrella" >"$work/closure.umbrella"
 closure "$launch_options" >"$work/closure.launch_options"
 closure "$dashboard_table" >"$work/closure.dashboard_table"
 # System sys/epoll.h, sys/inotify.h, spawn.h (not glibc's bits/ parts of them), and bgagent
-# headers named after the same facilities (detail/spawn.hpp, detail/inotify_watch.hpp).
+# headers named after the same facilities (runtime/detail/spawn.hpp, runtime/detail/inotify_watch.hpp).
 deps "$task" | awk '/\/sys\/(epoll|inotify)\.h$/ || (/\/spawn\.h$/ && !/\/bits\//) ||
   /^include\/bgagent\/(.*\/)?[^\/]*(epoll|inotify|spawn)[^\/]*$/' >"$work/task.forbidden"
 
-# 3. Upward includes: from any file under a detail/ folder to a header outside every detail/.
-find include/bgagent -path '*/detail/*' -type f -exec awk '
+# 3. Upward includes. The folders are layers, in this order; a header (its folder's detail/
+# included) may include its own folder and the ones before it, never a later one nor a file at
+# the top (the umbrella, the former paths).
+layers="core protocol runtime agents combinators monitor"
+find include/bgagent -mindepth 2 -type f -name '*.hpp' -exec awk -v layers="$layers" '
+  BEGIN { n = split(layers, name, " "); for (i = 1; i <= n; i++) rank[name[i]] = i }
+  FNR == 1 { split(FILENAME, from, "/"); own = rank[from[3]] }
   /^[ \t]*#[ \t]*include[ \t]*<bgagent\// {
-    split($0, part, /[<>]/)
-    if (part[2] !~ /(^|\/)detail\//) print FILENAME ":" FNR ": <" part[2] ">"
+    split($0, part, /[<>]/); split(part[2], to, "/")
+    if (!(to[2] in rank) || rank[to[2]] > own) print FILENAME ":" FNR ": <" part[2] ">"
   }' {} + | sort -t: -k1,1 -k2,2n >"$work/upward"
 
 # 4. Syntax-only time. The baseline: nlohmann plus each system header that a bgagent header
@@ -157,7 +164,7 @@ for name in launch_options dashboard_table; do
   echo "| bgagent headers included by \`$header\` | $(count "$work/closure.$name") | — | — | <= 6 | $(met "$(count "$work/closure.$name")" 6) |"
 done
 echo "| epoll / inotify / spawn headers reached by \`$task\` | $(sed -E 's|^/.*/include/([^/]*-linux-gnu/)?||; s|^include/||' "$work/task.forbidden" | joined) | — | — | none | $(met "$(count "$work/task.forbidden")" 0) |"
-echo "| includes from \`detail/\` up to a public header | $(count "$work/upward") | — | — | 0 | $(met "$(count "$work/upward")" 0) |"
+echo "| includes up the layers (core, protocol, runtime, agents, combinators, monitor) | $(count "$work/upward") | — | — | 0 | $(met "$(count "$work/upward")" 0) |"
 echo "| bgagent headers included by \`$umbrella\` | $(count "$work/closure.umbrella") | — | — | — | info |"
 echo
 echo "ratio: bgagent CPU time / baseline CPU time (memory: median peak RSS of the compiler)."

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <bgagent/output_file.hpp>
-#include <bgagent/output_parser.hpp>
+#include <bgagent/protocol/output_file.hpp>
+#include <bgagent/protocol/output_parser.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>

@@ -17,9 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <bgagent/agent_registry.hpp>
-#include <bgagent/output_writer.hpp>
-#include <bgagent/task.hpp>
+#include <bgagent/agents/agent_registry.hpp>
+#include <bgagent/agents/task.hpp>
+#include <bgagent/protocol/output_writer.hpp>
 #include <deque>
 #include <future>
 #include <string>

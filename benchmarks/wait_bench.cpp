@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <bgagent/wait.hpp>
-#include <bgagent/watcher.hpp>
+#include <bgagent/runtime/wait.hpp>
+#include <bgagent/runtime/watcher.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Combinators: a test per cell of docs/combinators.md's table, driven by in-process agents
 // released by gates (deterministic, no sleeps) and by real processes.
-#include <bgagent/agent_registry.hpp>
-#include <bgagent/combinators.hpp>
-#include <bgagent/wait.hpp>
+#include <bgagent/agents/agent_registry.hpp>
+#include <bgagent/combinators/combinators.hpp>
+#include <bgagent/runtime/wait.hpp>
 #include <condition_variable>
 #include <memory>
 #include <mutex>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Tests of bgagent/dashboard.hpp and detail/display_width.hpp: golden renderings for each state
-// and for wide characters, the plain mode's lines without escape bytes, the live mode's
+// Tests of bgagent/monitor/dashboard.hpp and monitor/detail/display_width.hpp: golden renderings for each
+// state and for wide characters, the plain mode's lines without escape bytes, the live mode's
 // redrawing, and the JSON snapshot.
 #include <signal.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bgagent/bgagent.hpp>
-#include <bgagent/dashboard.hpp>
+#include <bgagent/monitor/dashboard.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>

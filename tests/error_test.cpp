@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <bgagent/error.hpp>
+#include <bgagent/core/error.hpp>
 
 #include "catch.hpp"
 

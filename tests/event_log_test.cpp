@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Tests of bgagent/event_log.hpp: each event (started, progress, attempt, cancelRequested,
+// Tests of bgagent/monitor/event_log.hpp: each event (started, progress, attempt, cancelRequested,
 // killed, settled) with its fields and in causal order, late tasks caught up, the file's lines,
 // and a log that cannot write.
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <bgagent/bgagent.hpp>
-#include <bgagent/event_log.hpp>
+#include <bgagent/monitor/event_log.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>

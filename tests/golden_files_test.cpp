@@ -3,7 +3,7 @@
 // reader must report for it (docs/protocol.md; the file names carry the rule, p13_... for P13).
 // Every file is also parsed in every chunking that matters: byte by byte, split at every
 // offset, and in fixed-size chunks; each must give the one-shot snapshot exactly.
-#include <bgagent/output_parser.hpp>
+#include <bgagent/protocol/output_parser.hpp>
 #include <cmath>
 #include <filesystem>
 #include <string>

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <bgagent/output_file.hpp>
+#include <bgagent/protocol/output_file.hpp>
 #include <cerrno>
 #include <filesystem>
 #include <string>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // OutputParser: the rules golden files cannot show well (bounds, events, restarts, hostile
 // input). Rule numbers refer to docs/protocol.md.
-#include <bgagent/output_parser.hpp>
+#include <bgagent/protocol/output_parser.hpp>
 #include <string>
 #include <vector>
 

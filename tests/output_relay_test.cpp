@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // OutputRelay: the rules for a child's output on its way into the output file, without
 // processes: what passes, what is indented, what the cap drops, in any chunking.
-#include <bgagent/detail/output_relay.hpp>
+#include <bgagent/runtime/detail/output_relay.hpp>
 #include <string>
 
 #include "catch.hpp"

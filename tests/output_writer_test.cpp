@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bgagent/output_parser.hpp>
-#include <bgagent/output_writer.hpp>
+#include <bgagent/protocol/output_parser.hpp>
+#include <bgagent/protocol/output_writer.hpp>
 #include <cerrno>
 #include <string>
 #include <thread>

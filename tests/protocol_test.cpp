@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <bgagent/protocol.hpp>
+#include <bgagent/protocol/protocol.hpp>
 
 #include "catch.hpp"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Tests of bgagent/resource_pool.hpp: named pools of slots shared across combinators; a test per
-// cell of their rows in docs/combinators.md, driven by in-process agents released by gates and by
-// real processes.
+// Tests of bgagent/combinators/resource_pool.hpp: named pools of slots shared across combinators; a
+// test per cell of their rows in docs/combinators.md, driven by in-process agents released by gates
+// and by real processes.
 #include <atomic>
 #include <bgagent/bgagent.hpp>
 #include <functional>

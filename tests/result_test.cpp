@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <bgagent/result.hpp>
+#include <bgagent/core/result.hpp>
 #include <string>
 
 #include "catch.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Tests of bgagent/retry.hpp: retry with backoff; a test per cell of their rows in
+// Tests of bgagent/combinators/retry.hpp: retry with backoff; a test per cell of their rows in
 // docs/combinators.md, driven by in-process agents released by gates and by real processes.
 #include <atomic>
 #include <bgagent/bgagent.hpp>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Tests of bgagent/sequence.hpp: sequence and pipeline; a test per cell of their rows in
-// docs/combinators.md, driven by in-process agents released by gates and by real processes.
+// Tests of bgagent/combinators/sequence.hpp: sequence and pipeline; a test per cell of their rows
+// in docs/combinators.md, driven by in-process agents released by gates and by real processes.
 #include <atomic>
 #include <bgagent/bgagent.hpp>
 #include <functional>

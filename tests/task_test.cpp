@@ -7,8 +7,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <bgagent/agent_registry.hpp>
-#include <bgagent/wait.hpp>
+#include <bgagent/agents/agent_registry.hpp>
+#include <bgagent/runtime/wait.hpp>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Tests of bgagent/time_limit.hpp: withTimeLimit, and deadlines passed on to children; a test
-// per cell of their rows in docs/combinators.md, driven by in-process agents released by gates
-// and by real processes.
+// Tests of bgagent/combinators/time_limit.hpp: withTimeLimit, and deadlines passed on to children;
+// a test per cell of their rows in docs/combinators.md, driven by in-process agents released by
+// gates and by real processes.
 #include <atomic>
 #include <bgagent/bgagent.hpp>
 #include <functional>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <bgagent/detail/timestamp.hpp>
+#include <bgagent/protocol/detail/timestamp.hpp>
 #include <chrono>
 
 #include "catch.hpp"

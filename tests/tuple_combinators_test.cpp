@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Tests of bgagent/tuple_combinators.hpp and from_future.hpp: inputs given one by one, futures
-// among them; a test per cell of their rows in docs/combinators.md, driven by in-process agents
-// released by gates and by real processes.
+// Tests of bgagent/combinators/tuple_combinators.hpp and from_future.hpp: inputs given one by one,
+// futures among them; a test per cell of their rows in docs/combinators.md, driven by in-process
+// agents released by gates and by real processes.
 #include <atomic>
 #include <bgagent/bgagent.hpp>
 #include <functional>

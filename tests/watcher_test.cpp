@@ -7,8 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <bgagent/wait.hpp>
-#include <bgagent/watcher.hpp>
+#include <bgagent/runtime/wait.hpp>
+#include <bgagent/runtime/watcher.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <future>

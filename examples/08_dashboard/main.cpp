@@ -6,8 +6,8 @@
 //   --events FILE  also writes a JSON-lines event log (started, progress, ..., settled) to FILE
 //   --endless      adds a "watch mode" agent that runs until Ctrl-C, which cancels every agent
 #include <bgagent/bgagent.hpp>
-#include <bgagent/dashboard.hpp>
-#include <bgagent/event_log.hpp>
+#include <bgagent/monitor/dashboard.hpp>
+#include <bgagent/monitor/event_log.hpp>
 #include <cstdio>
 #include <fstream>
 #include <map>

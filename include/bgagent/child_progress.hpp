@@ -1,21 +1,9 @@
 // SPDX-License-Identifier: MIT
-// bgagent/child_progress.hpp: ChildProgress, one input of a combined task as its progress
-// roll-up shows it (Task::children()).
-// Thread safety: a value type.
+// bgagent/child_progress.hpp: the former path of bgagent/core/child_progress.hpp, kept for one
+// release.
+// IWYU pragma: private, include <bgagent/core/child_progress.hpp>
 #pragma once
 
-#include <bgagent/progress.hpp>
-#include <bgagent/status.hpp>
-#include <filesystem>
-#include <string>
+#pragma GCC warning "bgagent/child_progress.hpp moved to bgagent/core/child_progress.hpp"
 
-namespace bgagent {
-
-struct ChildProgress {
-  std::string description;
-  Status status = Status::Pending;
-  Progress progress;  ///< the child's latest PROGRESS, or its own roll-up
-  std::filesystem::path outputPath;
-};
-
-}  // namespace bgagent
+#include <bgagent/core/child_progress.hpp>

@@ -1,16 +1,9 @@
 // SPDX-License-Identifier: MIT
-// bgagent/cleanup_policy.hpp: CleanupPolicy, what happens to a task's output file once the task
-// settles (LaunchOptions::cleanup).
-// Thread safety: a value type.
+// bgagent/cleanup_policy.hpp: the former path of bgagent/core/cleanup_policy.hpp, kept for one
+// release.
+// IWYU pragma: private, include <bgagent/core/cleanup_policy.hpp>
 #pragma once
 
-namespace bgagent {
+#pragma GCC warning "bgagent/cleanup_policy.hpp moved to bgagent/core/cleanup_policy.hpp"
 
-/// What happens to a task's output file once it settles.
-enum class CleanupPolicy {
-  Keep,             ///< leave it: the agent's record, for a host that reads it after
-  DeleteOnSuccess,  ///< remove it when the task succeeded, keep it (its path in the error) else
-  DeleteAlways,     ///< remove it whatever the outcome
-};
-
-}  // namespace bgagent
+#include <bgagent/core/cleanup_policy.hpp>

@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: MIT
-// bgagent/clock.hpp: the clock every timeout, deadline and duration of bgagent is measured on.
-// A monotonic clock: a wall-clock change never ends a wait early or late.
+// bgagent/clock.hpp: the former path of bgagent/core/clock.hpp, kept for one release.
+// IWYU pragma: private, include <bgagent/core/clock.hpp>
 #pragma once
 
-#include <chrono>
+#pragma GCC warning "bgagent/clock.hpp moved to bgagent/core/clock.hpp"
 
-namespace bgagent {
-
-using SteadyClock = std::chrono::steady_clock;
-
-}  // namespace bgagent
+#include <bgagent/core/clock.hpp>

@@ -1,15 +1,8 @@
 // SPDX-License-Identifier: MIT
-// bgagent/fsync_policy.hpp: FsyncPolicy, when an output file's records are forced to disk
-// (docs/protocol.md, "Writing"; LaunchOptions::fsync, WriterOptions).
-// Thread safety: a value type.
+// bgagent/fsync_policy.hpp: the former path of bgagent/core/fsync_policy.hpp, kept for one release.
+// IWYU pragma: private, include <bgagent/core/fsync_policy.hpp>
 #pragma once
 
-namespace bgagent {
+#pragma GCC warning "bgagent/fsync_policy.hpp moved to bgagent/core/fsync_policy.hpp"
 
-/// When the writer forces records to disk (docs/protocol.md, "Writing").
-enum class FsyncPolicy {
-  Never,     ///< leave it to the page cache: for files only live processes read
-  OnSettle,  ///< fdatasync after RESULT, ERROR and COMPLETE: no durable COMPLETE without them
-};
-
-}  // namespace bgagent
+#include <bgagent/core/fsync_policy.hpp>

@@ -1,22 +1,8 @@
 // SPDX-License-Identifier: MIT
-// bgagent/progress.hpp: Progress, an agent's latest [PROGRESS] record (docs/protocol.md, P11),
-// as a snapshot and a dashboard row carry it.
-// Thread safety: a value type.
+// bgagent/progress.hpp: the former path of bgagent/core/progress.hpp, kept for one release.
+// IWYU pragma: private, include <bgagent/core/progress.hpp>
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <string>
+#pragma GCC warning "bgagent/progress.hpp moved to bgagent/core/progress.hpp"
 
-namespace bgagent {
-
-/// The latest [PROGRESS] record (P11).
-struct Progress {
-  std::string text;               ///< the latest PROGRESS text
-  std::optional<double> percent;  ///< from a leading `NN%` or `k/n`, when the latest text has one
-  std::uint64_t updates = 0;      ///< how many PROGRESS lines were read
-
-  friend bool operator==(const Progress&, const Progress&) = default;
-};
-
-}  // namespace bgagent
+#include <bgagent/core/progress.hpp>

@@ -1,27 +1,8 @@
 // SPDX-License-Identifier: MIT
-// bgagent/stop_reason.hpp: StopReason, why the host ended an agent before it ended by itself.
-// Thread safety: a value type.
+// bgagent/stop_reason.hpp: the former path of bgagent/core/stop_reason.hpp, kept for one release.
+// IWYU pragma: private, include <bgagent/core/stop_reason.hpp>
 #pragma once
 
-#include <string_view>
+#pragma GCC warning "bgagent/stop_reason.hpp moved to bgagent/core/stop_reason.hpp"
 
-namespace bgagent {
-
-/// Why the host asked an agent to stop; None while it has not. The first reason asked wins.
-enum class StopReason : int { None, Cancelled, TimedOut, HostShutdown };
-
-constexpr std::string_view toString(StopReason reason) noexcept {
-  switch (reason) {
-    case StopReason::None:
-      return "none";
-    case StopReason::Cancelled:
-      return "cancelled";
-    case StopReason::TimedOut:
-      return "timed out";
-    case StopReason::HostShutdown:
-      return "host shutdown";
-  }
-  return "unknown";
-}
-
-}  // namespace bgagent
+#include <bgagent/core/stop_reason.hpp>

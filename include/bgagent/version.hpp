@@ -1,23 +1,8 @@
 // SPDX-License-Identifier: MIT
-// bgagent/version.hpp: the library's version, as macros for the preprocessor and as a value.
+// bgagent/version.hpp: the former path of bgagent/core/version.hpp, kept for one release.
+// IWYU pragma: private, include <bgagent/core/version.hpp>
 #pragma once
 
-#define BGAGENT_VERSION_MAJOR 0
-#define BGAGENT_VERSION_MINOR 1
-#define BGAGENT_VERSION_PATCH 0
+#pragma GCC warning "bgagent/version.hpp moved to bgagent/core/version.hpp"
 
-namespace bgagent {
-
-/// The version of the headers in use, as numbers a program can compare.
-struct Version {
-  int major;
-  int minor;
-  int patch;
-};
-
-/// The version of the headers this translation unit was compiled against.
-constexpr Version version() noexcept {
-  return {BGAGENT_VERSION_MAJOR, BGAGENT_VERSION_MINOR, BGAGENT_VERSION_PATCH};
-}
-
-}  // namespace bgagent
+#include <bgagent/core/version.hpp>

@@ -1,53 +1,8 @@
 // SPDX-License-Identifier: MIT
-// bgagent/wait.hpp: waitForCompletion, the blocking wait on one output file.
-//
-// Owns: waitForCompletion(outputFile, timeout) and waitForCompletion(outputFile, options). The
-// waiting is done by a Watcher (the default runtime's Watcher::shared() unless one is given):
-// the calling thread sleeps on a future until the runtime settles the wait, woken by the kernel
-// (inotify) when the file changes, or at the poll interval where inotify cannot be trusted.
-// Errors: the outcome is a value for everything the agent or its file can do (failed, timed
-// out, cancelled, stalled, crashed), a file that was never created (NotFound, at the timeout)
-// and one whose directory does not exist (NotFound, at once: create the directory before
-// waiting); misuse throws std::invalid_argument or std::logic_error.
-// Thread safety: call from any thread but a watcher callback (that would wait on itself).
-// Example:
-//   bgagent::WaitOutcome outcome = bgagent::waitForCompletion("build.out", 30s);
-//   if (outcome.succeeded()) use(outcome.result()); else report(outcome.error->message);
+// bgagent/wait.hpp: the former path of bgagent/runtime/wait.hpp, kept for one release.
+// IWYU pragma: private, include <bgagent/runtime/wait.hpp>
 #pragma once
 
-#include <bgagent/wait_outcome.hpp>
-#include <bgagent/watcher.hpp>
-#include <filesystem>
-#include <future>
-#include <memory>
-#include <stdexcept>
-#include <utility>
+#pragma GCC warning "bgagent/wait.hpp moved to bgagent/runtime/wait.hpp"
 
-namespace bgagent {
-
-/// Waits until `outputFile` settles or one of `options`' limits ends the wait.
-[[nodiscard("the outcome says how the agent ended, or why the wait did")]] inline WaitOutcome
-waitForCompletion(const std::filesystem::path& outputFile, WaitOptions options,
-                  Watcher& watcher = Watcher::shared()) {
-  if (watcher.isWatcherThread()) {
-    throw std::logic_error(
-        "bgagent: waitForCompletion called from a callback of the watcher it "
-        "waits on, which would wait forever");
-  }
-  auto promise = std::make_shared<std::promise<WaitOutcome>>();
-  std::future<WaitOutcome> future = promise->get_future();
-  const WatchHandle handle =
-      watcher.watch(outputFile, std::move(options),
-                    [promise](WaitOutcome outcome) { promise->set_value(std::move(outcome)); });
-  return future.get();
-}
-
-/// Waits at most `timeout` for `outputFile` to settle (the seed's waitForCompletion).
-[[nodiscard("the outcome says how the agent ended, or why the wait did")]] inline WaitOutcome
-waitForCompletion(const std::filesystem::path& outputFile, SteadyClock::duration timeout) {
-  WaitOptions options;
-  options.timeout = timeout;
-  return waitForCompletion(outputFile, std::move(options));
-}
-
-}  // namespace bgagent
+#include <bgagent/runtime/wait.hpp>

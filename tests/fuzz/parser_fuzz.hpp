@@ -14,7 +14,7 @@
 #pragma once
 
 #include <algorithm>
-#include <bgagent/output_parser.hpp>
+#include <bgagent/protocol/output_parser.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <optional>

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <algorithm>
-#include <bgagent/agent_registry.hpp>
-#include <bgagent/wait.hpp>
+#include <bgagent/agents/agent_registry.hpp>
+#include <bgagent/runtime/wait.hpp>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>

@@ -3,8 +3,8 @@
 // expectations (tests/data/*.expected.json), so a mismatch prints readably.
 #pragma once
 
-#include <bgagent/agent_state.hpp>
-#include <bgagent/detail/timestamp.hpp>
+#include <bgagent/protocol/agent_state.hpp>
+#include <bgagent/protocol/detail/timestamp.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <bgagent/detail/syscall.hpp>
+#include <bgagent/core/detail/syscall.hpp>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>

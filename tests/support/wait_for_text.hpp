@@ -3,7 +3,7 @@
 // before it checks that something did not happen yet (an agent is past its `trap`, say).
 #pragma once
 
-#include <bgagent/watcher.hpp>
+#include <bgagent/runtime/watcher.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>

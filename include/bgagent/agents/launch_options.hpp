@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// bgagent/agents/launch_options.hpp: what a host asks for when it starts an agent, in the seed's
+// words (description, prompt, agent type), plus the limits a serious host needs.
+// Thread safety: a value type.
+#pragma once
+
+#include <bgagent/core/cleanup_policy.hpp>
+#include <bgagent/core/clock.hpp>
+#include <bgagent/core/detail/renamed_time_limit.hpp>
+#include <bgagent/core/fsync_policy.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bgagent {
+
+class Runtime;
+
+struct LaunchOptions {
+  std::string description{};             ///< shown in the `Task:` line, messages and dashboards
+  std::string prompt{};                  ///< "Bash": the shell command; a user type: its input
+  std::string agentType = "Bash";        ///< a name registered in the AgentRegistry
+  std::vector<std::string> arguments{};  ///< "Process": program and arguments, no shell
+  /// How long the agent may run; then the kill sequence, and the task is TimedOut. (A timeout
+  /// only bounds a wait: Task::waitFor, WaitOptions::timeout.)
+  std::optional<SteadyClock::duration> timeLimit{};
+  /// The former name of timeLimit: setting it still works, with a warning, for one release.
+  detail::RenamedTimeLimit<SteadyClock::duration> timeout{};
+  /// Where the output file goes; empty: a directory of this process's own under $TMPDIR.
+  std::filesystem::path outputDirectory{};
+  /// By default a succeeded agent's file goes once its task settles, and a failed one's stays
+  /// for whoever reads the error (which names it); Keep keeps both.
+  CleanupPolicy cleanup = CleanupPolicy::DeleteOnSuccess;
+  std::map<std::string, std::string> environment{};  ///< added to the host's environment
+  std::filesystem::path workingDirectory{};          ///< empty: the host's
+  /// Between SIGTERM and SIGKILL when the agent is cancelled or times out.
+  SteadyClock::duration gracePeriod = std::chrono::seconds(2);
+  /// Whether the ending is forced to disk. The host reads its agents' files live, through the
+  /// page cache, so the default skips the sync; OnSettle makes endings survive a machine crash
+  /// for a host that re-attaches after one.
+  FsyncPolicy fsync = FsyncPolicy::Never;
+  /// Free output beyond this is dropped (a notice says so); RESULT and COMPLETE are kept.
+  std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
+  /// The runtime that runs the agent and settles its task; null: the process-wide default. A
+  /// launch on a runtime that has shut down (or, in a forked child, on one the parent made)
+  /// returns a task already failed with the reason.
+  Runtime* runtime = nullptr;
+};
+
+}  // namespace bgagent

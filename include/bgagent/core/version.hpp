@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+// bgagent/core/version.hpp: the library's version, as macros for the preprocessor and as a value.
+#pragma once
+
+#define BGAGENT_VERSION_MAJOR 0
+#define BGAGENT_VERSION_MINOR 1
+#define BGAGENT_VERSION_PATCH 0
+
+namespace bgagent {
+
+/// The version of the headers in use, as numbers a program can compare.
+struct Version {
+  int major;
+  int minor;
+  int patch;
+};
+
+/// The version of the headers this translation unit was compiled against.
+constexpr Version version() noexcept {
+  return {BGAGENT_VERSION_MAJOR, BGAGENT_VERSION_MINOR, BGAGENT_VERSION_PATCH};
+}
+
+}  // namespace bgagent

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+// bgagent/protocol/agent_state.hpp: everything known about an agent from its output file so far.
+//
+// Owns: WriterInfo (the header's Writer: line), OutputTail (a bounded tail of free output),
+// OutputSnapshot (with the Status the file implies, docs/protocol.md "State"), the value
+// OutputParser keeps up to date, and OutputEvent, what it reports
+// line by line.
+// Thread safety: value types. A snapshot is owned by one parser; copy it to share it.
+#pragma once
+
+#include <algorithm>
+#include <bgagent/core/error.hpp>
+#include <bgagent/core/progress.hpp>
+#include <bgagent/core/status.hpp>
+#include <bgagent/protocol/detail/timestamp.hpp>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bgagent {
+
+using SystemTime = detail::SystemTime;
+
+/// The header's `Writer:` line (P9): who writes the file, so a reader can tell if it still lives.
+struct WriterInfo {
+  std::int64_t pid = 0;   ///< 0 when unknown
+  std::string host;       ///< empty when unknown
+  int protocolMajor = 1;  ///< a file without `protocol=` is 1.0 (P10)
+  int protocolMinor = 0;
+  friend bool operator==(const WriterInfo&, const WriterInfo&) = default;
+};
+
+/// The last `capacity` free-output lines, each cut to `lineBytes` bytes. A ring: pushing reuses
+/// the storage of the line it drops, so a long run of output costs no allocation.
+class OutputTail {
+ public:
+  OutputTail(std::size_t capacity, std::size_t lineBytes)
+      : slots_(std::max<std::size_t>(capacity, 1)), capacity_(capacity), lineBytes_(lineBytes) {}
+
+  void push(std::string_view line) {
+    if (capacity_ == 0) return;
+    slots_[next_].assign(line.substr(0, lineBytes_));
+    next_ = (next_ + 1) % capacity_;
+    size_ = std::min(size_ + 1, capacity_);
+  }
+
+  void clear() noexcept {
+    next_ = 0;
+    size_ = 0;
+  }
+
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+
+  /// The i-th kept line, oldest first.
+  const std::string& operator[](std::size_t index) const {
+    return slots_[(next_ + capacity_ - size_ + index) % capacity_];
+  }
+
+  /// The kept lines, oldest first.
+  std::vector<std::string> lines() const {
+    std::vector<std::string> result;
+    result.reserve(size_);
+    for (std::size_t i = 0; i < size_; ++i) result.push_back((*this)[i]);
+    return result;
+  }
+
+  friend bool operator==(const OutputTail& left, const OutputTail& right) {
+    if (left.size_ != right.size_) return false;
+    for (std::size_t i = 0; i < left.size_; ++i) {
+      if (left[i] != right[i]) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<std::string> slots_;
+  std::size_t capacity_;
+  std::size_t lineBytes_;
+  std::size_t next_ = 0;
+  std::size_t size_ = 0;
+};
+
+/// Everything an output file has said so far.
+struct OutputSnapshot {
+  Status status = Status::Pending;
+  bool completed = false;  ///< [COMPLETE] seen (a Failed file may or may not be completed)
+  std::optional<SystemTime> startedAt;
+  std::optional<SystemTime> completedAt;
+  std::optional<SystemTime> lastHeartbeatAt;
+  std::uint64_t heartbeats = 0;
+  std::string description;  ///< the `Task:` line
+  WriterInfo writer;
+  Progress progress;
+  bool hasResult = false;
+  nlohmann::json result;       ///< the last RESULT value; null when there is none
+  std::optional<Error> error;  ///< why the file is Failed (the first failure, P24)
+  std::uint64_t errorRecords = 0;
+  OutputTail tail{32, 512};     ///< the last free-output lines
+  std::vector<Error> warnings;  ///< the first warnings (P24); more are only counted
+  std::uint64_t warningCount = 0;
+  std::uint64_t lines = 0;         ///< complete lines read
+  std::uint64_t bytes = 0;         ///< bytes read, pending ones included
+  std::uint64_t pendingBytes = 0;  ///< bytes of a last line still waiting for its `\n` (P2)
+  std::uint64_t restarts = 0;      ///< times the file was truncated or replaced (P26)
+
+  friend bool operator==(const OutputSnapshot&, const OutputSnapshot&) = default;
+};
+
+/// What the parser interpreted, reported to an optional handler as each line is read.
+enum class OutputEventKind {
+  Started,     ///< [START]
+  Progress,    ///< [PROGRESS]; text is the progress text
+  Heartbeat,   ///< [HEARTBEAT]
+  Result,      ///< a RESULT value was read (valid JSON); see snapshot().result
+  AgentError,  ///< [ERROR]; text is the agent's message
+  Completed,   ///< [COMPLETE]
+  Output,      ///< a free-output line; text is the line
+  Warning,     ///< a warning was recorded; text is its message
+  Failed,      ///< the file became Failed; text is snapshot().error->message
+};
+
+/// One interpreted line. `text` is valid only during the handler call.
+struct OutputEvent {
+  OutputEventKind kind;
+  std::uint64_t line;  ///< 1-based
+  std::string_view text;
+};
+
+}  // namespace bgagent

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// bgagent/protocol/detail/read_buffer.hpp: the buffer OutputFile reads into. One 64 KiB buffer per
+// thread serves every OutputFile, so ten thousand watched files do not cost 64 KiB each; a
+// nested use (an event handler reading another file) gets a buffer of its own.
+// IWYU pragma: private, include <bgagent/bgagent.hpp>
+#pragma once
+
+#include <bgagent/core/detail/config.hpp>
+#include <cstddef>
+#include <memory>
+
+namespace bgagent::detail {
+
+class ReadBuffer {
+ public:
+  static constexpr std::size_t kSize = std::size_t{64} * 1024;
+
+  ReadBuffer() {
+    if (inUse()) {
+      owned_ = std::make_unique<char[]>(kSize);
+      data_ = owned_.get();
+    } else {
+      inUse() = true;
+      data_ = shared();
+    }
+  }
+  ~ReadBuffer() {
+    if (!owned_) inUse() = false;
+  }
+  ReadBuffer(const ReadBuffer&) = delete;
+  ReadBuffer& operator=(const ReadBuffer&) = delete;
+  ReadBuffer(ReadBuffer&&) = delete;
+  ReadBuffer& operator=(ReadBuffer&&) = delete;
+
+  char* data() noexcept { return data_; }
+  static constexpr std::size_t size() noexcept { return kSize; }
+
+ private:
+  static char* shared() {
+    thread_local std::unique_ptr<char[]> buffer = std::make_unique<char[]>(kSize);
+    return buffer.get();
+  }
+  static bool& inUse() {
+    thread_local bool used = false;
+    return used;
+  }
+
+  std::unique_ptr<char[]> owned_;
+  char* data_ = nullptr;
+};
+
+}  // namespace bgagent::detail

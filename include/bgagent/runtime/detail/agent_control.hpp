@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+// bgagent/runtime/detail/agent_control.hpp: what a task shares with whatever runs its agent (the
+// runtime's process part, an in-process agent's thread): why the host ended it, whether it has
+// been reaped, and how to settle the task when its file cannot record the ending.
+// IWYU pragma: private, include <bgagent/bgagent.hpp>
+#pragma once
+
+#include <atomic>
+#include <bgagent/core/error.hpp>
+#include <bgagent/core/stop_reason.hpp>
+#include <bgagent/runtime/detail/task_events.hpp>
+#include <chrono>
+#include <functional>
+#include <string_view>
+
+namespace bgagent::detail {
+
+/// Why the host ended an agent, shared by the Task and whatever runs it.
+using EndReason = StopReason;
+
+/// How an agent with no time limit of its own records the deadline of an enclosing withTimeLimit.
+inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing deadline passed)";
+
+/// How an agent's file records that the runtime shut down under it.
+inline constexpr std::string_view kHostShutDown = "the host shut down";
+
+/// The error of work started on a runtime that has shut down.
+inline Error runtimeShutDownError() {
+  return Error::of(ErrorCode::Cancelled, "the runtime has shut down: no agent can start on it");
+}
+
+struct AgentControl {
+  std::atomic<EndReason> endReason{EndReason::None};
+  /// Set once the process has been reaped: stopping it then has nothing left to do.
+  std::atomic<bool> reaped{false};
+  /// Settles the task with an error when its file cannot record the ending (a full disk). Set
+  /// before the agent starts; called once, from the thread that writes the ending.
+  std::function<void(const Error&)> onEndingLost;
+  /// Wakes the runtime's loop (a shutdown waiting for the agent's ending looks again). Set
+  /// before the agent starts; any thread.
+  std::function<void()> wakeRuntime;
+  /// What happens to the task, for its event log (the runtime reports its kills).
+  TaskEvents events;
+  /// When the task was made, for the events' elapsed time.
+  std::chrono::steady_clock::time_point launchedAt = std::chrono::steady_clock::now();
+
+  /// Records `reason` unless an earlier one was recorded: the first reason wins.
+  EndReason recordEnd(EndReason reason) noexcept {
+    EndReason expected = EndReason::None;
+    if (endReason.compare_exchange_strong(expected, reason, std::memory_order_acq_rel)) {
+      return reason;
+    }
+    return expected;
+  }
+};
+
+}  // namespace bgagent::detail

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// bgagent/runtime/detail/task_events.hpp: what happens to one task (started, progress, attempt,
+// cancel requested, killed, settled), told to whoever listens: an EventLog. The task's state, its
+// combinator and the process supervisor report here; with no listener a report costs one
+// atomic load.
+// IWYU pragma: private, include <bgagent/bgagent.hpp>
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace bgagent::detail {
+
+class TaskEvents {
+ public:
+  /// `kind` ("started", "progress", ...) and its fields.
+  using Listener = std::function<void(std::string_view kind, const nlohmann::json& fields)>;
+
+  /// Starts telling `listener`; the id ends it. The listener runs on the reporting thread, with
+  /// this object's lock held (and sometimes the task's): it must be quick and must not call
+  /// back into the task.
+  std::uint64_t listen(Listener listener) {
+    std::lock_guard lock(mutex_);
+    listeners_.emplace_back(++lastId_, std::move(listener));
+    listening_.store(true, std::memory_order_release);
+    return lastId_;
+  }
+
+  /// Once this returns, the listener is not running and never runs again.
+  void stopListening(std::uint64_t id) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
+    listening_.store(!listeners_.empty(), std::memory_order_release);
+  }
+
+  bool listened() const noexcept { return listening_.load(std::memory_order_acquire); }
+
+  /// Reports `kind` and keeps it, so a listener that comes later can catch up (kept() gives
+  /// them in order). For rare events only: a retry's attempts.
+  void reportAndKeep(std::string_view kind, nlohmann::json fields) {
+    try {
+      std::lock_guard lock(mutex_);
+      kept_.emplace_back(std::string(kind), std::move(fields));
+      for (const auto& [id, listener] : listeners_) listener(kind, kept_.back().second);
+    } catch (...) {
+      // Only allocation can fail here; the task itself must not fail for its log.
+    }
+  }
+
+  std::vector<std::pair<std::string, nlohmann::json>> kept() const {
+    std::lock_guard lock(mutex_);
+    return kept_;
+  }
+
+  /// `fields` is built only when someone listens: reports sit on the watcher's hot path.
+  template <typename MakeFields>
+  void report(std::string_view kind, MakeFields makeFields) {
+    if (!listened()) return;
+    std::lock_guard lock(mutex_);
+    tell(kind, makeFields);
+  }
+
+  /// Reports the task's last event (settled), then marks it ended: a report made after this
+  /// (a kill of an agent that ran on) sees ended() true, one made before, false.
+  template <typename MakeFields>
+  void reportEnd(std::string_view kind, MakeFields makeFields) {
+    std::lock_guard lock(mutex_);
+    if (listened()) tell(kind, makeFields);
+    ended_.store(true, std::memory_order_release);
+  }
+
+  /// Whether the last event has been reported. Read it in a report's fields, under its lock.
+  bool ended() const noexcept { return ended_.load(std::memory_order_acquire); }
+
+ private:
+  // Fields built under the lock, so they and the order of reports agree.
+  template <typename MakeFields>
+  void tell(std::string_view kind, MakeFields& makeFields) noexcept {
+    try {
+      const nlohmann::json fields = makeFields();
+      for (const auto& [id, listener] : listeners_) listener(kind, fields);
+    } catch (...) {
+      // Only allocation can fail here; the task itself must not fail for its log.
+    }
+  }
+
+  mutable std::mutex mutex_;
+  std::atomic<bool> ended_{false};
+  std::atomic<bool> listening_{false};
+  std::vector<std::pair<std::string, nlohmann::json>> kept_;   // guarded by mutex_
+  std::uint64_t lastId_ = 0;                                   // guarded by mutex_
+  std::vector<std::pair<std::uint64_t, Listener>> listeners_;  // guarded by mutex_
+};
+
+}  // namespace bgagent::detail

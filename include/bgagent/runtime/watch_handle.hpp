@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// bgagent/runtime/watch_handle.hpp: WatchHandle, which ends one watch of a Watcher.
+//
+// Thread safety: a handle belongs to one thread at a time; cancelling is safe from any thread.
+// Lifetime: a handle must not outlive its Watcher. Destroying it cancels the watch.
+#pragma once
+
+#include <bgagent/core/detail/config.hpp>
+#include <cstdint>
+#include <utility>
+
+namespace bgagent {
+
+namespace detail {
+/// What a WatchHandle needs of its watcher: ending a watch by id.
+class WatchCanceller {
+ public:
+  virtual void unwatch(std::uint64_t id) = 0;
+
+ protected:
+  ~WatchCanceller() = default;
+};
+}  // namespace detail
+
+/// Ends its watch when destroyed or cancelled; the callback then runs only if the watch had
+/// already settled. Move-only; must not outlive its Watcher.
+class WatchHandle {
+ public:
+  WatchHandle() = default;
+  WatchHandle(detail::WatchCanceller* watcher, std::uint64_t id) : watcher_(watcher), id_(id) {}
+  WatchHandle(WatchHandle&& other) noexcept
+      : watcher_(std::exchange(other.watcher_, nullptr)), id_(other.id_) {}
+  WatchHandle& operator=(WatchHandle&& other) noexcept {
+    if (this != &other) {
+      cancel();
+      watcher_ = std::exchange(other.watcher_, nullptr);
+      id_ = other.id_;
+    }
+    return *this;
+  }
+  WatchHandle(const WatchHandle&) = delete;
+  WatchHandle& operator=(const WatchHandle&) = delete;
+  ~WatchHandle() { cancel(); }
+
+  /// Stops watching. Asynchronous: returns at once.
+  void cancel() noexcept {
+    if (watcher_ == nullptr) return;
+    try {
+      std::exchange(watcher_, nullptr)->unwatch(id_);
+    } catch (...) {
+      // Only allocation can fail here; the watch then runs until it settles.
+    }
+  }
+
+  /// Lets the watch run on without a handle; it ends when it settles.
+  void release() noexcept { watcher_ = nullptr; }
+
+  std::uint64_t id() const noexcept { return id_; }
+
+ private:
+  detail::WatchCanceller* watcher_ = nullptr;
+  std::uint64_t id_ = 0;
+};
+
+}  // namespace bgagent
