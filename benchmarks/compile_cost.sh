@@ -7,11 +7,15 @@
 #   three headers are found by name with `find`, so they may move within include/bgagent;
 # - `#include <bgagent/...>` lines that go up the layer folders (core, protocol, runtime, agents,
 #   combinators, monitor: each may include itself and the ones before it);
-# - `-fsyntax-only` CPU time (user + sys, median) and peak memory of the umbrella and of every
-#   examples/*/*.cpp, beside a baseline TU: <nlohmann/json.hpp> plus each system header that
-#   the umbrella's bgagent headers name directly.
+# - `-fsyntax-only` CPU time (user + sys, median) and peak memory of the umbrella (header-only
+#   and compiled mode) and of every examples/*/*.cpp, beside a baseline TU: <nlohmann/json.hpp>
+#   plus each system header that the umbrella's bgagent headers name directly;
+# - whether compiled mode's closure reaches a function body (an `_inl.hpp`);
+# - the CPU time of a full -O2 build of examples/06_deployment in both modes, and of the
+#   compiled library itself.
 #   benchmarks/compile_cost.sh
-# Environment: CXX (g++), BGAGENT_COMPILE_REPETITIONS (5). Needs a C++20 compiler and
+# Environment: CXX (g++), BGAGENT_COMPILE_REPETITIONS (5, syntax-only runs),
+# BGAGENT_BUILD_REPETITIONS (3, -O2 builds). Needs a C++20 compiler and
 # nlohmann_json; GNU time (/usr/bin/time) for peak memory, optional. Exits 0 when targets are
 # missed (it is a measurement), non-zero only when a tool fails (e.g. a header does not compile).
 set -euo pipefail
@@ -21,6 +25,7 @@ shopt -s inherit_errexit nullglob
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cxx="${CXX:-g++}"
 repetitions="${BGAGENT_COMPILE_REPETITIONS:-5}"
+build_repetitions="${BGAGENT_BUILD_REPETITIONS:-3}"
 flags=(-std=c++20 -Iinclude)  # what the bgagent CMake target gives its users
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -39,16 +44,18 @@ find_header() {
   echo "${matches[0]#include/}"
 }
 
-# Every file a TU including <$1> reads, one per line: -M, not -MM, so system headers are
-# listed too; paths in the tree relative to it, the others absolute.
+# Every file a TU including <$1> reads (more compiler flags after it), one per line: -M, not
+# -MM, so system headers are listed too; paths in the tree relative to it, the others absolute.
 deps() {
-  echo "#include <$1>" | "$cxx" "${flags[@]}" -x c++ -M - \
+  local header=$1
+  shift
+  echo "#include <$header>" | "$cxx" "${flags[@]}" "$@" -x c++ -M - \
     | awk '{ for (i = 1; i <= NF; i++) if ($i != "\\" && $i !~ /:$/) print $i }' \
     | xargs realpath -m --relative-base=. | sort -u
 }
 
-# The bgagent headers in the closure of <$1>, itself excluded.
-closure() { deps "$1" | awk -v self="include/$1" '/^include\/bgagent\// && $0 != self'; }
+# The bgagent headers in the closure of <$1> (more compiler flags after it), itself excluded.
+closure() { deps "$@" | awk -v self="include/$1" '/^include\/bgagent\// && $0 != self'; }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
@@ -65,14 +72,16 @@ example_defines() {
     inside && /\)/ { inside = 0 }' "$dir/CMakeLists.txt"
 }
 
-# "<median CPU seconds> <median peak KiB or ->" of -fsyntax-only on the TU $1 (more flags after).
+# "<median CPU seconds> <median peak KiB or ->" of $1 compilations with the flags after it
+# (-fsyntax-only or -O2 -c, then the TU and its own flags).
 measure() {
-  local i
-  for ((i = 0; i < repetitions; i++)); do
+  local i times=$1
+  shift
+  for ((i = 0; i < times; i++)); do
     if [[ -n "$gnu_time" ]]; then
-      "$gnu_time" -f '%U %S %M' -o "$work/time" "$cxx" "${flags[@]}" -fsyntax-only "$@"
+      "$gnu_time" -f '%U %S %M' -o "$work/time" "$cxx" "${flags[@]}" "$@"
     else  # bash's own timer: CPU time of the compiler, no memory figure
-      { TIMEFORMAT='%U %S -'; time "$cxx" "${flags[@]}" -fsyntax-only "$@" 2>&3; } 3>&2 2>"$work/time"
+      { TIMEFORMAT='%U %S -'; time "$cxx" "${flags[@]}" "$@" 2>&3; } 3>&2 2>"$work/time"
     fi
     tail -1 "$work/time" >>"$work/runs"
   done
@@ -95,6 +104,10 @@ launch_options=$(find_header launch_options.hpp)
 dashboard_table=$(find_header dashboard_table.hpp)
 task=$(find_header task.hpp)
 closure "$umbrella" >"$work/closure.umbrella"
+# Compiled mode: what a user of bgagent::compiled parses; no function bodies (no _inl.hpp).
+compiled_flags=(-DBGAGENT_COMPILED_LIB)
+closure "$umbrella" "${compiled_flags[@]}" >"$work/closure.compiled"
+grep '_inl\.hpp$' "$work/closure.compiled" >"$work/compiled.bodies" || true
 closure "$launch_options" >"$work/closure.launch_options"
 closure "$dashboard_table" >"$work/closure.dashboard_table"
 # System sys/epoll.h, sys/inotify.h, spawn.h (not glibc's bits/ parts of them), and bgagent
@@ -115,31 +128,50 @@ find include/bgagent -mindepth 2 -type f -name '*.hpp' -exec awk -v layers="$lay
   }' {} + | sort -t: -k1,1 -k2,2n >"$work/upward"
 
 # 4. Syntax-only time. The baseline: nlohmann plus each system header that a bgagent header
-# of the umbrella's closure names itself (what a user of the same facilities pays anyway).
-{
+# of the umbrella's closure names itself (what a user of the same facilities pays anyway); in
+# compiled mode, of the compiled closure.
+baseline_for() {
+  local files
   echo "#include <nlohmann/json.hpp>"
-  mapfile -t files <"$work/closure.umbrella"
+  mapfile -t files <"$1"
   awk '/^[ \t]*#[ \t]*include[ \t]*</ { split($0, part, /[<>]/); print part[2] }' \
     "include/$umbrella" "${files[@]}" \
     | awk '!/^(bgagent|nlohmann)\//' | sort -u | sed 's/.*/#include <&>/'
-} >"$work/baseline.cpp"
+}
+baseline_for "$work/closure.umbrella" >"$work/baseline.cpp"
+baseline_for "$work/closure.compiled" >"$work/baseline_compiled.cpp"
 echo "#include <$umbrella>" >"$work/umbrella.cpp"
 echo "timing -fsyntax-only ($repetitions repetitions each)..." >&2
 # Assigned first: a failure inside `read <<<"$(...)"` would not stop the script.
-baseline=$(measure "$work/baseline.cpp")
+baseline=$(measure "$repetitions" -fsyntax-only "$work/baseline.cpp")
 read -r base_cpu base_mem <<<"$baseline"
-umbrella_result=$(measure "$work/umbrella.cpp")
+umbrella_result=$(measure "$repetitions" -fsyntax-only "$work/umbrella.cpp")
 read -r umb_cpu umb_mem <<<"$umbrella_result"
+baseline=$(measure "$repetitions" -fsyntax-only "$work/baseline_compiled.cpp")
+read -r cbase_cpu cbase_mem <<<"$baseline"
+umbrella_result=$(measure "$repetitions" -fsyntax-only "${compiled_flags[@]}" "$work/umbrella.cpp")
+read -r cumb_cpu cumb_mem <<<"$umbrella_result"
 examples=(examples/*/*.cpp)
 for example in "${examples[@]}"; do
   defines=()
   text=$(example_defines "$example")
   [[ -z "$text" ]] || mapfile -t defines <<<"$text"
-  measure "$example" "${defines[@]}" >>"$work/examples"
+  measure "$repetitions" -fsyntax-only "$example" "${defines[@]}" >>"$work/examples"
 done
+
+# 5. A full -O2 build of examples/06_deployment in both modes; in compiled mode the library
+# (src/bgagent.cpp) is built once for every program that links it, shown apart.
+deployment=examples/06_deployment/main.cpp
+echo "timing -O2 builds ($build_repetitions repetitions each)..." >&2
+result=$(measure "$build_repetitions" -O2 -c -o "$work/object.o" "$deployment")
+read -r header_only_cpu header_only_mem <<<"$result"
+result=$(measure "$build_repetitions" -O2 -c -o "$work/object.o" "${compiled_flags[@]}" "$deployment")
+read -r compiled_cpu compiled_mem <<<"$result"
+result=$(measure "$build_repetitions" -O2 -c -o "$work/object.o" "${compiled_flags[@]}" src/bgagent.cpp)
+read -r library_cpu library_mem <<<"$result"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# 5. The report.
+# 6. The report.
 count() { wc -l <"$1"; }
 base_cell=$(cell "$base_cpu" "$base_mem")
 echo "## bgagent compile cost: -fsyntax-only, medians of $repetitions repetitions"
@@ -153,7 +185,8 @@ echo "- baseline TU: <nlohmann/json.hpp> + $(($(count "$work/baseline.cpp") - 1)
 echo
 echo "| figure | bgagent | baseline | ratio | target | met? |"
 echo "|---|---|---|---|---|---|"
-echo "| \`$umbrella\` | $(cell "$umb_cpu" "$umb_mem") | $base_cell | $(ratio "$umb_cpu" "$base_cpu") | <= 1.5x | $(met "$(ratio "$umb_cpu" "$base_cpu" | tr -d x)" 1.5) |"
+echo "| \`$umbrella\`, header-only | $(cell "$umb_cpu" "$umb_mem") | $base_cell | $(ratio "$umb_cpu" "$base_cpu") | <= 1.5x | $(met "$(ratio "$umb_cpu" "$base_cpu" | tr -d x)" 1.5) |"
+echo "| \`$umbrella\`, compiled mode | $(cell "$cumb_cpu" "$cumb_mem") | $(cell "$cbase_cpu" "$cbase_mem") | $(ratio "$cumb_cpu" "$cbase_cpu") | <= 1.5x | $(met "$(ratio "$cumb_cpu" "$cbase_cpu" | tr -d x)" 1.5) |"
 index=0
 while read -r cpu mem; do
   echo "| \`${examples[index]}\` | $(cell "$cpu" "$mem") | $base_cell | $(ratio "$cpu" "$base_cpu") | — | info |"
@@ -166,8 +199,18 @@ done
 echo "| epoll / inotify / spawn headers reached by \`$task\` | $(sed -E 's|^/.*/include/([^/]*-linux-gnu/)?||; s|^include/||' "$work/task.forbidden" | joined) | — | — | none | $(met "$(count "$work/task.forbidden")" 0) |"
 echo "| includes up the layers (core, protocol, runtime, agents, combinators, monitor) | $(count "$work/upward") | — | — | 0 | $(met "$(count "$work/upward")" 0) |"
 echo "| bgagent headers included by \`$umbrella\` | $(count "$work/closure.umbrella") | — | — | — | info |"
+echo "| function bodies (\`_inl.hpp\`) reached in compiled mode | $(count "$work/compiled.bodies") | — | — | 0 | $(met "$(count "$work/compiled.bodies")" 0) |"
 echo
-echo "ratio: bgagent CPU time / baseline CPU time (memory: median peak RSS of the compiler)."
+echo "Full build, \`-O2 -c\`, medians of $build_repetitions repetitions:"
+echo
+echo "| figure | CPU, memory | ratio to header-only | target | met? |"
+echo "|---|---|---|---|---|"
+echo "| \`$deployment\`, header-only | $(cell "$header_only_cpu" "$header_only_mem") | 1.00x | — | — |"
+echo "| \`$deployment\`, compiled mode | $(cell "$compiled_cpu" "$compiled_mem") | $(ratio "$compiled_cpu" "$header_only_cpu") | <= 0.5x | $(met "$(ratio "$compiled_cpu" "$header_only_cpu" | tr -d x)" 0.5) |"
+echo "| \`src/bgagent.cpp\` (the library, built once) | $(cell "$library_cpu" "$library_mem") | $(ratio "$library_cpu" "$header_only_cpu") | — | info |"
+echo
+echo "ratio: bgagent CPU time / baseline CPU time (memory: median peak RSS of the compiler). The"
+echo "compiled-mode baseline holds the system headers its smaller closure names."
 echo
 echo "- \`$launch_options\` includes: $(sed 's|^include/bgagent/||' "$work/closure.launch_options" | joined)"
 echo "- \`$dashboard_table\` includes: $(sed 's|^include/bgagent/||' "$work/closure.dashboard_table" | joined)"

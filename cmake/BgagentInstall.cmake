@@ -1,15 +1,28 @@
 # SPDX-License-Identifier: MIT
 # Install rules: headers, the license, a pkg-config file, the exported target bgagent::bgagent
-# and a package config that finds the same dependencies, so `find_package(bgagent 0.1 CONFIG
-# REQUIRED)` works after install.
+# (and bgagent::compiled when BGAGENT_COMPILED is on) and a package config that finds the same
+# dependencies, so `find_package(bgagent 0.1 CONFIG REQUIRED)` works after install.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(BGAGENT_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/bgagent")
+# Header-only, the package serves every architecture (share/); with the compiled library
+# (BGAGENT_COMPILED) it holds a static library for this one (lib/).
+if(BGAGENT_COMPILED)
+  set(BGAGENT_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/bgagent")
+  set(bgagent_arch_independent "")
+else()
+  set(BGAGENT_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/bgagent")
+  set(bgagent_arch_independent ARCH_INDEPENDENT)
+endif()
 
 install(TARGETS bgagent
   EXPORT bgagentTargets
   FILE_SET HEADERS DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+if(BGAGENT_COMPILED)
+  install(TARGETS bgagent_compiled
+    EXPORT bgagentTargets
+    ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+endif()
 install(EXPORT bgagentTargets
   NAMESPACE bgagent::
   DESTINATION "${BGAGENT_INSTALL_CMAKEDIR}")
@@ -18,11 +31,10 @@ configure_package_config_file(
   "${CMAKE_CURRENT_LIST_DIR}/bgagentConfig.cmake.in"
   "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfig.cmake"
   INSTALL_DESTINATION "${BGAGENT_INSTALL_CMAKEDIR}")
-# Header-only: the same package serves every architecture.
 write_basic_package_version_file(
   "${CMAKE_CURRENT_BINARY_DIR}/bgagentConfigVersion.cmake"
   COMPATIBILITY SameMinorVersion
-  ARCH_INDEPENDENT)
+  ${bgagent_arch_independent})
 install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 # pkg-config, for builds that do not use CMake; header-only, so under share/, not lib/.
 configure_file("${CMAKE_CURRENT_LIST_DIR}/bgagent.pc.in" "${CMAKE_CURRENT_BINARY_DIR}/bgagent.pc"

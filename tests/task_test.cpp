@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <bgagent/agents/agent_registry.hpp>
+#include <bgagent/runtime/detail/process_liveness.hpp>
 #include <bgagent/runtime/wait.hpp>
 #include <condition_variable>
 #include <fstream>

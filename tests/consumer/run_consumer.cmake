@@ -2,7 +2,7 @@
 # Configures, builds and runs one consumer project from scratch.
 # Inputs: SOURCE_DIR, BINARY_DIR, EXECUTABLE, GENERATOR, CXX_COMPILER; optional PREFIX (for
 # find_package), BGAGENT_SOURCE_DIR (for FetchContent), COPY_FROM (a folder copied to SOURCE_DIR
-# first, as a user copies an example).
+# first, as a user copies an example), CONSUMER_COMPILED (passed on to the project).
 function(run step)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE status)
   if(NOT status EQUAL 0)
@@ -23,6 +23,10 @@ if(PREFIX)
 endif()
 if(BGAGENT_SOURCE_DIR)
   list(APPEND configure_args "-DBGAGENT_SOURCE_DIR=${BGAGENT_SOURCE_DIR}")
+endif()
+
+if(CONSUMER_COMPILED)
+  list(APPEND configure_args "-DCONSUMER_COMPILED=${CONSUMER_COMPILED}")
 endif()
 
 run(configure "${CMAKE_COMMAND}" ${configure_args})

@@ -28,18 +28,15 @@
 //   registry.addBackend("Replay", std::make_shared<Replay>());
 #pragma once
 
-#include <bgagent/agents/detail/output_directory.hpp>
 #include <bgagent/agents/launch_options.hpp>
 #include <bgagent/core/error.hpp>
 #include <bgagent/core/result.hpp>
 #include <bgagent/core/stop_reason.hpp>
 #include <bgagent/protocol/output_writer.hpp>
 #include <bgagent/runtime/detail/agent_control.hpp>
-#include <cerrno>
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <utility>
 
 namespace bgagent {
@@ -62,15 +59,11 @@ class AgentLink {
 
   /// Tells the runtime the agent has ended (RunningAgent::ended() is true from now on), after
   /// its ending was written: a shutdown waiting for it goes on at once rather than at its bound.
-  void agentEnded() const {
-    if (control_->wakeRuntime) control_->wakeRuntime();
-  }
+  void agentEnded() const;
 
   /// The ending cannot be written to the output file (a full disk): the task settles Failed
   /// with `error` rather than wait for an ending that will never come. Call it at most once.
-  void endingLost(const Error& error) const {
-    if (control_->onEndingLost) control_->onEndingLost(error);
-  }
+  void endingLost(const Error& error) const;
 
  private:
   friend class AgentStart;
@@ -127,34 +120,11 @@ class AgentStart {
   /// Makes the agent's output file, in options().outputDirectory or else this process's own
   /// directory, with its START header. Make it once the options are known to be good: a
   /// launch refused before leaves no file. Errors: the file's (NotFound, InvalidArgument, Io).
-  Result<void> createOutputFile() {
-    if (writer_) throw std::logic_error("bgagent: AgentStart::createOutputFile() called twice");
-    Result<std::filesystem::path> directory =
-        options_.outputDirectory.empty() ? detail::defaultOutputDirectory()
-                                         : Result<std::filesystem::path>(options_.outputDirectory);
-    if (!directory) return directory.error();
-    // A name is this process's pid and a sequence number: a file left at it by an earlier
-    // process with the same pid (pids are reused) is skipped, never written to.
-    Result<OutputWriter> writer = Error{};
-    for (int tries = 0; tries < kNameTries; ++tries) {
-      outputPath_ = detail::outputFileName(*directory, options_.description);
-      writer = OutputWriter::open(outputPath_, WriterOptions{OpenMode::CreateNew, options_.fsync});
-      if (writer || writer.error().systemError != EEXIST) break;
-    }
-    if (!writer) return writer.error();
-    if (Result<void> started = writer->start(options_.description); !started) {
-      return started.error();
-    }
-    writer_.emplace(std::move(*writer));
-    return {};
-  }
+  Result<void> createOutputFile();
 
   /// The output file's writer, once made: the backend moves it to whatever writes the agent's
   /// output, or leaves it here if the agent writes the file by other means.
-  OutputWriter& writer() {
-    if (!writer_) throw std::logic_error("bgagent: AgentStart::writer() before createOutputFile()");
-    return *writer_;
-  }
+  OutputWriter& writer();
 
   const std::filesystem::path& outputPath() const noexcept { return outputPath_; }
 
@@ -218,3 +188,7 @@ struct BackendAccess {
 }  // namespace detail
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/agents/detail/agent_backend_inl.hpp>
+#endif

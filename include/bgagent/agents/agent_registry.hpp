@@ -27,7 +27,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,60 +35,23 @@ namespace bgagent {
 
 class AgentRegistry {
  public:
-  AgentRegistry() {
-    add("Bash", [](const LaunchOptions& options) -> Result<std::vector<std::string>> {
-      if (options.prompt.empty()) return invalid("a \"Bash\" agent needs a prompt (the command)");
-      return std::vector<std::string>{"/bin/sh", "-c", options.prompt};
-    });
-    add("Process", [](const LaunchOptions& options) -> Result<std::vector<std::string>> {
-      if (options.arguments.empty()) return invalid("a \"Process\" agent needs arguments");
-      return options.arguments;
-    });
-  }
+  AgentRegistry();
 
   /// Registers (or replaces) an agent type run by `backend` (agent_backend.hpp).
-  void addBackend(const std::string& name, std::shared_ptr<const AgentBackend> backend) {
-    if (!backend)
-      throw std::invalid_argument("bgagent: AgentRegistry::addBackend() of a null backend");
-    std::lock_guard lock(mutex_);
-    types_[name] = std::move(backend);
-  }
+  void addBackend(const std::string& name, std::shared_ptr<const AgentBackend> backend);
 
   /// Registers (or replaces) a process agent type (a CommandBackend).
-  void add(const std::string& name, CommandBuilder build) {
-    addBackend(name, std::make_shared<const CommandBackend>(std::move(build)));
-  }
+  void add(const std::string& name, CommandBuilder build);
 
   /// Registers (or replaces) an in-process agent type (a FunctionBackend).
-  void addFunction(const std::string& name, FunctionBody body) {
-    addBackend(name, std::make_shared<const FunctionBackend>(std::move(body)));
-  }
+  void addFunction(const std::string& name, FunctionBody body);
 
   /// Registers a command-line type: `command` with "{prompt}" in any argument replaced by the
   /// prompt (passed as an argument, never through a shell), or the prompt appended when no
   /// argument names it.
-  void addCommand(const std::string& name, std::vector<std::string> command) {
-    add(name,
-        [command =
-             std::move(command)](const LaunchOptions& options) -> Result<std::vector<std::string>> {
-          std::vector<std::string> argv = command;
-          bool placed = false;
-          for (std::string& argument : argv) {
-            for (std::size_t at = argument.find("{prompt}"); at != std::string::npos;
-                 at = argument.find("{prompt}", at + options.prompt.size())) {
-              argument.replace(at, 8, options.prompt);
-              placed = true;
-            }
-          }
-          if (!placed) argv.push_back(options.prompt);
-          return argv;
-        });
-  }
+  void addCommand(const std::string& name, std::vector<std::string> command);
 
-  bool contains(const std::string& name) const {
-    std::lock_guard lock(mutex_);
-    return types_.contains(name);
-  }
+  bool contains(const std::string& name) const;
 
   /// Starts an agent of `options.agentType` in the background.
   template <typename T = nlohmann::json>
@@ -118,15 +80,10 @@ class AgentRegistry {
   }
 
   /// The registry launch() uses.
-  static AgentRegistry& defaultRegistry() {
-    static AgentRegistry registry;
-    return registry;
-  }
+  static AgentRegistry& defaultRegistry();
 
  private:
-  static Error invalid(std::string message) {
-    return Error::of(ErrorCode::InvalidArgument, std::move(message));
-  }
+  static Error invalid(std::string message);
 
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<const AgentBackend>> types_;  // guarded by mutex_
@@ -158,3 +115,7 @@ auto runInThread(const LaunchOptions& options, Body body) {
 }
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/agents/detail/agent_registry_inl.hpp>
+#endif

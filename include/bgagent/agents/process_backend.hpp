@@ -18,8 +18,6 @@
 //       }));
 #pragma once
 
-#include <signal.h>
-
 #include <bgagent/agents/agent_backend.hpp>
 #include <bgagent/runtime/detail/runtime_core.hpp>
 #include <cstdint>
@@ -37,11 +35,7 @@ using CommandBuilder = std::function<Result<std::vector<std::string>>(const Laun
 namespace detail {
 
 /// True when this process lets the kernel reap children itself: no exit status would reach us.
-inline bool childExitStatusIsLost() {
-  struct sigaction current {};
-  if (::sigaction(SIGCHLD, nullptr, &current) != 0) return false;
-  return current.sa_handler == SIG_IGN || (current.sa_flags & SA_NOCLDWAIT) != 0;
-}
+bool childExitStatusIsLost();
 
 /// One process agent, as the runtime's process part supervises it.
 class ProcessAgent final : public RunningAgent {
@@ -66,36 +60,14 @@ class CommandBackend final : public AgentBackend {
  public:
   explicit CommandBackend(CommandBuilder build) : build_(std::move(build)) {}
 
-  Result<std::unique_ptr<RunningAgent>> start(AgentStart& start) const override {
-    Result<std::vector<std::string>> argv = build_(start.options());
-    if (!argv) return argv.error();
-    if (detail::childExitStatusIsLost()) {
-      return Error::of(ErrorCode::InvalidArgument,
-                       "SIGCHLD is ignored in this process, so no agent's exit status can reach "
-                       "bgagent; restore its default disposition");
-    }
-    if (Result<void> made = start.createOutputFile(); !made) return made.error();
-    detail::BackendAccess::markFollowedByRuntime(start);  // the runtime follows it already
-    const LaunchOptions& options = start.options();
-    detail::ProcessLaunch launch;
-    launch.argv = std::move(*argv);
-    launch.environment = options.environment;
-    launch.workingDirectory = options.workingDirectory.string();
-    launch.timeLimit = options.timeLimit;
-    launch.gracePeriod = options.gracePeriod;
-    launch.maxOutputBytes = options.maxOutputBytes;
-    detail::ProcessSupervisor& supervisor = detail::BackendAccess::runtime(start).processes();
-    const std::shared_ptr<detail::AgentControl>& control = detail::BackendAccess::control(start);
-    // Takes the writer over on success; on an error it stays in `start` to record the error.
-    Result<std::uint64_t> id = supervisor.start(std::move(launch), start.writer(), control);
-    if (!id) return id.error();  // the spawn's own error (NotFound for a missing program)
-    std::unique_ptr<RunningAgent> agent =
-        std::make_unique<detail::ProcessAgent>(supervisor, *id, control);
-    return agent;
-  }
+  Result<std::unique_ptr<RunningAgent>> start(AgentStart& start) const override;
 
  private:
   CommandBuilder build_;
 };
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/agents/detail/process_backend_inl.hpp>
+#endif

@@ -49,30 +49,13 @@ class TaskSubscription {
   TaskSubscription() = default;
   TaskSubscription(TaskSubscription&& other) noexcept
       : control_(std::move(other.control_)), id_(std::exchange(other.id_, 0)) {}
-  TaskSubscription& operator=(TaskSubscription&& other) noexcept {
-    if (this != &other) {
-      end();
-      control_ = std::move(other.control_);
-      id_ = std::exchange(other.id_, 0);
-    }
-    return *this;
-  }
+  TaskSubscription& operator=(TaskSubscription&& other) noexcept;
   TaskSubscription(const TaskSubscription&) = delete;
   TaskSubscription& operator=(const TaskSubscription&) = delete;
-  ~TaskSubscription() { end(); }
+  ~TaskSubscription();
 
   /// Once this returns, the listener is not running and never runs again.
-  void end() noexcept {
-    if (id_ == 0) return;
-    if (const auto control = control_.lock()) {
-      try {
-        control->events.stopListening(id_);
-      } catch (...) {
-        // Only a lock can fail here, which would mean a broken mutex: nothing to do.
-      }
-    }
-    id_ = 0;
-  }
+  void end() noexcept;
 
  private:
   friend class TaskView;
@@ -98,19 +81,12 @@ class TaskView {
   const std::string& description() const noexcept { return core_->description; }
   const std::filesystem::path& outputPath() const noexcept { return core_->outputPath; }
 
-  TaskSample sample() const {
-    detail::TaskCoreSample taken = core_->sample();
-    return TaskSample{taken.status, taken.duration, std::move(taken.progress), taken.silentFor};
-  }
+  TaskSample sample() const;
 
   /// Tells `listener` every event of the task: those that happened already first, each with
   /// its own elapsedMs, then each new one as it happens; none twice, none out of order. Once
   /// the task has settled the catch-up ends with "settled" and the subscription is empty.
-  TaskSubscription subscribe(EventListener listener) const {
-    if (!listener) throw std::invalid_argument("bgagent: TaskView::subscribe() needs a listener");
-    const std::optional<std::uint64_t> id = core_->subscribe(listener);
-    return id ? TaskSubscription(core_->control, *id) : TaskSubscription();
-  }
+  TaskSubscription subscribe(EventListener listener) const;
 
   /// Runs `continuation` once the task has settled: now, on this thread, if it has; otherwise
   /// on the thread that settles it.
@@ -126,3 +102,7 @@ class TaskView {
 };
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/agents/detail/task_view_inl.hpp>
+#endif

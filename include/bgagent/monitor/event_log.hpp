@@ -20,17 +20,10 @@
 //   log.add("unit tests", unitTests);
 #pragma once
 
-#include <fcntl.h>
-
 #include <bgagent/agents/task.hpp>
 #include <bgagent/agents/task_view.hpp>
-#include <bgagent/core/detail/file_error.hpp>
-#include <bgagent/core/detail/syscall.hpp>
 #include <bgagent/core/detail/unique_fd.hpp>
 #include <bgagent/core/error.hpp>
-#include <bgagent/protocol/detail/timestamp.hpp>
-#include <cerrno>
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -52,26 +45,12 @@ class EventLog {
  public:
   /// Appends to `path`, creating it (mode 0600) if needed. Throws bgagent::Exception naming the
   /// file when it cannot be opened.
-  explicit EventLog(const std::filesystem::path& path) : path_(path.string()) {
-    file_ = detail::UniqueFd(
-        detail::openFile(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-    if (!file_) {
-      const int errorNumber = errno;
-      throw Exception(
-          Error{detail::codeForErrno(errorNumber),
-                "event log '" + path_ + "': cannot open it: " + detail::systemMessage(errorNumber),
-                path_, 0, errorNumber});
-    }
-    startWriter();
-  }
+  explicit EventLog(const std::filesystem::path& path);
 
   /// Hands each line (one JSON object, without the newline) to `sink`, for a host that sends
   /// events elsewhere. The sink runs on the log's writer thread, one line at a time; if it
   /// throws, the log stops and error() says so.
-  explicit EventLog(std::function<void(std::string_view line)> sink) : sink_(std::move(sink)) {
-    if (!sink_) throw std::invalid_argument("bgagent: EventLog needs a sink");
-    startWriter();
-  }
+  explicit EventLog(std::function<void(std::string_view line)> sink);
 
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
@@ -80,16 +59,7 @@ class EventLog {
 
   /// Stops listening to every task, writes every line already queued, and joins the writer
   /// (which waits for the file's write(), or for the sink to return).
-  ~EventLog() {
-    std::vector<TaskSubscription> subscriptions;
-    {
-      std::lock_guard lock(mutex_);
-      subscriptions.swap(subscriptions_);
-    }
-    subscriptions.clear();   // each ends: no listener runs after this
-    writer_.request_stop();  // it drains the queue first
-    writer_.join();
-  }
+  ~EventLog();
 
   /// Logs `task`'s events under `name` from now on. A task added late is caught up first: its
   /// "started" (if it has started), its attempts, its latest "progress" and its "settled", each
@@ -101,113 +71,29 @@ class EventLog {
   }
 
   /// As add(name, task), for a task seen through a view.
-  void add(std::string name, const TaskView& task) {
-    // The catch-up and the task's own reports are ordered by the task: each event is written
-    // once, either in the catch-up or by the listener.
-    TaskSubscription subscription = task.subscribe(
-        [this, taskId = task.id(), name](std::string_view kind, const nlohmann::json& fields) {
-          enqueue(taskId, name, kind, fields);
-        });
-    std::lock_guard lock(mutex_);
-    subscriptions_.push_back(std::move(subscription));
-  }
+  void add(std::string name, const TaskView& task);
 
   /// Waits until every event reported before the call has been written (or found unwritable).
   /// From the sink itself (the writer thread) it returns at once.
-  void flush() const {
-    if (std::this_thread::get_id() == writer_.get_id()) return;
-    std::unique_lock lock(mutex_);
-    const std::uint64_t target = queuedTotal_;
-    drained_.wait(lock, [&] { return handled_ >= target; });
-  }
+  void flush() const;
 
   /// The first failure to write (naming the file and the system's words, with how many events
   /// were lost since), or nothing while every event was written. Call flush() first to count
   /// the events reported so far.
-  std::optional<Error> error() const {
-    std::lock_guard lock(mutex_);
-    if (!error_) return std::nullopt;
-    Error reported = *error_;
-    reported.message += " (" + std::to_string(lostEvents_) +
-                        (lostEvents_ == 1 ? " event" : " events") + " not written)";
-    return reported;
-  }
+  std::optional<Error> error() const;
 
  private:
-  void startWriter() {
-    writer_ = std::jthread([this](const std::stop_token& stop) { writeQueued(stop); });
-  }
+  void startWriter();
 
   // On the reporting thread, with the task's lock held: format and queue, no I/O.
   void enqueue(std::uint64_t taskId, const std::string& name, std::string_view kind,
-               const nlohmann::json& fields) {
-    nlohmann::ordered_json line{{"time", ""}, {"task", taskId}, {"name", name}, {"event", kind}};
-    for (const auto& [key, value] : fields.items()) line[key] = value;
-    {
-      // Timestamped under the lock, so the queue (and the file) is in time order.
-      std::lock_guard lock(mutex_);
-      line["time"] = detail::formatTimestamp(std::chrono::system_clock::now());
-      // An agent's progress text may not be valid UTF-8: replaced, never a throw.
-      queue_.push_back(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
-      ++queuedTotal_;
-    }
-    queued_.notify_one();
-  }
+               const nlohmann::json& fields);
 
   // The writer thread: takes what is queued and writes it with no lock held; on a stop request
   // it writes what is left, then ends.
-  void writeQueued(const std::stop_token& stop) {
-    std::unique_lock lock(mutex_);
-    while (queued_.wait(lock, stop, [this] { return !queue_.empty(); })) {
-      std::deque<std::string> batch;
-      batch.swap(queue_);
-      const bool failed = error_.has_value();
-      lock.unlock();
-      std::size_t written = 0;
-      std::optional<Error> failure;
-      if (!failed) {
-        for (std::string& text : batch) {
-          failure = writeLine(std::move(text));
-          if (failure) break;
-          ++written;
-        }
-      }
-      lock.lock();
-      if (failure && !error_) error_ = std::move(failure);
-      lostEvents_ += batch.size() - written;
-      handled_ += batch.size();
-      drained_.notify_all();
-    }
-  }
+  void writeQueued(const std::stop_token& stop);
 
-  std::optional<Error> writeLine(std::string text) {
-    if (sink_) {
-      try {
-        sink_(text);
-      } catch (const std::exception& exception) {
-        return Error::of(ErrorCode::Io,
-                         std::string("event log: the sink threw: ") + exception.what());
-      } catch (...) {
-        return Error::of(ErrorCode::Io, "event log: the sink threw");
-      }
-      return std::nullopt;
-    }
-    text += '\n';
-    for (std::size_t written = 0; written < text.size();) {
-      const ssize_t count =
-          detail::writeSome(file_.get(), text.data() + written, text.size() - written);
-      if (count <= 0) {
-        const int errorNumber = count < 0 ? errno : EIO;
-        // Later lines would follow a cut one: the log stops here (this line may stay cut).
-        return Error{
-            detail::codeForErrno(errorNumber),
-            "event log '" + path_ + "': write failed: " + detail::systemMessage(errorNumber), path_,
-            0, errorNumber};
-      }
-      written += static_cast<std::size_t>(count);
-    }
-    return std::nullopt;
-  }
+  std::optional<Error> writeLine(std::string text);
 
   std::string path_;
   detail::UniqueFd file_;
@@ -225,3 +111,7 @@ class EventLog {
 };
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/monitor/detail/event_log_inl.hpp>
+#endif

@@ -8,7 +8,6 @@
 // Thread safety: value types. A snapshot is owned by one parser; copy it to share it.
 #pragma once
 
-#include <algorithm>
 #include <bgagent/core/error.hpp>
 #include <bgagent/core/progress.hpp>
 #include <bgagent/core/status.hpp>
@@ -37,20 +36,11 @@ struct WriterInfo {
 /// the storage of the line it drops, so a long run of output costs no allocation.
 class OutputTail {
  public:
-  OutputTail(std::size_t capacity, std::size_t lineBytes)
-      : slots_(std::max<std::size_t>(capacity, 1)), capacity_(capacity), lineBytes_(lineBytes) {}
+  OutputTail(std::size_t capacity, std::size_t lineBytes);
 
-  void push(std::string_view line) {
-    if (capacity_ == 0) return;
-    slots_[next_].assign(line.substr(0, lineBytes_));
-    next_ = (next_ + 1) % capacity_;
-    size_ = std::min(size_ + 1, capacity_);
-  }
+  void push(std::string_view line);
 
-  void clear() noexcept {
-    next_ = 0;
-    size_ = 0;
-  }
+  void clear() noexcept;
 
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
@@ -61,20 +51,9 @@ class OutputTail {
   }
 
   /// The kept lines, oldest first.
-  std::vector<std::string> lines() const {
-    std::vector<std::string> result;
-    result.reserve(size_);
-    for (std::size_t i = 0; i < size_; ++i) result.push_back((*this)[i]);
-    return result;
-  }
+  std::vector<std::string> lines() const;
 
-  friend bool operator==(const OutputTail& left, const OutputTail& right) {
-    if (left.size_ != right.size_) return false;
-    for (std::size_t i = 0; i < left.size_; ++i) {
-      if (left[i] != right[i]) return false;
-    }
-    return true;
-  }
+  friend bool operator==(const OutputTail& left, const OutputTail& right);
 
  private:
   std::vector<std::string> slots_;
@@ -131,3 +110,7 @@ struct OutputEvent {
 };
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/protocol/detail/agent_state_inl.hpp>
+#endif

@@ -14,14 +14,8 @@
 //   while (!bgagent::isSettled(file.snapshot().status)) { wait(); file.refresh(); }
 #pragma once
 
-#include <sys/stat.h>
-
-#include <algorithm>
-#include <bgagent/core/detail/file_error.hpp>
-#include <bgagent/core/detail/syscall.hpp>
 #include <bgagent/core/detail/unique_fd.hpp>
 #include <bgagent/core/result.hpp>
-#include <bgagent/protocol/detail/read_buffer.hpp>
 #include <bgagent/protocol/output_parser.hpp>
 #include <cstdint>
 #include <filesystem>
@@ -42,59 +36,12 @@ class OutputFile {
   /// Reads the bytes appended since the last call, at most `maxBytes` of them, and feeds them to
   /// the parser. Returns how many were read (0 when there was nothing new, or no file yet).
   /// A caller serving many files passes a budget, so one fast writer cannot hold it.
-  Result<std::size_t> readAppended(std::size_t maxBytes = kUnlimited) {
-    if (!fd_) {
-      Result<bool> opened = openFile();
-      if (!opened) return opened.error();
-      if (!*opened) return removed_ ? removedError() : Result<std::size_t>(0);
-    }
-    std::size_t total = 0;
-    detail::ReadBuffer buffer;
-    while (total < maxBytes) {
-      const std::size_t wanted = std::min(buffer.size(), maxBytes - total);
-      const ssize_t count =
-          detail::preadSome(fd_.get(), buffer.data(), wanted, static_cast<off_t>(offset_));
-      if (count < 0) return detail::fileErrorFromErrno(path_, "cannot read");
-      if (count == 0) break;
-      const auto bytes = static_cast<std::size_t>(count);
-      parser_.feed(std::string_view(buffer.data(), bytes));
-      offset_ += bytes;
-      total += bytes;
-      if (bytes < wanted) break;  // reached the end; no second call to learn it
-    }
-    return total;
-  }
+  Result<std::size_t> readAppended(std::size_t maxBytes = kUnlimited);
 
   /// readAppended(), then checks whether the file was truncated (it is shorter than what was
   /// read), replaced (the path names another inode) or removed, and starts over when it was:
   /// two more system calls. A call that used up its budget leaves the check to the next one.
-  Result<std::size_t> refresh(std::size_t maxBytes = kUnlimited) {
-    Result<std::size_t> read = readAppended(maxBytes);
-    if (!read || !fd_ || *read == maxBytes) return read;
-    struct stat opened {};
-    if (detail::statFd(fd_.get(), opened) != 0)
-      return detail::fileErrorFromErrno(path_, "cannot stat");
-    if (static_cast<std::uint64_t>(opened.st_size) < offset_) {
-      parser_.restart();  // truncated in place
-      offset_ = 0;
-      return readAppended(maxBytes);
-    }
-    struct stat named {};
-    if (detail::statPath(path_.c_str(), named) != 0) {
-      if (errno != ENOENT) return detail::fileErrorFromErrno(path_, "cannot stat");
-      // Removed. After [COMPLETE] that is cleanup; before it, the reader says so until a file
-      // appears again.
-      if (parser_.snapshot().completed) return read;
-      fd_.reset();
-      removed_ = true;
-      return removedError();
-    }
-    if (named.st_ino != opened.st_ino || named.st_dev != opened.st_dev) {
-      fd_.reset();  // replaced: read the new file from its start
-      return readAppended(maxBytes);
-    }
-    return read;
-  }
+  Result<std::size_t> refresh(std::size_t maxBytes = kUnlimited);
 
   const OutputSnapshot& snapshot() const noexcept { return parser_.snapshot(); }
   const std::string& path() const noexcept { return path_; }
@@ -111,32 +58,9 @@ class OutputFile {
 
  private:
   // True when the file is open now; false when it does not exist (yet, or any more).
-  Result<bool> openFile() {
-    // O_NONBLOCK: opening a FIFO must not block until a writer appears; it is refused below.
-    detail::UniqueFd fd(detail::openFile(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (!fd) {
-      if (errno == ENOENT) return false;
-      return detail::fileErrorFromErrno(path_, "cannot open");
-    }
-    struct stat status {};
-    if (detail::statFd(fd.get(), status) != 0)
-      return detail::fileErrorFromErrno(path_, "cannot stat");
-    if (!S_ISREG(status.st_mode)) {
-      return detail::fileError(
-          ErrorCode::InvalidArgument, path_,
-          S_ISDIR(status.st_mode) ? "is a directory, not a file" : "is not a regular file");
-    }
-    if (hadFile_) parser_.restart();  // a new file at the path: start over (P26)
-    hadFile_ = true;
-    removed_ = false;
-    offset_ = 0;
-    fd_ = std::move(fd);
-    return true;
-  }
+  Result<bool> openFile();
 
-  Error removedError() const {
-    return detail::fileError(ErrorCode::NotFound, path_, "was removed before [COMPLETE]");
-  }
+  Error removedError() const;
 
   std::string path_;
   OutputParser parser_;
@@ -147,3 +71,7 @@ class OutputFile {
 };
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/protocol/detail/output_file_inl.hpp>
+#endif

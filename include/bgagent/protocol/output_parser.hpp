@@ -57,11 +57,11 @@ class OutputParser {
 };
 
 /// Parses a whole file's text at once, with the same rules as feeding it in pieces.
-inline OutputSnapshot parseOutput(std::string_view text, std::string sourceName = {},
-                                  ParserLimits limits = {}) {
-  OutputParser parser(std::move(sourceName), limits);
-  parser.feed(text);
-  return parser.snapshot();
-}
+OutputSnapshot parseOutput(std::string_view text, std::string sourceName = {},
+                           ParserLimits limits = {});
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/protocol/detail/output_parser_inl.hpp>
+#endif

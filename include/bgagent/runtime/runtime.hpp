@@ -28,7 +28,6 @@
 
 #include <bgagent/runtime/detail/default_runtime.hpp>
 #include <memory>
-#include <utility>
 
 namespace bgagent {
 
@@ -36,23 +35,11 @@ using RuntimeOptions = detail::RuntimeOptions;
 
 class Runtime {
  public:
-  explicit Runtime(RuntimeOptions options = {})
-      : core_(std::make_shared<detail::RuntimeCore>(options)) {}
+  explicit Runtime(RuntimeOptions options = {});
 
   /// Shuts down, as shutdown() does. In a forked child the parent's runtime is let go of
   /// without waiting for a thread that does not exist there.
-  ~Runtime() {
-    if (core_ && core_->forkedAway()) {
-      std::shared_ptr<void> parents = std::move(core_);
-      detail::keepUntilExit(parents);  // never destroyed here
-      return;
-    }
-    try {
-      if (core_) core_->shutdown();
-    } catch (...) {
-      // Destroyed on its own thread (from a callback): a misuse that must not throw here.
-    }
-  }
+  ~Runtime();
 
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -89,3 +76,7 @@ class Runtime {
 };
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/runtime_inl.hpp>
+#endif

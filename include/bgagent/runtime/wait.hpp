@@ -18,36 +18,20 @@
 #include <bgagent/protocol/wait_outcome.hpp>
 #include <bgagent/runtime/watcher.hpp>
 #include <filesystem>
-#include <future>
-#include <memory>
-#include <stdexcept>
-#include <utility>
 
 namespace bgagent {
 
 /// Waits until `outputFile` settles or one of `options`' limits ends the wait.
-[[nodiscard("the outcome says how the agent ended, or why the wait did")]] inline WaitOutcome
+[[nodiscard("the outcome says how the agent ended, or why the wait did")]] WaitOutcome
 waitForCompletion(const std::filesystem::path& outputFile, WaitOptions options,
-                  Watcher& watcher = Watcher::shared()) {
-  if (watcher.isWatcherThread()) {
-    throw std::logic_error(
-        "bgagent: waitForCompletion called from a callback of the watcher it "
-        "waits on, which would wait forever");
-  }
-  auto promise = std::make_shared<std::promise<WaitOutcome>>();
-  std::future<WaitOutcome> future = promise->get_future();
-  const WatchHandle handle =
-      watcher.watch(outputFile, std::move(options),
-                    [promise](WaitOutcome outcome) { promise->set_value(std::move(outcome)); });
-  return future.get();
-}
+                  Watcher& watcher = Watcher::shared());
 
 /// Waits at most `timeout` for `outputFile` to settle (the seed's waitForCompletion).
-[[nodiscard("the outcome says how the agent ended, or why the wait did")]] inline WaitOutcome
-waitForCompletion(const std::filesystem::path& outputFile, SteadyClock::duration timeout) {
-  WaitOptions options;
-  options.timeout = timeout;
-  return waitForCompletion(outputFile, std::move(options));
-}
+[[nodiscard("the outcome says how the agent ended, or why the wait did")]] WaitOutcome
+waitForCompletion(const std::filesystem::path& outputFile, SteadyClock::duration timeout);
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/wait_inl.hpp>
+#endif

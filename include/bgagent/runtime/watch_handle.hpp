@@ -30,27 +30,13 @@ class WatchHandle {
   WatchHandle(detail::WatchCanceller* watcher, std::uint64_t id) : watcher_(watcher), id_(id) {}
   WatchHandle(WatchHandle&& other) noexcept
       : watcher_(std::exchange(other.watcher_, nullptr)), id_(other.id_) {}
-  WatchHandle& operator=(WatchHandle&& other) noexcept {
-    if (this != &other) {
-      cancel();
-      watcher_ = std::exchange(other.watcher_, nullptr);
-      id_ = other.id_;
-    }
-    return *this;
-  }
+  WatchHandle& operator=(WatchHandle&& other) noexcept;
   WatchHandle(const WatchHandle&) = delete;
   WatchHandle& operator=(const WatchHandle&) = delete;
-  ~WatchHandle() { cancel(); }
+  ~WatchHandle();
 
   /// Stops watching. Asynchronous: returns at once.
-  void cancel() noexcept {
-    if (watcher_ == nullptr) return;
-    try {
-      std::exchange(watcher_, nullptr)->unwatch(id_);
-    } catch (...) {
-      // Only allocation can fail here; the watch then runs until it settles.
-    }
-  }
+  void cancel() noexcept;
 
   /// Lets the watch run on without a handle; it ends when it settles.
   void release() noexcept { watcher_ = nullptr; }
@@ -63,3 +49,7 @@ class WatchHandle {
 };
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/watch_handle_inl.hpp>
+#endif

@@ -28,8 +28,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <stdexcept>
-#include <utility>
 
 namespace bgagent {
 
@@ -44,12 +42,10 @@ class Watcher final {
   using SettledCallback = detail::SettledCallback;
 
   /// A watcher with a runtime (one thread) of its own.
-  explicit Watcher(WatcherOptions options = {})
-      : owned_(std::in_place, RuntimeOptions{.forcePolling = options.forcePolling}),
-        core_(owned_->core()) {}
+  explicit Watcher(WatcherOptions options = {});
 
   /// The file watches of `runtime`, which must outlive the watcher's handles.
-  explicit Watcher(Runtime& runtime) : core_(runtime.core()) {}
+  explicit Watcher(Runtime& runtime);
 
   Watcher(const Watcher&) = delete;
   Watcher& operator=(const Watcher&) = delete;
@@ -64,41 +60,27 @@ class Watcher final {
   /// file never created by the deadline ends TimedOut, NotFound "was never created". Throws
   /// std::invalid_argument on misuse (an empty path, no callback, a non-positive poll interval).
   [[nodiscard]] WatchHandle watch(const std::filesystem::path& outputFile, WaitOptions options,
-                                  SettledCallback onSettled) {
-    const std::shared_ptr<detail::RuntimeCore> runtime = core();
-    if (runtime->forkedAway()) {
-      throw std::logic_error(
-          "bgagent: watch() on a runtime of the parent process, in a forked child: it has no "
-          "thread here (use Watcher::shared(), or a Runtime made in the child)");
-    }
-    return runtime->watches().watch(outputFile, std::move(options), std::move(onSettled));
-  }
+                                  SettledCallback onSettled);
 
   /// Ends the watch with this id (a WatchHandle's id()) from any thread, as cancelling its
   /// handle would: for owners that share a watch's id between threads.
-  void cancelWatch(std::uint64_t id) { core()->watches().cancelWatch(id); }
+  void cancelWatch(std::uint64_t id);
 
   /// Whether the calling thread is the runtime's (callbacks run there).
-  bool isWatcherThread() const { return core()->isLoopThread(); }
+  bool isWatcherThread() const;
 
   /// Whether the runtime has an inotify instance (false: every file is polled).
-  bool usesInotify() const { return core()->watches().usesInotify(); }
+  bool usesInotify() const;
 
   /// The default runtime's watcher; starts that runtime if it is not running yet (in a forked
   /// child, a runtime of the child's own).
-  static Watcher& shared() {
-    static Watcher watcher{FollowDefault{}};
-    static_cast<void>(detail::DefaultRuntime::get());
-    return watcher;
-  }
+  static Watcher& shared();
 
  private:
   struct FollowDefault {};
   explicit Watcher(FollowDefault /*tag*/) : followsDefault_(true) {}
 
-  std::shared_ptr<detail::RuntimeCore> core() const {
-    return followsDefault_ ? detail::DefaultRuntime::get() : core_;
-  }
+  std::shared_ptr<detail::RuntimeCore> core() const;
 
   std::optional<Runtime> owned_;
   std::shared_ptr<detail::RuntimeCore> core_;
@@ -106,3 +88,7 @@ class Watcher final {
 };
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/watcher_inl.hpp>
+#endif

@@ -7,58 +7,20 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <bgagent/core/detail/file_error.hpp>
 #include <bgagent/core/result.hpp>
-#include <cctype>
-#include <cstdint>
 #include <filesystem>
 #include <string>
 
 namespace bgagent::detail {
 
-inline Result<std::filesystem::path> defaultOutputDirectory() {
-  std::error_code error;
-  std::filesystem::path base = std::filesystem::temp_directory_path(error);
-  if (error) base = "/tmp";
-  const std::filesystem::path directory =
-      base / ("bgagent-" + std::to_string(::getuid()) + "-" + std::to_string(::getpid()));
-  if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-    return fileErrorFromErrno(directory.string(), "cannot create the output directory");
-  }
-  struct stat status {};
-  if (::lstat(directory.c_str(), &status) != 0) {
-    return fileErrorFromErrno(directory.string(), "cannot stat the output directory");
-  }
-  if (!S_ISDIR(status.st_mode) || status.st_uid != ::getuid() || (status.st_mode & 0077) != 0) {
-    return fileError(ErrorCode::InvalidArgument, directory.string(),
-                     "is not a directory only this user can use");
-  }
-  // The directory is this process's: removed at exit when nothing was kept in it (rmdir fails
-  // on a directory that still holds files, which is what CleanupPolicy::Keep asked for).
-  struct RemoveIfEmptyAtExit {
-    std::string path;
-    ~RemoveIfEmptyAtExit() { ::rmdir(path.c_str()); }
-  };
-  static const RemoveIfEmptyAtExit cleaner{directory.string()};
-  return directory;
-}
+Result<std::filesystem::path> defaultOutputDirectory();
 
 /// `<directory>/<description's letters>-<pid>-<sequence>.out`.
-inline std::filesystem::path outputFileName(const std::filesystem::path& directory,
-                                            const std::string& description) {
-  static std::atomic<std::uint64_t> sequence{0};
-  std::string stem;
-  for (const char c : description) {
-    if (stem.size() >= 40) break;
-    stem += std::isalnum(static_cast<unsigned char>(c)) != 0 ? c : '-';
-  }
-  if (stem.empty()) stem = "agent";
-  return directory / (stem + "-" + std::to_string(::getpid()) + "-" +
-                      std::to_string(sequence.fetch_add(1) + 1) + ".out");
-}
+std::filesystem::path outputFileName(const std::filesystem::path& directory,
+                                     const std::string& description);
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/agents/detail/output_directory_inl.hpp>
+#endif

@@ -29,10 +29,7 @@ namespace bgagent::detail {
 class RuntimeCore;  // detail/runtime_core.hpp: only who launches and watches needs the loop
 
 /// Every task, combined ones included, gets its own id: an event log names tasks by it.
-inline std::uint64_t nextTaskId() noexcept {
-  static std::atomic<std::uint64_t> lastId{0};
-  return lastId.fetch_add(1, std::memory_order_relaxed) + 1;
-}
+std::uint64_t nextTaskId() noexcept;
 
 /// One consistent sample of a task, taken under its lock (TaskView::sample()).
 struct TaskCoreSample {
@@ -78,99 +75,32 @@ struct TaskCore {
   TaskCore& operator=(TaskCore&&) = delete;
   // A settled watch is gone from the runtime already; unwatching it would only wake the
   // runtime's thread for nothing.
-  ~TaskCore() {
-    if (watchSettled.load(std::memory_order_acquire)) watch.release();
-  }
+  ~TaskCore();
 
-  void update(const OutputSnapshot& latest) {
-    std::lock_guard lock(mutex);
-    const bool progressed = latest.progress.updates != snapshot.progress.updates;
-    snapshot = latest;
-    const SteadyClock::time_point now = SteadyClock::now();
-    lastOutputAt = now;  // called for new bytes only: output or a HEARTBEAT
-    // Reported under the lock, so an observer that subscribes meanwhile (subscribe() reads the
-    // status under it) sees each change once.
-    if (status == Status::Pending && latest.status != Status::Pending) {
-      status = Status::Running;
-      runningAt = now;
-      reportStarted();
-    }
-    if (progressed) {
-      progressAt = now;
-      reportProgressEvent();
-    }
-  }
+  void update(const OutputSnapshot& latest);
 
   /// Stops the agent for `reason` (the first reason wins), telling the event log once.
-  void requestStop(EndReason reason) {
-    EndReason expected = EndReason::None;
-    if (control->endReason.compare_exchange_strong(expected, reason)) {
-      // Under the lock, as subscribe() catches up: a subscriber added now sees the request.
-      std::lock_guard lock(mutex);
-      if (!settledAt) {
-        control->events.report("cancelRequested", [&] {
-          return withElapsed({{"reason", toString(reason)}});
-        });
-      }
-    }
-    if (stopAgent) stopAgent(reason);
-  }
+  void requestStop(EndReason reason);
 
   /// Reports `kind` with `fields` and keeps it for a subscriber added later (a retry's
   /// attempts: rare, so built even when nobody listens).
-  void recordEvent(std::string_view kind, nlohmann::json fields) {
-    std::lock_guard lock(mutex);
-    control->events.reportAndKeep(kind, withElapsed(std::move(fields)));
-  }
+  void recordEvent(std::string_view kind, nlohmann::json fields);
 
   /// A combined task's own progress: `done` of `total` inputs settled (or stages passed).
-  void reportProgress(std::string text, std::size_t done, std::size_t total) {
-    std::lock_guard lock(mutex);
-    snapshot.progress.text = std::move(text);
-    snapshot.progress.percent =
-        total == 0 ? 100.0 : 100.0 * static_cast<double>(done) / static_cast<double>(total);
-    ++snapshot.progress.updates;
-    progressAt = SteadyClock::now();
-    reportProgressEvent();
-  }
+  void reportProgress(std::string text, std::size_t done, std::size_t total);
 
   /// The agent is known to have ended: stopping it has nothing left to do.
   bool agentEnded() const noexcept { return agent && agent->ended(); }
 
   /// Settled by something other than its watch (a launch failure, a lost ending).
-  bool settledWithoutWatch() const {
-    std::lock_guard lock(mutex);
-    return settledAt.has_value() && !watchSettled.load(std::memory_order_acquire);
-  }
+  bool settledWithoutWatch() const;
 
   /// Runs `continuation` once the task has settled: at once (on this thread) if it has, else on
   /// the thread that settles it. Combinators use this instead of a thread per input.
-  void whenSettled(std::function<void()> continuation) {
-    // A parent's task in a forked child never settles here: the continuation runs now, and
-    // its wait() reports why (Task::wait), rather than a combined task waiting forever. Its
-    // mutex is not taken: a parent's thread may have held it at the fork.
-    if (ownerPid != currentPid().load(std::memory_order_relaxed)) {
-      continuation();
-      return;
-    }
-    {
-      std::lock_guard lock(mutex);
-      if (!settledAt) {
-        continuations.push_back(std::move(continuation));
-        return;
-      }
-    }
-    continuation();
-  }
+  void whenSettled(std::function<void()> continuation);
 
   /// What the task is now, read at once under its lock.
-  TaskCoreSample sample() const {
-    std::lock_guard lock(mutex);
-    const SteadyClock::time_point now = SteadyClock::now();
-    TaskCoreSample taken{status, settledAt.value_or(now) - startedAt, snapshot.progress, {}};
-    if (lastOutputAt) taken.silentFor = now - *lastOutputAt;
-    return taken;
-  }
+  TaskCoreSample sample() const;
 
   /// Tells `listener` every event of the task: those that happened already first (its
   /// "started" if it has started, the kept ones, its latest "progress", its "settled"), each as
@@ -178,63 +108,24 @@ struct TaskCore {
   /// catch-up and the task's own reports hold the same lock). The listener runs under the
   /// task's lock and must not call back into the task. Returns the listener's id, or nothing
   /// once the task has settled (no event follows "settled").
-  std::optional<std::uint64_t> subscribe(const TaskEvents::Listener& listener) {
-    std::lock_guard lock(mutex);
-    // As its own report would have said: an agent once its file was read with a START (a task
-    // that failed to launch never was); a combined task (no watch of its own) from creation.
-    const bool combined = watchId.load(std::memory_order_acquire) == 0;
-    const bool started =
-        stopAgent && (combined ? status != Status::Pending : runningAt.has_value());
-    if (started) listener("started", startedFields());
-    for (const auto& [kind, fields] : control->events.kept()) listener(kind, fields);
-    if (snapshot.progress.updates > 0) listener("progress", progressFields());
-    if (settledAt) {
-      listener("settled", settledFields());
-      return std::nullopt;
-    }
-    return control->events.listen(listener);
-  }
+  std::optional<std::uint64_t> subscribe(const TaskEvents::Listener& listener);
 
   /// `fields` with "elapsedMs": from launch to `at`, by default to now (or to settling).
   nlohmann::json withElapsed(nlohmann::json fields,
-                             std::optional<SteadyClock::time_point> at = std::nullopt) const {
-    const SteadyClock::time_point until = at.value_or(settledAt.value_or(SteadyClock::now()));
-    fields["elapsedMs"] =
-        std::chrono::duration_cast<std::chrono::milliseconds>(until - startedAt).count();
-    return fields;
-  }
+                             std::optional<SteadyClock::time_point> at = std::nullopt) const;
 
   // The fields of each event, as of when it happened (a late subscriber catches up with
   // them), and its report; all with `mutex` held.
-  nlohmann::json startedFields() const {
-    // A combined task runs from its creation.
-    return withElapsed({{"description", description}, {"outputFile", outputPath.string()}},
-                       runningAt.value_or(startedAt));
-  }
-  nlohmann::json progressFields() const {
-    return withElapsed(
-        {{"text", snapshot.progress.text},
-         {"percent", snapshot.progress.percent ? nlohmann::json(*snapshot.progress.percent)
-                                               : nlohmann::json(nullptr)}},
-        progressAt);
-  }
-  nlohmann::json settledFields() const {
-    nlohmann::json fields{{"status", toString(status)}, {"outputFile", outputPath.string()}};
-    if (settledError) {
-      fields["error"] = {{"code", toString(settledError->code)},
-                         {"message", settledError->message}};
-    }
-    return withElapsed(std::move(fields));
-  }
-  void reportStarted() {
-    control->events.report("started", [&] { return startedFields(); });
-  }
-  void reportProgressEvent() {
-    control->events.report("progress", [&] { return progressFields(); });
-  }
-  void reportSettled() {
-    control->events.reportEnd("settled", [&] { return settledFields(); });
-  }
+  nlohmann::json startedFields() const;
+  nlohmann::json progressFields() const;
+  nlohmann::json settledFields() const;
+  void reportStarted();
+  void reportProgressEvent();
+  void reportSettled();
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/agents/detail/task_core_inl.hpp>
+#endif

@@ -21,9 +21,7 @@
 namespace bgagent::detail {
 
 /// The runtime a launch with `options` runs on: the one it names, or the default.
-inline std::shared_ptr<RuntimeCore> runtimeFor(const LaunchOptions& options) {
-  return options.runtime != nullptr ? options.runtime->core() : DefaultRuntime::get();
-}
+std::shared_ptr<RuntimeCore> runtimeFor(const LaunchOptions& options);
 
 /// A state that failed before any agent ran, with `error`.
 template <typename T>
@@ -65,19 +63,11 @@ void endWatchOf(TaskState<T>& state) {
   }
 }
 
-inline Error internalError(std::string message) {
-  return Error::of(ErrorCode::Internal, std::move(message));
-}
+Error internalError(std::string message);
 
 /// Records a backend's failure to start in the file it made, so the file says why. Through the
 /// start's writer, or, when the backend moved that writer away, through the file opened again.
-inline void recordStartFailure(AgentStart& start, const Error& error) {
-  const nlohmann::json result{{"success", false}, {"error", error.message}};
-  if (start.writer().finish(error.message, result)) return;
-  Result<OutputWriter> again =
-      OutputWriter::open(start.outputPath(), WriterOptions{OpenMode::Append, FsyncPolicy::Never});
-  if (again) (void)again->finish(error.message, result);
-}
+void recordStartFailure(AgentStart& start, const Error& error);
 
 /// Lets a task be settled directly when its file cannot record the ending (rule 16's exception).
 template <typename T>
@@ -148,3 +138,7 @@ Task<T> startTask(const LaunchOptions& asked, const AgentBackend& backend) {
 }
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/agents/detail/task_launch_inl.hpp>
+#endif

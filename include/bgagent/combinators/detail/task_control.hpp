@@ -100,27 +100,12 @@ class Followed {
 };
 
 /// The status a combined task settles with for an error.
-inline Status statusOf(const Error& error) noexcept {
-  switch (error.code) {
-    case ErrorCode::Cancelled:
-      return Status::Cancelled;
-    case ErrorCode::DeadlineExceeded:
-      return Status::TimedOut;
-    case ErrorCode::AgentKilled:
-      return Status::Crashed;
-    default:
-      return Status::Failed;
-  }
-}
+Status statusOf(const Error& error) noexcept;
 
 /// The status a composite settles with when its owner stopped it for `reason`.
-inline Status statusForStop(EndReason reason) noexcept {
-  return reason == EndReason::TimedOut ? Status::TimedOut : Status::Cancelled;
-}
+Status statusForStop(EndReason reason) noexcept;
 
-inline ErrorCode codeForStop(EndReason reason) noexcept {
-  return reason == EndReason::TimedOut ? ErrorCode::DeadlineExceeded : ErrorCode::Cancelled;
-}
+ErrorCode codeForStop(EndReason reason) noexcept;
 
 /// Fails a combined task with an aggregate error: Failed, or Cancelled / TimedOut (with the
 /// matching code) when its owner stopped it.
@@ -136,9 +121,7 @@ void failStopped(TaskState<R>& state, Error error) {
 }
 
 /// "k/n settled", a combined task's own progress text.
-inline std::string settledText(std::size_t settled, std::size_t total) {
-  return std::to_string(settled) + "/" + std::to_string(total) + " settled";
-}
+std::string settledText(std::size_t settled, std::size_t total);
 
 template <typename T>
 ChildProgress childProgressOf(const Task<T>& task) {
@@ -157,3 +140,7 @@ std::vector<ChildProgress> childProgressOf(const std::vector<Task<T>>& tasks) {
 }
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/combinators/detail/task_control_inl.hpp>
+#endif

@@ -21,3 +21,21 @@
   [[nodiscard(                                                                          \
       "the Result says whether the work succeeded: check it, or cast it to void where " \
       "only waiting matters")]]
+
+// Two ways to build bgagent. Header-only (the default, target bgagent::bgagent): every
+// definition is inline and each header includes the bodies of its functions (its `_inl.hpp`).
+// Compiled mode (CMake option BGAGENT_COMPILED, target bgagent::compiled, which defines
+// BGAGENT_COMPILED_LIB for its users): the non-template functions are built once in
+// src/bgagent.cpp, and the programs that link it see their declarations only. One program uses
+// one mode: mixing them breaks the one-definition rule.
+#if defined(BGAGENT_COMPILED_LIB)
+#define BGAGENT_INLINE
+#if defined(BGAGENT_BUILDING_LIB)
+#define BGAGENT_INCLUDE_BODIES 1
+#else
+#define BGAGENT_INCLUDE_BODIES 0
+#endif
+#else
+#define BGAGENT_INLINE inline
+#define BGAGENT_INCLUDE_BODIES 1
+#endif

@@ -20,44 +20,7 @@ class JsonValueScanner {
   /// Scans `text`, which must continue the bytes scanned so far. Returns the index just past
   /// the value's closing bracket, or kNotEnded (also once the value nests deeper than maxDepth:
   /// see tooDeep()). The first byte ever scanned must be `{` or `[`.
-  std::size_t scan(std::string_view text) noexcept {
-    if (tooDeep_) return kNotEnded;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      const char c = text[i];
-      if (inString_) {
-        if (escaped_) {
-          escaped_ = false;
-        } else if (c == '\\') {
-          escaped_ = true;
-        } else if (c == '"') {
-          inString_ = false;
-        }
-        continue;
-      }
-      switch (c) {
-        case '"':
-          inString_ = true;
-          break;
-        case '{':
-        case '[':
-          // Deep nesting is cheap to write and costly to copy (copies recurse): refuse it.
-          if (++depth_ > maxDepth_) {
-            tooDeep_ = true;
-            return kNotEnded;
-          }
-          break;
-        case '}':
-        case ']':
-          // A stray closer at depth 0 cannot happen for text that starts with an opener; a
-          // mismatched one ({]) still closes a level and is left for the JSON parser to reject.
-          if (depth_ > 0 && --depth_ == 0) return i + 1;
-          break;
-        default:
-          break;
-      }
-    }
-    return kNotEnded;
-  }
+  std::size_t scan(std::string_view text) noexcept;
 
   /// True when the scanned bytes end inside a string: a line break there is invalid JSON.
   bool inString() const noexcept { return inString_; }
@@ -65,12 +28,7 @@ class JsonValueScanner {
   /// True once the value nested deeper than maxDepth.
   bool tooDeep() const noexcept { return tooDeep_; }
 
-  void reset() noexcept {
-    depth_ = 0;
-    inString_ = false;
-    escaped_ = false;
-    tooDeep_ = false;
-  }
+  void reset() noexcept;
 
  private:
   std::size_t maxDepth_;
@@ -81,3 +39,7 @@ class JsonValueScanner {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/protocol/detail/json_value_scanner_inl.hpp>
+#endif

@@ -4,15 +4,12 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
-#include <algorithm>
 #include <bgagent/protocol/agent_state.hpp>
 #include <bgagent/protocol/detail/json_value_scanner.hpp>
 #include <bgagent/protocol/detail/progress_text.hpp>
 #include <bgagent/protocol/detail/timestamp.hpp>
 #include <bgagent/protocol/protocol.hpp>
 #include <cstddef>
-#include <cstring>
-#include <exception>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -25,503 +22,89 @@ class OutputParserState {
  public:
   using EventHandler = std::function<void(const OutputEvent&)>;
 
-  OutputParserState(std::string sourceName, ParserLimits limits)
-      : sourceName_(std::move(sourceName)),
-        limits_(withFloors(limits)),
-        deferredTail_(limits_.tailLines) {
-    snapshot_.tail = OutputTail(limits_.tailLines, limits_.tailLineBytes);
-  }
+  OutputParserState(std::string sourceName, ParserLimits limits);
 
   void setEventHandler(EventHandler handler) { handler_ = std::move(handler); }
 
-  static ParserLimits withFloors(ParserLimits limits) noexcept {
-    limits.maxLineBytes = std::max<std::size_t>(limits.maxLineBytes, 16);
-    limits.maxResultBytes = std::max<std::size_t>(limits.maxResultBytes, 16);
-    return limits;
-  }
+  static ParserLimits withFloors(ParserLimits limits) noexcept;
   const OutputSnapshot& snapshot() const noexcept { return snapshot_; }
   const std::string& sourceName() const noexcept { return sourceName_; }
   const ParserLimits& limits() const noexcept { return limits_; }
   std::size_t retainedBytes() const noexcept { return carry_.capacity() + resultText_.capacity(); }
 
-  void restart() {
-    const std::uint64_t restarts = snapshot_.restarts + 1;
-    snapshot_ = OutputSnapshot{};
-    snapshot_.tail = OutputTail(limits_.tailLines, limits_.tailLineBytes);
-    snapshot_.restarts = restarts;
-    phase_ = Phase::BeforeStart;
-    startLine_ = 0;
-    sawTask_ = sawWriter_ = false;
-    endResult();
-    carry_.clear();
-    carryCut_ = false;
-    deferredCount_ = 0;
-    hasDeferredProgress_ = false;
-  }
+  void restart();
 
-  std::uint64_t feed(std::string_view bytes) {
-    if (bytes.empty()) return 0;
-    // The deferred tail and progress point into `bytes`: if an event handler throws out of
-    // this call, the views must not outlive it.
-    struct DropDeferredOnThrow {
-      OutputParserState& state;
-      int exceptions = std::uncaught_exceptions();
-      ~DropDeferredOnThrow() {
-        if (std::uncaught_exceptions() > exceptions) {
-          state.deferredCount_ = 0;
-          state.hasDeferredProgress_ = false;
-        }
-      }
-    } guard{*this};
-    const std::uint64_t linesBefore = snapshot_.lines;
-    snapshot_.bytes += bytes.size();
-    const char* cursor = bytes.data();
-    const char* const end = cursor + bytes.size();
-    bool carryConsumed = false;
-
-    if (snapshot_.pendingBytes > 0) {
-      // The first line of this chunk completes the line held back by the previous feed (P2).
-      const char* newline = findNewline(cursor, end);
-      if (newline == nullptr) {
-        holdBack(cursor, end);
-        return 0;
-      }
-      holdBack(cursor, newline);
-      cursor = newline + 1;
-      snapshot_.pendingBytes = 0;
-      ++snapshot_.lines;
-      interpret(carry_, carryCut_);
-      carryConsumed = true;
-    }
-
-    while (cursor < end) {
-      const char* newline = findNewline(cursor, end);
-      if (newline == nullptr) break;
-      std::string_view line(cursor, static_cast<std::size_t>(newline - cursor));
-      cursor = newline + 1;
-      ++snapshot_.lines;
-      // The hot paths: a free line in the body (P7), the bulk of any log-heavy file, and a
-      // PROGRESS line, the bulk of a marker-dense one.
-      if ((phase_ == Phase::Body || phase_ == Phase::BeforeStart) &&
-          line.size() <= limits_.maxLineBytes) {
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.empty() || line[0] != '[') {
-          freeLine(line);
-          continue;
-        }
-        if (phase_ == Phase::Body && line.starts_with(protocol::kProgress) &&
-            (line.size() == protocol::kProgress.size() ||
-             line[protocol::kProgress.size()] == ' ')) {
-          progressLine(line.substr(std::min(line.size(), protocol::kProgress.size() + 1)));
-          continue;
-        }
-      }
-      interpret(line, false);
-    }
-
-    // The deferred tail may point into carry_, so it is flushed before carry_ changes.
-    flushDeferredTail();
-    if (carryConsumed) {
-      carry_.clear();
-      carryCut_ = false;
-    }
-    if (cursor < end) holdBack(cursor, end);
-    return snapshot_.lines - linesBefore;
-  }
+  std::uint64_t feed(std::string_view bytes);
 
  private:
   enum class Phase { BeforeStart, Header, Body, InResult, SkippingResult, Closed };
 
-  static const char* findNewline(const char* from, const char* end) noexcept {
-    return static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(end - from)));
-  }
+  static const char* findNewline(const char* from, const char* end) noexcept;
 
   // Lines that may carry a RESULT value are bounded by maxResultBytes (P14), all others by
   // maxLineBytes (P4). Both parse paths (whole line in one chunk, or held back across chunks)
   // ask this, so the chunking never changes what is kept.
   // The decision needs only a line's first 12 bytes (the longest tag and its space); limits
   // keep maxLineBytes >= 16, so a held-back line always has them when it is asked.
-  bool inResultContext(std::string_view lineStart) const noexcept {
-    std::string_view text;
-    const std::optional<protocol::Marker> marker = protocol::markerOf(lineStart, text);
-    if (!marker) return phase_ == Phase::InResult;  // a line of the value being read
-    return *marker == protocol::Marker::Result && lineStart.size() > protocol::kResult.size();
-  }
+  bool inResultContext(std::string_view lineStart) const noexcept;
 
-  void holdBack(const char* from, const char* to) {
-    const auto count = static_cast<std::size_t>(to - from);
-    snapshot_.pendingBytes += count;
-    if (carryCut_) return;
-    std::size_t limit = limits_.maxLineBytes;
-    if (carry_.size() + count > limit) {
-      std::string lineStart = carry_.substr(0, 16);
-      lineStart.append(from, std::min(count, 16 - lineStart.size()));
-      if (inResultContext(lineStart)) limit = limits_.maxResultBytes + protocol::kResult.size() + 2;
-    }
-    const std::size_t room = limit > carry_.size() ? limit - carry_.size() : 0;
-    carry_.append(from, std::min(room, count));
-    if (count > room) carryCut_ = true;
-  }
+  void holdBack(const char* from, const char* to);
 
-  void interpret(std::string_view line, bool alreadyCut) {
-    if (!inResultContext(line) && (alreadyCut || line.size() > limits_.maxLineBytes)) {
-      warn("line is longer than " + std::to_string(limits_.maxLineBytes) +
-           " bytes; the rest of it was skipped");
-      line = line.substr(0, limits_.maxLineBytes);
-    }
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // P1
+  void interpret(std::string_view line, bool alreadyCut);
 
-    std::string_view text;
-    const std::optional<protocol::Marker> marker = protocol::markerOf(line, text);
-    switch (phase_) {
-      case Phase::Closed:
-        warn("output after [COMPLETE] is ignored");  // P19
-        return;
-      case Phase::SkippingResult:
-        if (!marker) return;  // the rest of an oversized RESULT (P14)
-        phase_ = Phase::Body;
-        break;
-      case Phase::InResult:
-        if (!marker) {
-          continueResult(line);
-          return;
-        }
-        parseResult();  // P15: a marker line ends an unfinished RESULT
-        phase_ = Phase::Body;
-        break;
-      case Phase::Header:
-        if (!marker && readHeaderLine(line)) return;
-        phase_ = Phase::Body;
-        break;
-      case Phase::BeforeStart:
-      case Phase::Body:
-        break;
-    }
-    if (marker) {
-      interpretMarker(*marker, text);
-    } else {
-      freeLine(line);
-    }
-  }
-
-  void interpretMarker(protocol::Marker marker, std::string_view text) {
-    using protocol::Marker;
-    if (phase_ == Phase::BeforeStart && marker != Marker::Start) {
-      fail(ErrorCode::MalformedOutput,
-           std::string(protocol::spelling(marker)) + " before " + std::string(protocol::kStart));
-      return;  // P20
-    }
-    switch (marker) {
-      case Marker::Start:
-        if (phase_ != Phase::BeforeStart) {
-          fail(ErrorCode::MalformedOutput,
-               "second [START] (the first is on line " + std::to_string(startLine_) + ")");
-          return;
-        }
-        startLine_ = snapshot_.lines;
-        phase_ = Phase::Header;
-        snapshot_.startedAt = readTimestamp(text, marker);
-        if (snapshot_.status == Status::Pending) snapshot_.status = Status::Running;
-        emit(OutputEventKind::Started, text);
-        return;
-      case Marker::Progress:
-        progressLine(text);
-        return;
-      case Marker::Heartbeat:
-        ++snapshot_.heartbeats;
-        if (!text.empty()) snapshot_.lastHeartbeatAt = readTimestamp(text, marker);
-        emit(OutputEventKind::Heartbeat, text);
-        return;
-      case Marker::Result:
-        phase_ = Phase::InResult;
-        resultLine_ = snapshot_.lines;
-        if (!isBlank(text)) beginResultValue(text);
-        return;
-      case Marker::Error:
-        ++snapshot_.errorRecords;
-        emit(OutputEventKind::AgentError, text);
-        if (snapshot_.status != Status::Failed) {
-          fail(ErrorCode::AgentFailed, "agent reported an error: " + std::string(text));
-        }
-        return;
-      case Marker::Complete:
-        phase_ = Phase::Closed;
-        snapshot_.completed = true;
-        snapshot_.completedAt = readTimestamp(text, marker);
-        if (snapshot_.status != Status::Failed) snapshot_.status = Status::Succeeded;
-        emit(OutputEventKind::Completed, text);
-        return;
-    }
-  }
+  void interpretMarker(protocol::Marker marker, std::string_view text);
 
   // P9: `Task:` and `Writer:` right after [START], each once. False ends the header.
-  bool readHeaderLine(std::string_view line) {
-    if (!sawTask_ && (line == protocol::kTaskKey || line.starts_with("Task: "))) {
-      sawTask_ = true;
-      snapshot_.description.assign(
-          line.substr(std::min(line.size(), protocol::kTaskKey.size() + 1)));
-      return true;
-    }
-    if (!sawWriter_ && line.starts_with("Writer: ")) {
-      sawWriter_ = true;
-      readWriterFields(line.substr(protocol::kWriterKey.size() + 1));
-      return true;
-    }
-    return false;
-  }
+  bool readHeaderLine(std::string_view line);
 
-  void readWriterFields(std::string_view fields) {
-    while (!fields.empty()) {
-      const std::size_t space = fields.find(' ');
-      const std::string_view field = fields.substr(0, space);
-      fields = space == std::string_view::npos ? std::string_view{} : fields.substr(space + 1);
-      const std::size_t equals = field.find('=');
-      if (equals == std::string_view::npos) continue;
-      const std::string_view key = field.substr(0, equals);
-      const std::string_view value = field.substr(equals + 1);
-      if (key == "pid") {
-        const std::optional<std::int64_t> pid = parseDecimal(value);
-        if (pid && *pid > 0) {
-          snapshot_.writer.pid = *pid;
-        } else {
-          warn("Writer pid '" + std::string(value) + "' is not a process id");
-        }
-      } else if (key == "host") {
-        snapshot_.writer.host.assign(value);
-      } else if (key == "protocol") {
-        readProtocolVersion(value);
-      }
-    }
-  }
+  void readWriterFields(std::string_view fields);
 
-  void readProtocolVersion(std::string_view value) {  // P10
-    const std::size_t dot = value.find('.');
-    const std::optional<std::int64_t> major = parseDecimal(value.substr(0, dot));
-    const std::optional<std::int64_t> minor = dot == std::string_view::npos
-                                                  ? std::optional<std::int64_t>(0)
-                                                  : parseDecimal(value.substr(dot + 1));
-    if (!major || !minor || *major > 999 || *minor > 999) {
-      fail(ErrorCode::MalformedOutput, "protocol '" + std::string(value) + "' is not MAJOR.MINOR");
-      return;
-    }
-    snapshot_.writer.protocolMajor = static_cast<int>(*major);
-    snapshot_.writer.protocolMinor = static_cast<int>(*minor);
-    if (*major != protocol::kMajorVersion) {
-      fail(ErrorCode::MalformedOutput, "protocol " + std::string(value) +
-                                           " is not supported (this reader reads " +
-                                           std::to_string(protocol::kMajorVersion) + ".x)");
-    }
-  }
+  void readProtocolVersion(std::string_view value);  // P10
 
-  void beginResultValue(std::string_view text) {
-    valueStarted_ = true;
-    valueLine_ = snapshot_.lines;
-    const std::size_t first = text.find_first_not_of(" \t\r");
-    if (text[first] != '{' && text[first] != '[') {
-      phase_ = Phase::Body;  // a scalar ends with its line (P13)
-      if (resultTooLarge(text.size())) return;
-      resultText_.assign(text);
-      parseResult();
-      return;
-    }
-    appendResultLine(text);
-  }
+  void beginResultValue(std::string_view text);
 
-  bool resultTooLarge(std::size_t lineBytes) {
-    if (resultText_.size() + lineBytes + 1 <= limits_.maxResultBytes) return false;
-    fail(ErrorCode::MalformedOutput,
-         "RESULT is larger than " + std::to_string(limits_.maxResultBytes) + " bytes", valueLine_);
-    endResult();
-    std::string().swap(resultText_);  // give the memory back
-    return true;
-  }
+  bool resultTooLarge(std::size_t lineBytes);
 
-  void continueResult(std::string_view line) {
-    if (!valueStarted_) {
-      if (!isBlank(line)) beginResultValue(line);
-      return;
-    }
-    appendResultLine(line);
-  }
+  void continueResult(std::string_view line);
 
-  void appendResultLine(std::string_view line) {
-    if (resultTooLarge(line.size())) {
-      phase_ = Phase::SkippingResult;  // P14
-      return;
-    }
-    const std::size_t lineStart = resultText_.size();
-    resultText_.append(line);
-    const std::size_t valueEnd = scanner_.scan(line);
-    if (scanner_.tooDeep()) {
-      fail(ErrorCode::InvalidResult,
-           "RESULT nests deeper than " + std::to_string(limits_.maxResultDepth) + " levels",
-           snapshot_.lines);
-      endResult();
-      phase_ = Phase::SkippingResult;
-      return;
-    }
-    if (valueEnd != JsonValueScanner::kNotEnded) {
-      phase_ = Phase::Body;
-      if (!isBlank(line.substr(valueEnd))) {
-        failResult("RESULT is not valid JSON: unexpected text after the value", snapshot_.lines);
-        return;
-      }
-      resultText_.resize(lineStart + valueEnd);
-      parseResult();
-      return;
-    }
-    resultText_.push_back('\n');
-    if (scanner_.inString()) {
-      parseResult();  // a raw line break inside a string: invalid, and nlohmann says why
-      phase_ = Phase::Body;
-    }
-  }
+  void appendResultLine(std::string_view line);
 
-  void parseResult() {
-    try {
-      snapshot_.result = nlohmann::json::parse(resultText_);
-      snapshot_.hasResult = true;
-      emit(OutputEventKind::Result, {});
-      const auto& result = snapshot_.result;
-      if (result.is_object()) {
-        const auto success = result.find("success");
-        if (success != result.end() && success->is_boolean() && !success->get<bool>()) {
-          std::string message = "RESULT reports success=false";  // P23
-          for (const char* key : {"error", "details"}) {
-            const auto detail = result.find(key);
-            if (detail != result.end() && detail->is_string()) {
-              message += ": " + detail->get<std::string>();
-              break;
-            }
-          }
-          fail(ErrorCode::AgentFailed, message, valueStarted_ ? valueLine_ : resultLine_);
-        }
-      }
-    } catch (const nlohmann::json::parse_error& error) {
-      failResult("RESULT is not valid JSON: " + withoutJsonPrefix(error.what()),
-                 lineOfByte(error.byte));
-    } catch (const nlohmann::json::exception& error) {
-      // out_of_range: a number too large for a double ("number overflow parsing '1e400'").
-      failResult("RESULT is not valid JSON: " + withoutJsonPrefix(error.what()),
-                 valueStarted_ ? valueLine_ : resultLine_);
-    }
-    endResult();
-  }
+  void parseResult();
 
-  void failResult(const std::string& message, std::uint64_t line) {
-    fail(ErrorCode::InvalidResult, message, line);
-    endResult();
-  }
+  void failResult(const std::string& message, std::uint64_t line);
 
-  void endResult() {
-    resultText_.clear();
-    if (resultText_.capacity() > 64 * 1024) std::string().swap(resultText_);  // memory back
-    scanner_.reset();
-    valueStarted_ = false;
-  }
+  void endResult();
 
   // nlohmann reports the byte where it stopped; the file line is the value's first line plus
   // the line breaks before that byte (a final one excluded: end of input is on the last line).
-  std::uint64_t lineOfByte(std::size_t byte) const noexcept {
-    if (!valueStarted_) return resultLine_;
-    std::size_t end = std::min(byte > 0 ? byte - 1 : 0, resultText_.size());
-    if (end == resultText_.size() && end > 0 && resultText_[end - 1] == '\n') --end;
-    const auto breaks = std::count(resultText_.begin(),
-                                   resultText_.begin() + static_cast<std::ptrdiff_t>(end), '\n');
-    return valueLine_ + static_cast<std::uint64_t>(breaks);
-  }
+  std::uint64_t lineOfByte(std::size_t byte) const noexcept;
 
   // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..." and
   // "[json.exception.out_of_range.406] number overflow parsing '1e400'" lose their prefixes: the
   // message names the file's line itself.
-  static std::string withoutJsonPrefix(std::string_view what) {
-    if (what.starts_with("[json.exception.")) {
-      const std::size_t bracket = what.find("] ");
-      if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
-    }
-    if (what.starts_with("parse error")) {
-      const std::size_t colon = what.find(": ");
-      if (colon != std::string_view::npos) what.remove_prefix(colon + 2);
-    }
-    return std::string(what);
-  }
+  static std::string withoutJsonPrefix(std::string_view what);
 
-  std::optional<SystemTime> readTimestamp(std::string_view text, protocol::Marker marker) {
-    std::optional<SystemTime> time = parseTimestamp(text);
-    if (!time) {
-      warn(std::string(protocol::spelling(marker)) + " timestamp '" + std::string(text) +
-           "' is not ISO-8601 UTC");
-    }
-    return time;
-  }
+  std::optional<SystemTime> readTimestamp(std::string_view text, protocol::Marker marker);
 
-  void freeLine(std::string_view line) {
-    if (!deferredTail_.empty()) {
-      deferredTail_[deferredNext_] = line;
-      deferredNext_ = (deferredNext_ + 1) % deferredTail_.size();
-      if (deferredCount_ < deferredTail_.size()) ++deferredCount_;
-    }
-    if (handler_) emit(OutputEventKind::Output, line);
-  }
+  void freeLine(std::string_view line);
 
   // Free lines are copied into the tail once per feed, and only the last tailLines of them:
   // a 64 KiB chunk of log lines costs a memchr per line, not a copy per line.
   // Only the last PROGRESS of a feed reaches the snapshot, so its text is copied and its
   // percentage computed once per feed, not once per line (marker-dense output is mostly this).
-  void progressLine(std::string_view text) {
-    deferredProgress_ = text;
-    hasDeferredProgress_ = true;
-    ++snapshot_.progress.updates;
-    emit(OutputEventKind::Progress, text);
-  }
+  void progressLine(std::string_view text);
 
-  void flushDeferredTail() {
-    if (hasDeferredProgress_) {
-      snapshot_.progress.text.assign(deferredProgress_);
-      snapshot_.progress.percent = percentOf(deferredProgress_);
-      hasDeferredProgress_ = false;
-    }
-    const std::size_t capacity = deferredTail_.size();
-    for (std::size_t i = 0; i < deferredCount_; ++i) {
-      snapshot_.tail.push(
-          deferredTail_[(deferredNext_ + capacity - deferredCount_ + i) % capacity]);
-    }
-    deferredCount_ = 0;
-  }
+  void flushDeferredTail();
 
-  Error makeError(ErrorCode code, const std::string& what, std::uint64_t line) const {
-    std::string message;
-    if (!sourceName_.empty()) message = "output file '" + sourceName_ + "' ";
-    message += "line " + std::to_string(line) + ": " + what;
-    return Error{code, std::move(message), sourceName_, line, 0};
-  }
+  Error makeError(ErrorCode code, const std::string& what, std::uint64_t line) const;
 
-  void fail(ErrorCode code, const std::string& what, std::uint64_t line = 0) {
-    if (line == 0) line = snapshot_.lines;
-    if (snapshot_.status == Status::Failed) {
-      warn(what, line);  // P24: the first failure is the error, later ones are warnings
-      return;
-    }
-    snapshot_.status = Status::Failed;
-    snapshot_.error = makeError(code, what, line);
-    emit(OutputEventKind::Failed, snapshot_.error->message);
-  }
+  void fail(ErrorCode code, const std::string& what, std::uint64_t line = 0);
 
-  void warn(const std::string& what, std::uint64_t line = 0) {
-    ++snapshot_.warningCount;
-    if (snapshot_.warnings.size() >= limits_.maxWarnings) return;
-    snapshot_.warnings.push_back(
-        makeError(ErrorCode::MalformedOutput, what, line == 0 ? snapshot_.lines : line));
-    emit(OutputEventKind::Warning, snapshot_.warnings.back().message);
-  }
+  void warn(const std::string& what, std::uint64_t line = 0);
 
-  void emit(OutputEventKind kind, std::string_view text) {
-    if (handler_) handler_(OutputEvent{kind, snapshot_.lines, text});
-  }
+  void emit(OutputEventKind kind, std::string_view text);
 
-  static bool isBlank(std::string_view text) noexcept {
-    return text.find_first_not_of(" \t\r") == std::string_view::npos;
-  }
+  static bool isBlank(std::string_view text) noexcept;
 
   std::string sourceName_;
   ParserLimits limits_;
@@ -551,3 +134,7 @@ class OutputParserState {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/protocol/detail/output_parser_impl_inl.hpp>
+#endif

@@ -15,18 +15,8 @@ class ReadBuffer {
  public:
   static constexpr std::size_t kSize = std::size_t{64} * 1024;
 
-  ReadBuffer() {
-    if (inUse()) {
-      owned_ = std::make_unique<char[]>(kSize);
-      data_ = owned_.get();
-    } else {
-      inUse() = true;
-      data_ = shared();
-    }
-  }
-  ~ReadBuffer() {
-    if (!owned_) inUse() = false;
-  }
+  ReadBuffer();
+  ~ReadBuffer();
   ReadBuffer(const ReadBuffer&) = delete;
   ReadBuffer& operator=(const ReadBuffer&) = delete;
   ReadBuffer(ReadBuffer&&) = delete;
@@ -36,17 +26,15 @@ class ReadBuffer {
   static constexpr std::size_t size() noexcept { return kSize; }
 
  private:
-  static char* shared() {
-    thread_local std::unique_ptr<char[]> buffer = std::make_unique<char[]>(kSize);
-    return buffer.get();
-  }
-  static bool& inUse() {
-    thread_local bool used = false;
-    return used;
-  }
+  static char* shared();
+  static bool& inUse();
 
   std::unique_ptr<char[]> owned_;
   char* data_ = nullptr;
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/protocol/detail/read_buffer_inl.hpp>
+#endif

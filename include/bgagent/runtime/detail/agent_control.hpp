@@ -25,9 +25,7 @@ inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing 
 inline constexpr std::string_view kHostShutDown = "the host shut down";
 
 /// The error of work started on a runtime that has shut down.
-inline Error runtimeShutDownError() {
-  return Error::of(ErrorCode::Cancelled, "the runtime has shut down: no agent can start on it");
-}
+Error runtimeShutDownError();
 
 struct AgentControl {
   std::atomic<EndReason> endReason{EndReason::None};
@@ -45,13 +43,11 @@ struct AgentControl {
   std::chrono::steady_clock::time_point launchedAt = std::chrono::steady_clock::now();
 
   /// Records `reason` unless an earlier one was recorded: the first reason wins.
-  EndReason recordEnd(EndReason reason) noexcept {
-    EndReason expected = EndReason::None;
-    if (endReason.compare_exchange_strong(expected, reason, std::memory_order_acq_rel)) {
-      return reason;
-    }
-    return expected;
-  }
+  EndReason recordEnd(EndReason reason) noexcept;
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/agent_control_inl.hpp>
+#endif

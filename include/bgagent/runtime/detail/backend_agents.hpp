@@ -9,13 +9,10 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
-#include <algorithm>
 #include <bgagent/runtime/detail/agent_control.hpp>
 #include <functional>
-#include <iterator>
 #include <memory>
 #include <mutex>
-#include <utility>
 #include <vector>
 
 namespace bgagent::detail {
@@ -32,53 +29,13 @@ class BackendAgents {
 
   /// Starts following an agent. Once the runtime is shutting down, it is stopped at once (a
   /// launch that raced with the shutdown).
-  void track(Tracked agent) {
-    {
-      std::lock_guard lock(mutex_);
-      if (!closed_) {
-        // Tasks drop their agents without telling the runtime: forget the gone ones as the
-        // record grows, so a long-lived runtime keeps only those that may still run.
-        if (agents_.size() >= pruneAt_) {
-          std::erase_if(agents_, [](const Tracked& known) { return known.owner.expired(); });
-          pruneAt_ = std::max<std::size_t>(kFirstPrune, 2 * agents_.size());
-        }
-        agents_.push_back(std::move(agent));
-        return;
-      }
-    }
-    if (const auto alive = agent.owner.lock()) agent.stop(EndReason::HostShutdown);
-  }
+  void track(Tracked agent);
 
   /// Stops every agent still running for `reason`; later ones are stopped as they come.
-  void stopAll(EndReason reason) {
-    std::vector<Tracked> agents;
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-      agents = agents_;
-    }
-    for (const Tracked& agent : agents) {
-      if (const auto alive = agent.owner.lock(); alive && !agent.ended()) agent.stop(reason);
-    }
-  }
+  void stopAll(EndReason reason);
 
   /// Whether every agent followed has ended (or gone with its task); forgets those.
-  bool allEnded() {
-    std::vector<Tracked> agents;
-    {
-      std::lock_guard lock(mutex_);
-      agents.swap(agents_);
-    }
-    std::erase_if(agents, [](const Tracked& agent) {
-      const auto alive = agent.owner.lock();
-      return !alive || agent.ended();
-    });
-    std::lock_guard lock(mutex_);
-    const bool ended = agents.empty() && agents_.empty();
-    agents_.insert(agents_.end(), std::make_move_iterator(agents.begin()),
-                   std::make_move_iterator(agents.end()));
-    return ended;
-  }
+  bool allEnded();
 
  private:
   static constexpr std::size_t kFirstPrune = 64;
@@ -90,3 +47,7 @@ class BackendAgents {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/backend_agents_inl.hpp>
+#endif

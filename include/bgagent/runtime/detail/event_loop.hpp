@@ -11,16 +11,13 @@
 
 #include <sys/epoll.h>
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bgagent/core/detail/unique_fd.hpp>
 #include <bgagent/runtime/detail/wake_fd.hpp>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -51,15 +48,7 @@ class EventLoop {
  public:
   static constexpr std::size_t kMaxParts = 8;
 
-  EventLoop() {
-    if (!epoll_) throw std::system_error(errno, std::generic_category(), "bgagent: epoll_create1");
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u64 = kWakeKey;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &event) != 0) {
-      throw std::system_error(errno, std::generic_category(), "bgagent: epoll_ctl (wake-up)");
-    }
-  }
+  EventLoop();
 
   /// Serves `part` under `index` (< kMaxParts). Before the first turn only.
   void setPart(std::size_t index, LoopPart& part) { parts_.at(index) = &part; }
@@ -67,17 +56,12 @@ class EventLoop {
   /// Registers `fd` (level-triggered, readable) for part `index` with its own `key` (< 2^56).
   /// Returns false with errno set when the kernel refuses (ENOMEM, ENOSPC: the per-user limit of
   /// watched descriptors): the caller decides what that means for its entry.
-  [[nodiscard]] bool add(int fd, std::size_t index, std::uint64_t key) const noexcept {
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u64 = (static_cast<std::uint64_t>(index + 1) << kTagShift) | key;
-    return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == 0;
-  }
+  [[nodiscard]] bool add(int fd, std::size_t index, std::uint64_t key) const noexcept;
 
   /// An epoll registration belongs to the open file description, not the descriptor: a copy of
   /// it elsewhere (a child between fork and exec) would keep a closed descriptor's events
   /// coming. Remove before closing.
-  void remove(int fd) const noexcept { ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr); }
+  void remove(int fd) const noexcept;
 
   /// Wakes the loop for a turn. Async-signal-safe and lock-free: one write.
   void wake() const noexcept { wake_.wake(); }
@@ -97,40 +81,13 @@ class EventLoop {
 
   /// Sleeps until a descriptor is ready, a part's timer is due or wake() is called, then
   /// dispatches the ready descriptors and gives every part its turn.
-  void turn() {
-    const int ready = ::epoll_wait(epoll_.get(), events_.data(), static_cast<int>(events_.size()),
-                                   millisecondsToNextTimer());
-    for (int i = 0; i < ready; ++i) {
-      const std::uint64_t key = events_[static_cast<std::size_t>(i)].data.u64;
-      if (key == kWakeKey) {
-        wake_.drain();
-        continue;
-      }
-      const std::size_t index = static_cast<std::size_t>(key >> kTagShift) - 1;
-      if (index < parts_.size() && parts_[index] != nullptr) {
-        parts_[index]->onReady(key & ((std::uint64_t{1} << kTagShift) - 1));
-      }
-    }
-    const SteadyClock::time_point now = SteadyClock::now();
-    for (LoopPart* part : parts_) {
-      if (part != nullptr) part->onTurn(now);
-    }
-  }
+  void turn();
 
  private:
   static constexpr std::uint64_t kWakeKey = 0;
   static constexpr int kTagShift = 56;
 
-  int millisecondsToNextTimer() {
-    std::optional<SteadyClock::time_point> next;
-    for (LoopPart* part : parts_) {
-      if (part == nullptr) continue;
-      if (const auto timer = part->nextTimer()) next = next ? std::min(*next, *timer) : *timer;
-    }
-    if (!next) return -1;
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - SteadyClock::now());
-    return static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 24 * 3600 * 1000));
-  }
+  int millisecondsToNextTimer();
 
   UniqueFd epoll_{::epoll_create1(EPOLL_CLOEXEC)};
   WakeFd wake_;
@@ -140,3 +97,7 @@ class EventLoop {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/event_loop_inl.hpp>
+#endif

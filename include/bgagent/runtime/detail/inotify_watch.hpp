@@ -26,7 +26,7 @@ class InotifyWatch {
       IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
       IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
-  InotifyWatch() : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {}
+  InotifyWatch();
 
   /// False when the kernel refused an instance (the per-user limit): callers poll instead.
   bool available() const noexcept { return static_cast<bool>(fd_); }
@@ -34,21 +34,10 @@ class InotifyWatch {
 
   /// Watches `directory` (again: the kernel returns the same descriptor for the same inode, and
   /// it is counted). Returns the watch descriptor, or -1 with errno set.
-  int addDirectory(const std::string& directory) {
-    const int wd = ::inotify_add_watch(fd_.get(), directory.c_str(), kDirectoryEvents);
-    if (wd >= 0) ++references_[wd];
-    return wd;
-  }
+  int addDirectory(const std::string& directory);
 
   /// Drops one reference; the last one removes the kernel watch.
-  void releaseDirectory(int wd) {
-    const auto found = references_.find(wd);
-    if (found == references_.end()) return;
-    if (--found->second == 0) {
-      references_.erase(found);
-      ::inotify_rm_watch(fd_.get(), wd);  // fails harmlessly if the kernel already dropped it
-    }
-  }
+  void releaseDirectory(int wd);
 
   /// The kernel dropped this watch (IN_IGNORED: the directory was removed or unmounted).
   void forget(int wd) { references_.erase(wd); }
@@ -78,3 +67,7 @@ class InotifyWatch {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/inotify_watch_inl.hpp>
+#endif

@@ -12,14 +12,11 @@
 #pragma once
 
 #include <bgagent/protocol/detail/json_value_scanner.hpp>
-#include <bgagent/protocol/protocol.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace bgagent::detail {
@@ -34,38 +31,13 @@ class OutputRelay {
   explicit OutputRelay(std::uint64_t maxOutputBytes) : maxOutputBytes_(maxOutputBytes) {}
 
   /// Takes the next bytes of the child's output; complete lines become lines to write.
-  void feed(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const std::size_t newline = bytes.find('\n');
-      if (newline == std::string_view::npos) {
-        carry_.append(bytes);
-        // A line too long to hold is passed on in pieces of the limit's size.
-        for (std::size_t limit = lineLimit(); carry_.size() > limit; limit = lineLimit()) {
-          relayLine(std::string_view(carry_).substr(0, limit));
-          carry_.erase(0, limit);
-        }
-        return;
-      }
-      if (carry_.empty()) {
-        relayLine(bytes.substr(0, newline));
-      } else {
-        carry_.append(bytes.substr(0, newline));
-        relayLine(carry_);
-        carry_.clear();
-      }
-      bytes.remove_prefix(newline + 1);
-    }
-  }
+  void feed(std::string_view bytes);
 
   /// The child's output ended: a last line without its newline is passed on as a line.
-  void endOfOutput() {
-    if (carry_.empty()) return;
-    relayLine(carry_);
-    carry_.clear();
-  }
+  void endOfOutput();
 
   /// The lines to append to the output file since the last call, each ending with '\n'.
-  std::string takeLines() { return std::exchange(pending_, std::string()); }
+  std::string takeLines();
 
   /// Whether the child wrote a RESULT of its own (then the host writes none).
   bool wroteResult() const noexcept { return wroteResult_; }
@@ -74,65 +46,12 @@ class OutputRelay {
   std::vector<std::string> lastLines() const { return {lastLines_.begin(), lastLines_.end()}; }
 
  private:
-  std::size_t lineLimit() const noexcept {
-    return inResultValue_ || carry_.starts_with(protocol::kResult) ? kMaxResultLineBytes
-                                                                   : kMaxLineBytes;
-  }
+  std::size_t lineLimit() const noexcept;
 
-  void relayLine(std::string_view line) {
-    std::string_view clean = line;
-    if (!clean.empty() && clean.back() == '\r') clean.remove_suffix(1);  // as readers do (P1)
-    std::string_view text;
-    const std::optional<protocol::Marker> marker = protocol::markerOf(clean, text);
-    const bool partOfResult = inResultValue_;
-    if (inResultValue_) {
-      if (marker) {
-        inResultValue_ = false;  // P15: a marker line ends a RESULT
-      } else {
-        trackResultValue(clean);
-      }
-    }
-    if (marker == protocol::Marker::Result) {
-      wroteResult_ = true;
-      resultScanner_.reset();
-      inResultValue_ = true;
-      resultValueStarted_ = false;
-      if (!text.empty()) trackResultValue(text);
-    }
-    const bool forged = marker == protocol::Marker::Start || marker == protocol::Marker::Complete;
-    if ((!marker && !partOfResult) || forged) {
-      lastLines_.emplace_back(clean.substr(0, kLastLineBytes));
-      if (lastLines_.size() > kLastLines) lastLines_.pop_front();
-    }
-    const bool keep = marker == protocol::Marker::Result || partOfResult;
-    if (bytesRelayed_ + line.size() + 1 > maxOutputBytes_ && !keep) {
-      if (!truncated_) {
-        truncated_ = true;
-        pending_ += "bgagent: output exceeded " + std::to_string(maxOutputBytes_) +
-                    " bytes; further output is dropped\n";
-      }
-      return;
-    }
-    if (forged) pending_ += ' ';
-    pending_.append(line);
-    pending_ += '\n';
-    bytesRelayed_ += line.size() + 1;
-  }
+  void relayLine(std::string_view line);
 
   // Follows a RESULT value line by line (P13), so the output cap never drops a part of it.
-  void trackResultValue(std::string_view text) {
-    if (!resultValueStarted_) {
-      const std::size_t first = text.find_first_not_of(" \t");
-      if (first == std::string_view::npos) return;  // blank lines before the value
-      resultValueStarted_ = true;
-      if (text[first] != '{' && text[first] != '[') {
-        inResultValue_ = false;  // a scalar ends with its line
-        return;
-      }
-      text.remove_prefix(first);
-    }
-    if (resultScanner_.scan(text) != JsonValueScanner::kNotEnded) inResultValue_ = false;
-  }
+  void trackResultValue(std::string_view text);
 
   std::uint64_t maxOutputBytes_;
   std::string carry_;    // a line whose newline has not come yet
@@ -147,3 +66,7 @@ class OutputRelay {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/output_relay_inl.hpp>
+#endif

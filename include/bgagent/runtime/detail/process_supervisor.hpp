@@ -10,21 +10,13 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
-#include <signal.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/wait.h>
+#include <sys/types.h>
 
-#include <atomic>
-#include <bgagent/core/detail/duration_text.hpp>
-#include <bgagent/core/detail/file_system.hpp>
+#include <bgagent/core/detail/unique_fd.hpp>
 #include <bgagent/protocol/output_writer.hpp>
-#include <bgagent/protocol/protocol.hpp>
 #include <bgagent/runtime/detail/agent_control.hpp>
 #include <bgagent/runtime/detail/event_loop.hpp>
 #include <bgagent/runtime/detail/output_relay.hpp>
-#include <bgagent/runtime/detail/process_liveness.hpp>
-#include <bgagent/runtime/detail/spawn.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -34,7 +26,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -61,178 +52,40 @@ class ProcessSupervisor final : public LoopPart {
   /// over on success. Returns the agent's id for stop(), or the spawn error (the writer is then
   /// still the caller's, to record it).
   Result<std::uint64_t> start(ProcessLaunch launch, OutputWriter& writer,
-                              std::shared_ptr<AgentControl> control) {
-    if (closed()) return runtimeShutDownError();
-    Result<SpawnedProcess> spawned =
-        spawnProcess(launch.argv, launch.environment, launch.workingDirectory);
-    if (!spawned) return spawned.error();
-    auto child = std::make_unique<Child>(std::move(writer), launch.maxOutputBytes);
-    child->pid = spawned->pid;
-    child->output = std::move(spawned->output);
-    child->pidFd = openPidFd(child->pid, child->exited);
-    child->control = std::move(control);
-    child->launch = std::move(launch);
-    if (child->launch.timeLimit) {
-      child->deadline = saturatingAdd<Clock>(Clock::now(), *child->launch.timeLimit);
-    }
-    // Registered here, not by the loop: epoll is level-triggered, so an event that comes
-    // before the loop has taken the child over comes again after. The loop only needs waking
-    // for a timer: a deadline, or the reaping poll when there is no pidfd.
-    bool needsTimer = child->deadline || !child->pidFd;
-    std::uint64_t id = 0;
-    {
-      std::unique_lock lock(mutex_);
-      if (closed_) {
-        // The runtime's last turn came between the check above and here: nobody would ever
-        // stop or reap this child, so it ends now, before anything of it is registered.
-        lock.unlock();
-        ::kill(-child->pid, SIGKILL);
-        int status = 0;
-        ::waitpid(child->pid, &status, 0);
-        writer = std::move(child->writer);  // the caller's again, to record the refusal
-        return runtimeShutDownError();
-      }
-      child->id = ++lastId_;
-      id = child->id;
-      if (!loop_.add(child->output.get(), partIndex_, id * 2)) {
-        // Without the pipe's events its output would wait for the exit: read it at the
-        // reaping poll instead.
-        child->pollOutput = true;
-        needsTimer = true;
-      }
-      // Without the pidfd's event the exit is asked for at the reaping poll.
-      if (child->pidFd && !loop_.add(child->pidFd.get(), partIndex_, id * 2 + 1)) {
-        child->pidFd.reset();
-        needsTimer = true;
-      }
-      added_.push_back(std::move(child));
-      // The shutdown may have begun between the runtime's check and here: this child is
-      // stopped with the others at the next turn (the last turn takes it too, under this lock).
-      if (shuttingDown_) needsTimer = true;
-    }
-    if (needsTimer) loop_.wake();
-    return id;
-  }
+                              std::shared_ptr<AgentControl> control);
 
   /// Starts the kill sequence for agent `id` (if it still runs), recording `reason`.
-  void stop(std::uint64_t id, EndReason reason) {
-    {
-      std::lock_guard lock(mutex_);
-      stops_.emplace_back(id, reason);
-    }
-    loop_.wake();
-  }
+  void stop(std::uint64_t id, EndReason reason);
 
   /// From now on every child gets SIGTERM, then SIGKILL after its grace period or `grace`,
   /// whichever is shorter; its file records that the host shut down (unless it was already
   /// being stopped for another reason).
-  void beginShutdown(Clock::duration grace) {
-    {
-      std::lock_guard lock(mutex_);
-      shuttingDown_ = true;
-      shutdownGrace_ = grace;
-    }
-    loop_.wake();
-  }
+  void beginShutdown(Clock::duration grace);
 
   /// Kills what is left at once and writes every ending (the runtime's last turn); from then
   /// on start() refuses.
-  void killRemaining() {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    takeQueued();
-    for (auto& [id, child] : children_) {
-      child->control->recordEnd(EndReason::HostShutdown);
-      if (child->killAt == Clock::time_point::max()) continue;  // SIGKILLed already
-      ::kill(-child->pid, SIGKILL);
-      reportKill(*child, SIGKILL);
-    }
-    while (!children_.empty()) finish(children_.begin()->first);
-  }
+  void killRemaining();
 
   /// SIGKILL to every child's group, nothing else: for an exit called from the runtime's own
   /// thread, which cannot wait for the reaping.
-  void killAllGroupsNow() noexcept {
-    for (const auto& [id, child] : children_) ::kill(-child->pid, SIGKILL);
-  }
+  void killAllGroupsNow() noexcept;
 
   /// Blocks until no child is supervised (tests: everything reaped and closed), at most
   /// `timeout`. True when idle.
-  bool waitUntilIdle(Clock::duration timeout) {
-    std::unique_lock lock(mutex_);
-    return idle_.wait_for(lock, timeout, [this] { return childCount_ == 0 && added_.empty(); });
-  }
+  bool waitUntilIdle(Clock::duration timeout);
 
-  std::size_t childCount() const {
-    std::lock_guard lock(mutex_);
-    return childCount_ + added_.size();
-  }
+  std::size_t childCount() const;
 
-  void onReady(std::uint64_t key) override {
-    const auto found = children_.find(key / 2);
-    if (found == children_.end()) return;  // not taken over yet: level-triggered, so it returns
-    if (key % 2 == 0) {
-      relayOutput(*found->second);
-    } else {
-      found->second->exited = true;
-    }
-  }
+  void onReady(std::uint64_t key) override;
 
-  void onTurn(Clock::time_point now) override {
-    takeQueued();
-    std::vector<std::uint64_t> finished;
-    for (auto& [id, child] : children_) {
-      if (child->pollOutput && child->output) relayOutput(*child);
-      if (!child->pidFd && !child->exited) {
-        // No pidfd (an old kernel, a seccomp filter, no descriptor left): ask at a short
-        // interval instead. waitpid reaps it here, so finish() must not wait again.
-        int status = 0;
-        if (::waitpid(child->pid, &status, WNOHANG) == child->pid) {
-          child->status = status;
-          child->exited = true;
-        }
-      }
-      if (child->exited) {
-        finished.push_back(id);
-        continue;
-      }
-      if (child->deadline && now >= *child->deadline && !child->killAt) {
-        beginKill(*child, EndReason::TimedOut, now);
-      }
-      if (child->killAt && now >= *child->killAt) {
-        ::kill(-child->pid, SIGKILL);  // the grace period is over
-        reportKill(*child, SIGKILL);
-        child->killAt = Clock::time_point::max();
-      }
-    }
-    for (const std::uint64_t id : finished) finish(id);
-  }
+  void onTurn(Clock::time_point now) override;
 
-  std::optional<Clock::time_point> nextTimer() override {
-    std::optional<Clock::time_point> next;
-    const auto earliest = [&next](Clock::time_point time) {
-      next = next ? std::min(*next, time) : time;
-    };
-    for (const auto& [id, child] : children_) {
-      if (child->exited) return Clock::now();
-      if (!child->pidFd || child->pollOutput) earliest(Clock::now() + kReapPoll);
-      // Before the kill sequence the deadline is the timer; during it, the end of the grace.
-      const std::optional<Clock::time_point> timer =
-          child->killAt ? child->killAt : child->deadline;
-      if (timer && *timer != Clock::time_point::max()) earliest(*timer);
-    }
-    return next;
-  }
+  std::optional<Clock::time_point> nextTimer() override;
 
  private:
   static constexpr auto kReapPoll = std::chrono::milliseconds(20);
 
-  bool closed() const {
-    std::lock_guard lock(mutex_);
-    return closed_;
-  }
+  bool closed() const;
 
   struct Child {
     Child(OutputWriter outputWriter, std::uint64_t maxOutputBytes)
@@ -256,177 +109,21 @@ class ProcessSupervisor final : public LoopPart {
   // An epoll registration belongs to the open file description, not the descriptor: a copy of
   // it elsewhere (a child between fork and exec) would keep a closed descriptor's events
   // coming. Unregister first, then close.
-  void closeWatched(UniqueFd& fd) {
-    if (!fd) return;
-    loop_.remove(fd.get());
-    fd.reset();
-  }
+  void closeWatched(UniqueFd& fd);
 
-  void takeQueued() {
-    std::vector<std::unique_ptr<Child>> added;
-    std::vector<std::pair<std::uint64_t, EndReason>> stops;
-    bool shuttingDown = false;
-    Clock::duration grace{};
-    {
-      std::lock_guard lock(mutex_);
-      added.swap(added_);
-      stops.swap(stops_);
-      shuttingDown = shuttingDown_;
-      grace = shutdownGrace_;
-      // Counted with what was just taken, so childCount() never dips in between.
-      childCount_ = children_.size() + added.size();
-    }
-    for (auto& child : added) children_.emplace(child->id, std::move(child));
-    const Clock::time_point now = Clock::now();
-    for (const auto& [id, reason] : stops) {
-      const auto found = children_.find(id);
-      if (found != children_.end() && !found->second->killAt) {
-        beginKill(*found->second, reason, now);
-      }
-    }
-    if (!shuttingDown) return;
-    const Clock::time_point lastKill = saturatingAdd<Clock>(now, grace);
-    for (auto& [id, child] : children_) {
-      if (child->exited) continue;
-      if (!child->killAt) {
-        child->control->recordEnd(EndReason::HostShutdown);
-        beginKill(*child, EndReason::HostShutdown, now);
-      }
-      // Not after SIGKILL was sent (max): that would send it again.
-      if (*child->killAt != Clock::time_point::max() && *child->killAt > lastKill) {
-        child->killAt = lastKill;
-      }
-    }
-  }
+  void takeQueued();
 
-  static void beginKill(Child& child, EndReason reason, Clock::time_point now) {
-    if (reason != EndReason::HostShutdown) {
-      child.control->endReason.store(reason, std::memory_order_release);
-    }
-    // The whole group: `sh -c 'work & wait'` leaves no grandchild behind.
-    ::kill(-child.pid, SIGTERM);
-    reportKill(child, SIGTERM);
-    child.killAt = saturatingAdd<Clock>(now, child.launch.gracePeriod);
-  }
+  static void beginKill(Child& child, EndReason reason, Clock::time_point now);
 
-  static void reportKill(Child& child, int signal) {
-    const AgentControl& control = *child.control;
-    child.control->events.report("killed", [&] {
-      return nlohmann::json{
-          {"signal", signal == SIGKILL ? "SIGKILL" : "SIGTERM"},
-          {"pid", child.pid},
-          {"reason", toString(control.endReason.load(std::memory_order_acquire))},
-          // An agent can run on after its task settled (an early ERROR settles it at once).
-          {"afterSettled", control.events.ended()},
-          {"elapsedMs",
-           std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - control.launchedAt)
-               .count()}};
-    });
-  }
+  static void reportKill(Child& child, int signal);
 
-  void relayOutput(Child& child) {
-    char buffer[64 * 1024];
-    // A bounded number of reads per turn, so one chatty child cannot starve the others.
-    for (int reads = 0; reads < 16; ++reads) {
-      const ssize_t count = ::read(child.output.get(), buffer, sizeof buffer);
-      if (count > 0) {
-        child.relay.feed(std::string_view(buffer, static_cast<std::size_t>(count)));
-        continue;
-      }
-      if (count == 0 || (errno != EINTR && errno != EAGAIN)) {
-        closeWatched(child.output);  // EOF: every writer of the pipe is gone
-      }
-      break;
-    }
-    flushPending(child);
-  }
+  void relayOutput(Child& child);
 
-  static void flushPending(Child& child) {
-    const std::string lines = child.relay.takeLines();
-    if (lines.empty()) return;
-    // A failed write (a full disk) cannot be reported to the child: relaying stops, and the
-    // ending reports the error if it persists (writeEnding).
-    if (!child.relayFailed && !child.writer.relay(lines)) child.relayFailed = true;
-  }
+  static void flushPending(Child& child);
 
-  void finish(std::uint64_t id) {
-    const auto found = children_.find(id);
-    std::unique_ptr<Child> child = std::move(found->second);
-    children_.erase(found);
-    // Background processes the agent left in its group end with it. Before the reap: until
-    // then the leader's zombie keeps its group id from being reused.
-    ::kill(-child->pid, SIGKILL);
-    int status = child->status.value_or(0);
-    const pid_t reaped = child->status ? child->pid : ::waitpid(child->pid, &status, 0);
-    child->control->reaped.store(true, std::memory_order_release);
-    if (child->output) {
-      char buffer[64 * 1024];
-      ssize_t count = 0;
-      while ((count = ::read(child->output.get(), buffer, sizeof buffer)) > 0) {
-        child->relay.feed(std::string_view(buffer, static_cast<std::size_t>(count)));
-      }
-    }
-    child->relay.endOfOutput();
-    flushPending(*child);
-    writeEnding(*child, reaped == child->pid ? std::optional<int>(status) : std::nullopt);
-    closeWatched(child->output);
-    closeWatched(child->pidFd);
-    child.reset();  // its descriptors close before it stops counting
-    {
-      std::lock_guard lock(mutex_);
-      childCount_ = children_.size();
-    }
-    idle_.notify_all();
-  }
+  void finish(std::uint64_t id);
 
-  static void writeEnding(Child& child, std::optional<int> status) {
-    const EndReason reason = child.control->endReason.load(std::memory_order_acquire);
-    std::optional<std::string> error;
-    if (reason == EndReason::Cancelled) error = "cancelled by the host";
-    if (reason == EndReason::TimedOut)
-      error = child.launch.timeLimit ? "timed out after " + durationText(*child.launch.timeLimit)
-                                     : std::string(kEnclosingDeadline);
-    if (reason == EndReason::HostShutdown) error = std::string(kHostShutDown);
-    std::optional<nlohmann::json> result;
-    if (!child.relay.wroteResult()) {
-      result = nlohmann::json{{"success", false}};
-      if (!status) {
-        (*result)["error"] = "exit status unknown (reaped elsewhere)";
-      } else if (WIFEXITED(*status)) {
-        const int code = WEXITSTATUS(*status);
-        (*result)["exitCode"] = code;
-        if (code == 0 && reason == EndReason::None) {
-          (*result)["success"] = true;
-        } else if (code != 0) {
-          (*result)["error"] = "exited with code " + std::to_string(code);
-        }
-      } else if (WIFSIGNALED(*status)) {
-        const int signal = WTERMSIG(*status);
-        const char* name = ::sigabbrev_np(signal);
-        (*result)["signal"] = signal;
-        (*result)["error"] = "killed by signal " + std::to_string(signal) +
-                             (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
-      }
-      if (!(*result)["success"].get<bool>()) {
-        // The last lines usually say why ("sh: 1: eslintt: not found"): the error carries them
-        // (at most the relay's 5 lines of 200 bytes), not only the RESULT's lastOutput.
-        std::vector<std::string> lastLines = child.relay.lastLines();
-        if (result->contains("error") && !lastLines.empty()) {
-          std::string said;
-          for (const std::string& line : lastLines) {
-            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank
-            said += (said.empty() ? "" : " | ") + line;
-          }
-          if (said.empty()) said = "(blank lines)";
-          (*result)["error"] = (*result)["error"].get<std::string>() + "; last output: " + said;
-        }
-        (*result)["lastOutput"] = std::move(lastLines);
-      }
-    }
-    Result<void> written = child.writer.finish(error, result);
-    // The file cannot say how the agent ended: tell the task directly, or it would wait forever.
-    if (!written && child.control->onEndingLost) child.control->onEndingLost(written.error());
-  }
+  static void writeEnding(Child& child, std::optional<int> status);
 
   const EventLoop& loop_;
   std::size_t partIndex_;
@@ -443,3 +140,7 @@ class ProcessSupervisor final : public LoopPart {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/process_supervisor_inl.hpp>
+#endif

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <bgagent/core/detail/file_system.hpp>
 #include <bgagent/core/detail/fork_state.hpp>
 #include <bgagent/runtime/detail/backend_agents.hpp>
 #include <bgagent/runtime/detail/event_loop.hpp>
@@ -26,7 +25,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -42,33 +40,15 @@ struct RuntimeOptions {
 };
 
 /// The error of work started, in a forked child, on a runtime its parent made.
-inline Error runtimeOfParentError() {
-  return Error::of(ErrorCode::InvalidArgument,
-                   "the runtime belongs to the process that made it, not to this forked child: no "
-                   "agent can start on it here (use the default runtime, or a Runtime made here)");
-}
+Error runtimeOfParentError();
 
 class RuntimeCore final : private LoopPart {
  public:
-  explicit RuntimeCore(RuntimeOptions options = {})
-      : options_(options), watches_(loop_, kWatches, options.forcePolling) {
-    loop_.setPart(kWatches, watches_);
-    loop_.setPart(kProcesses, processes_);
-    loop_.setPart(kTimers, timers_);
-    loop_.setPart(kThreads, threads_);
-    loop_.setPart(kShutdown, *this);
-    thread_ = std::jthread([this] { run(); });
-  }
+  explicit RuntimeCore(RuntimeOptions options = {});
 
   /// Shuts down (see shutdown()). Never destroyed in a forked child (what the child inherits
   /// is kept until exit, fork_state.hpp), where joining the parent's thread would never end.
-  ~RuntimeCore() {
-    try {
-      shutdown();
-    } catch (...) {
-      // Destroyed on its own thread: only a bug of bgagent's gets here.
-    }
-  }
+  ~RuntimeCore();
 
   RuntimeCore(const RuntimeCore&) = delete;
   RuntimeCore& operator=(const RuntimeCore&) = delete;
@@ -88,11 +68,7 @@ class RuntimeCore final : private LoopPart {
   bool acceptsWork() const noexcept { return !refusal(); }
 
   /// Why no new work starts here, or nullopt when it does.
-  std::optional<Error> refusal() const {
-    if (forkedAway()) return runtimeOfParentError();
-    if (shutdownRequested_.load(std::memory_order_acquire)) return runtimeShutDownError();
-    return std::nullopt;
-  }
+  std::optional<Error> refusal() const;
 
   /// Whether this process is a fork of the one that made the runtime: its thread does not exist
   /// here, so nothing of it may be waited for or touched.
@@ -110,23 +86,7 @@ class RuntimeCore final : private LoopPart {
   /// (a retry waiting out its backoff settles Cancelled). Idempotent. Throws std::logic_error from
   /// the runtime's own thread, which cannot wait for itself; from an in-process agent's thread it
   /// asks and returns (waiting would wait for the caller's own ending).
-  void shutdown() {
-    if (forkedAway()) return;
-    if (isLoopThread()) {
-      throw std::logic_error(
-          "bgagent: a runtime cannot be shut down from its own thread (a callback or "
-          "continuation), which would wait for itself");
-    }
-    shutdownRequested_.store(true, std::memory_order_release);
-    loop_.wake();
-    if (threads_.isWorkerThread()) return;
-    std::vector<TimerQueue::Callback> dropped;
-    {
-      std::lock_guard lock(joinMutex_);
-      if (thread_.joinable()) thread_.join();
-      dropped.swap(droppedTimers_);
-    }
-  }
+  void shutdown();
 
   /// SIGKILL to every running agent's group, without waiting: for an exit that cannot wait (one
   /// called from the runtime's own thread).
@@ -138,42 +98,14 @@ class RuntimeCore final : private LoopPart {
   // Reaping what SIGKILL ended takes a moment more than the grace period.
   static constexpr std::chrono::seconds kReapMargin{1};
 
-  void run() {
-    loop_.enter();
-    while (phase_ != Phase::Done) loop_.turn();
-    threads_.joinAll();
-    loop_.leave();
-  }
+  void run();
 
   // The shutdown, as the loop's last part: it runs after the others in each turn.
   void onReady(std::uint64_t /*key*/) override {}
 
-  void onTurn(SteadyClock::time_point now) override {
-    if (phase_ == Phase::Running && !acceptsWork()) {
-      phase_ = Phase::Draining;
-      drainUntil_ = saturatingAdd<SteadyClock>(
-          saturatingAdd<SteadyClock>(now, options_.shutdownGrace), kReapMargin);
-      processes_.beginShutdown(options_.shutdownGrace);
-      threads_.stopAll(EndReason::HostShutdown);
-      backendAgents_.stopAll(EndReason::HostShutdown);
-    }
-    if (phase_ != Phase::Draining) return;
-    const bool drained =
-        processes_.childCount() == 0 && threads_.allFinished() && backendAgents_.allEnded();
-    if (!drained && now < drainUntil_) return;
-    processes_.killRemaining();
-    // Destroyed by shutdown()'s caller, after the join (their owners' continuations run there).
-    droppedTimers_ = timers_.close();
-    // Every ending that was written is read before the rest are told the runtime is gone.
-    watches_.readAll();
-    watches_.close("the watcher shut down");
-    phase_ = Phase::Done;
-  }
+  void onTurn(SteadyClock::time_point now) override;
 
-  std::optional<SteadyClock::time_point> nextTimer() override {
-    if (phase_ == Phase::Draining) return drainUntil_;
-    return std::nullopt;
-  }
+  std::optional<SteadyClock::time_point> nextTimer() override;
 
   RuntimeOptions options_;
   pid_t ownerPid_ = currentPid().load(std::memory_order_relaxed);
@@ -192,3 +124,7 @@ class RuntimeCore final : private LoopPart {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/runtime_core_inl.hpp>
+#endif

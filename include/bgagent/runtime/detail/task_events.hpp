@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <bgagent/core/detail/config.hpp>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -26,38 +27,18 @@ class TaskEvents {
   /// Starts telling `listener`; the id ends it. The listener runs on the reporting thread, with
   /// this object's lock held (and sometimes the task's): it must be quick and must not call
   /// back into the task.
-  std::uint64_t listen(Listener listener) {
-    std::lock_guard lock(mutex_);
-    listeners_.emplace_back(++lastId_, std::move(listener));
-    listening_.store(true, std::memory_order_release);
-    return lastId_;
-  }
+  std::uint64_t listen(Listener listener);
 
   /// Once this returns, the listener is not running and never runs again.
-  void stopListening(std::uint64_t id) {
-    std::lock_guard lock(mutex_);
-    std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
-    listening_.store(!listeners_.empty(), std::memory_order_release);
-  }
+  void stopListening(std::uint64_t id);
 
   bool listened() const noexcept { return listening_.load(std::memory_order_acquire); }
 
   /// Reports `kind` and keeps it, so a listener that comes later can catch up (kept() gives
   /// them in order). For rare events only: a retry's attempts.
-  void reportAndKeep(std::string_view kind, nlohmann::json fields) {
-    try {
-      std::lock_guard lock(mutex_);
-      kept_.emplace_back(std::string(kind), std::move(fields));
-      for (const auto& [id, listener] : listeners_) listener(kind, kept_.back().second);
-    } catch (...) {
-      // Only allocation can fail here; the task itself must not fail for its log.
-    }
-  }
+  void reportAndKeep(std::string_view kind, nlohmann::json fields);
 
-  std::vector<std::pair<std::string, nlohmann::json>> kept() const {
-    std::lock_guard lock(mutex_);
-    return kept_;
-  }
+  std::vector<std::pair<std::string, nlohmann::json>> kept() const;
 
   /// `fields` is built only when someone listens: reports sit on the watcher's hot path.
   template <typename MakeFields>
@@ -100,3 +81,7 @@ class TaskEvents {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/task_events_inl.hpp>
+#endif

@@ -30,76 +30,21 @@ class TimerQueue final : public LoopPart {
   /// attempt is launched from here, so a user's launch should not block either;
   /// docs/threading.md.) Returns 0 once the runtime has shut down: the callback is then
   /// destroyed on the calling thread, never run.
-  std::uint64_t schedule(SteadyClock::time_point when, Callback callback) {
-    std::uint64_t id = 0;
-    bool earliest = false;
-    {
-      std::lock_guard lock(mutex_);
-      if (closed_) return 0;
-      id = ++lastId_;
-      earliest = timers_.empty() || when < timers_.begin()->first.first;
-      timers_.emplace(Key{when, id}, std::move(callback));
-      dueTimes_.emplace(id, when);
-    }
-    // A later timer than the first changes nothing the loop's sleep depends on.
-    if (earliest) loop_.wake();
-    return id;
-  }
+  std::uint64_t schedule(SteadyClock::time_point when, Callback callback);
 
   /// Removes a timer. True when it was still waiting: its callback will never run.
-  bool cancel(std::uint64_t id) {
-    Callback dropped;  // destroyed outside the lock: it may own tasks
-    std::lock_guard lock(mutex_);
-    const auto due = dueTimes_.find(id);
-    if (due == dueTimes_.end()) return false;
-    const auto timer = timers_.find(Key{due->second, id});
-    dropped = std::move(timer->second);
-    timers_.erase(timer);
-    dueTimes_.erase(due);
-    return true;
-  }
+  bool cancel(std::uint64_t id);
 
   /// Refuses new timers and hands every waiting one over without running it (the runtime is
   /// shutting down). The caller destroys them where it likes: what a callback owns (a retry
   /// waiting out its backoff) settles its task Cancelled when destroyed.
-  std::vector<Callback> close() {
-    std::vector<Callback> dropped;
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-    dropped.reserve(timers_.size());
-    for (auto& [key, callback] : timers_) dropped.push_back(std::move(callback));
-    timers_.clear();
-    dueTimes_.clear();
-    return dropped;
-  }
+  std::vector<Callback> close();
 
   void onReady(std::uint64_t /*key*/) override {}
 
-  void onTurn(SteadyClock::time_point now) override {
-    // One at a time, each taken under the lock: a callback may schedule or cancel others.
-    while (true) {
-      Callback callback;
-      {
-        std::lock_guard lock(mutex_);
-        if (timers_.empty() || timers_.begin()->first.first > now) return;
-        const auto first = timers_.begin();
-        callback = std::move(first->second);
-        dueTimes_.erase(first->first.second);
-        timers_.erase(first);
-      }
-      try {
-        callback();
-      } catch (...) {
-        // A timer's owner reports its own failures; the other timers must still run.
-      }
-    }
-  }
+  void onTurn(SteadyClock::time_point now) override;
 
-  std::optional<SteadyClock::time_point> nextTimer() override {
-    std::lock_guard lock(mutex_);
-    if (timers_.empty()) return std::nullopt;
-    return timers_.begin()->first.first;
-  }
+  std::optional<SteadyClock::time_point> nextTimer() override;
 
  private:
   using Key = std::pair<SteadyClock::time_point, std::uint64_t>;
@@ -113,3 +58,7 @@ class TimerQueue final : public LoopPart {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/timer_queue_inl.hpp>
+#endif

@@ -5,11 +5,7 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
-#include <algorithm>
 #include <atomic>
-#include <bgagent/core/detail/duration_text.hpp>
-#include <bgagent/core/detail/file_error.hpp>
-#include <bgagent/core/detail/file_system.hpp>
 #include <bgagent/core/detail/unique_fd.hpp>
 #include <bgagent/protocol/output_file.hpp>
 #include <bgagent/protocol/wait_outcome.hpp>
@@ -20,7 +16,6 @@
 #include <optional>
 #include <stop_token>
 #include <string>
-#include <utility>
 
 namespace bgagent::detail {
 
@@ -28,78 +23,24 @@ using SettledCallback = std::function<void(WaitOutcome)>;
 
 struct WatchEntry {
   WatchEntry(std::uint64_t watchId, const std::filesystem::path& path, WaitOptions waitOptions,
-             SettledCallback settled, SteadyClock::time_point now)
-      : id(watchId),
-        file(path, waitOptions.limits),
-        options(std::move(waitOptions)),
-        onSettled(std::move(settled)),
-        lastActivity(now),
-        nextPoll(now) {
-    if (options.timeout) deadline = saturatingAdd<SteadyClock>(now, *options.timeout);
-    if (options.deadline && (!deadline || *options.deadline < *deadline)) {
-      deadline = *options.deadline;
-      deadlineIsTimeout = false;
-    }
-    pid = options.writerPid;
-  }
+             SettledCallback settled, SteadyClock::time_point now);
 
   /// The earliest time this entry needs the watcher to look at it without being woken.
-  std::optional<SteadyClock::time_point> nextTimer() const {
-    std::optional<SteadyClock::time_point> next = deadline;
-    const auto earliest = [&next](SteadyClock::time_point time) {
-      next = next ? std::min(*next, time) : time;
-    };
-    if (options.idleTimeout)
-      earliest(saturatingAdd<SteadyClock>(lastActivity, *options.idleTimeout));
-    if (polled()) earliest(nextPoll);
-    return next;
-  }
+  std::optional<SteadyClock::time_point> nextTimer() const;
 
   /// Read by the poll interval rather than woken by inotify (or a pid without a pidfd).
   bool polled() const noexcept { return wd < 0 || (pid > 0 && !pidFd && !writerExited); }
 
   /// The outcome when the file's own state settles the wait, else nullopt.
-  std::optional<WaitOutcome> outcomeFromFile() const {
-    const OutputSnapshot& snapshot = file.snapshot();
-    if (snapshot.status == Status::Succeeded) {
-      return WaitOutcome{Status::Succeeded, std::nullopt, snapshot};
-    }
-    if (snapshot.status == Status::Failed) {
-      return WaitOutcome{Status::Failed, snapshot.error, snapshot};
-    }
-    return std::nullopt;
-  }
+  std::optional<WaitOutcome> outcomeFromFile() const;
 
-  WaitOutcome outcome(Status status, ErrorCode code, const std::string& what) const {
-    return WaitOutcome{status, fileError(code, file.path(), what), file.snapshot()};
-  }
+  WaitOutcome outcome(Status status, ErrorCode code, const std::string& what) const;
 
-  WaitOutcome crashedOutcome() const {
-    std::string what = "writer pid " + std::to_string(pid) + " exited without [COMPLETE]";
-    const OutputTail& tail = file.snapshot().tail;
-    if (!tail.empty()) what += "; last output: " + tail[tail.size() - 1];
-    return outcome(Status::Crashed, ErrorCode::AgentKilled, what);
-  }
+  WaitOutcome crashedOutcome() const;
 
-  WaitOutcome stalledOutcome() const {
-    return outcome(Status::Stalled, ErrorCode::DeadlineExceeded,
-                   "no new output for " + durationText(*options.idleTimeout) + " (idle timeout)");
-  }
+  WaitOutcome stalledOutcome() const;
 
-  WaitOutcome timedOutOutcome() const {
-    // No file at all is another mistake than a slow agent: a wrong path, or an agent that never
-    // started.
-    if (!file.fileFound()) {
-      return outcome(Status::TimedOut, ErrorCode::NotFound,
-                     deadlineIsTimeout
-                         ? "was never created (waited " + durationText(*options.timeout) + ")"
-                         : std::string("was never created (waited until the "
-                                       "deadline)"));
-    }
-    return outcome(Status::TimedOut, ErrorCode::DeadlineExceeded,
-                   deadlineIsTimeout ? "not complete after " + durationText(*options.timeout)
-                                     : std::string("not complete by the deadline"));
-  }
+  WaitOutcome timedOutOutcome() const;
 
   std::uint64_t id;
   OutputFile file;
@@ -123,3 +64,7 @@ struct WatchEntry {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/watch_entry_inl.hpp>
+#endif

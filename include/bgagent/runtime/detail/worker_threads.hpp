@@ -8,7 +8,6 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
-#include <algorithm>
 #include <atomic>
 #include <bgagent/runtime/detail/agent_control.hpp>
 #include <bgagent/runtime/detail/event_loop.hpp>
@@ -18,7 +17,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <utility>
 #include <vector>
 
 namespace bgagent::detail {
@@ -29,15 +27,9 @@ namespace bgagent::detail {
 class LoopWaker {
  public:
   explicit LoopWaker(const EventLoop& loop) : loop_(&loop) {}
-  void wake() const {
-    std::lock_guard lock(mutex_);
-    if (loop_ != nullptr) loop_->wake();
-  }
+  void wake() const;
   /// The runtime is going away: later wakes do nothing.
-  void forget() {
-    std::lock_guard lock(mutex_);
-    loop_ = nullptr;
-  }
+  void forget();
 
  private:
   mutable std::mutex mutex_;
@@ -68,26 +60,11 @@ class WorkerThreads final : public LoopPart {
 
   /// Starts following a running agent (its record's stop is set). Once the runtime is
   /// shutting down, the agent is stopped at once (a launch that raced with the shutdown).
-  void track(const std::shared_ptr<WorkerRecord>& record) {
-    bool stopNow = false;
-    {
-      std::lock_guard lock(mutex_);
-      running_.push_back(record);
-      stopNow = closed_;
-    }
-    if (stopNow) record->stop(EndReason::HostShutdown);
-  }
+  void track(const std::shared_ptr<WorkerRecord>& record);
 
   /// The thread of `record` has finished (called by that thread, last). Touches only the
   /// record: the runtime may be gone.
-  static void finished(WorkerRecord& record) noexcept {
-    record.finished.store(true, std::memory_order_release);
-    try {
-      if (record.waker) record.waker->wake();
-    } catch (...) {
-      // A mutex that failed to lock: the loop then sees the flag at its next turn.
-    }
-  }
+  static void finished(WorkerRecord& record) noexcept;
 
   /// Whether the calling thread is one of the agents' followed here.
   bool isWorkerThread() const noexcept { return runningAgentOf() == waker_.get(); }
@@ -98,91 +75,31 @@ class WorkerThreads final : public LoopPart {
   static void markAgentThread(const LoopWaker* waker) noexcept { runningAgentOf() = waker; }
 
   /// Takes a detached agent's thread over; it is joined on the loop's thread once finished.
-  void adopt(std::jthread thread, std::shared_ptr<WorkerRecord> record) {
-    if (!thread.joinable()) return;
-    {
-      std::lock_guard lock(mutex_);
-      adopted_.push_back({std::move(thread), std::move(record)});
-    }
-    loop_.wake();
-  }
+  void adopt(std::jthread thread, std::shared_ptr<WorkerRecord> record);
 
   /// Stops every running agent with `reason` and refuses none later (see track()).
-  void stopAll(EndReason reason) {
-    std::vector<std::shared_ptr<WorkerRecord>> running;
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-      running = running_;
-    }
-    for (const auto& record : running) {
-      if (!record->finished.load(std::memory_order_acquire)) record->stop(reason);
-    }
-  }
+  void stopAll(EndReason reason);
 
   /// Whether every agent followed has finished (its ending is written).
-  bool allFinished() const {
-    std::lock_guard lock(mutex_);
-    return std::all_of(running_.begin(), running_.end(), [](const auto& record) {
-      return record->finished.load(std::memory_order_acquire);
-    });
-  }
+  bool allFinished() const;
 
   /// Joins every adopted thread, waiting for the unfinished ones (their stop was requested):
   /// the last act of a runtime's thread. Threads adopted later wait for the runtime's
   /// destruction (the default runtime's, for the process's end).
-  void joinAll() {
-    std::vector<Adopted> adopted;
-    {
-      std::lock_guard lock(mutex_);
-      adopted.swap(adopted_);
-    }
-    adopted.clear();  // each jthread's destructor requests its stop and joins it
-    std::lock_guard lock(mutex_);
-    idle_.notify_all();
-  }
+  void joinAll();
 
   /// Blocks until every adopted thread has been joined, at most `timeout` (tests). True when
   /// idle.
-  bool waitUntilIdle(std::chrono::steady_clock::duration timeout) {
-    std::unique_lock lock(mutex_);
-    return idle_.wait_for(lock, timeout, [this] { return adopted_.empty() && joining_ == 0; });
-  }
+  bool waitUntilIdle(std::chrono::steady_clock::duration timeout);
 
   void onReady(std::uint64_t /*key*/) override {}
 
-  void onTurn(SteadyClock::time_point /*now*/) override {
-    std::vector<Adopted> toJoin;
-    {
-      std::lock_guard lock(mutex_);
-      const auto done = [](const auto& record) {
-        return record->finished.load(std::memory_order_acquire);
-      };
-      std::erase_if(running_, done);
-      for (auto it = adopted_.begin(); it != adopted_.end();) {
-        if (done(it->record)) {
-          toJoin.push_back(std::move(*it));
-          it = adopted_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      joining_ = toJoin.size();
-    }
-    if (toJoin.empty()) return;
-    toJoin.clear();  // finished: each join waits only for the thread's return
-    std::lock_guard lock(mutex_);
-    joining_ = 0;
-    idle_.notify_all();
-  }
+  void onTurn(SteadyClock::time_point /*now*/) override;
 
   std::optional<SteadyClock::time_point> nextTimer() override { return std::nullopt; }
 
  private:
-  static const LoopWaker*& runningAgentOf() noexcept {
-    thread_local const LoopWaker* waker = nullptr;
-    return waker;
-  }
+  static const LoopWaker*& runningAgentOf() noexcept;
 
   struct Adopted {
     std::jthread thread;
@@ -200,3 +117,7 @@ class WorkerThreads final : public LoopPart {
 };
 
 }  // namespace bgagent::detail
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/runtime/detail/worker_threads_inl.hpp>
+#endif

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// bgagent/protocol/detail/output_file_inl.hpp: the bodies of output_file.hpp's functions (inline in
+// header-only mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
+// IWYU pragma: private, include <bgagent/bgagent.hpp>
+#pragma once
+
+#include <bgagent/protocol/output_file.hpp>
+// What the bodies use besides their header:
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <algorithm>
+#include <bgagent/core/detail/file_error.hpp>
+#include <bgagent/core/detail/syscall.hpp>
+#include <bgagent/protocol/detail/read_buffer.hpp>
+#include <cerrno>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+namespace bgagent {
+
+BGAGENT_INLINE Result<std::size_t> OutputFile::readAppended(std::size_t maxBytes) {
+  if (!fd_) {
+    Result<bool> opened = openFile();
+    if (!opened) return opened.error();
+    if (!*opened) return removed_ ? removedError() : Result<std::size_t>(0);
+  }
+  std::size_t total = 0;
+  detail::ReadBuffer buffer;
+  while (total < maxBytes) {
+    const std::size_t wanted = std::min(buffer.size(), maxBytes - total);
+    const ssize_t count =
+        detail::preadSome(fd_.get(), buffer.data(), wanted, static_cast<off_t>(offset_));
+    if (count < 0) return detail::fileErrorFromErrno(path_, "cannot read");
+    if (count == 0) break;
+    const auto bytes = static_cast<std::size_t>(count);
+    parser_.feed(std::string_view(buffer.data(), bytes));
+    offset_ += bytes;
+    total += bytes;
+    if (bytes < wanted) break;  // reached the end; no second call to learn it
+  }
+  return total;
+}
+
+BGAGENT_INLINE Result<std::size_t> OutputFile::refresh(std::size_t maxBytes) {
+  Result<std::size_t> read = readAppended(maxBytes);
+  if (!read || !fd_ || *read == maxBytes) return read;
+  struct stat opened {};
+  if (detail::statFd(fd_.get(), opened) != 0)
+    return detail::fileErrorFromErrno(path_, "cannot stat");
+  if (static_cast<std::uint64_t>(opened.st_size) < offset_) {
+    parser_.restart();  // truncated in place
+    offset_ = 0;
+    return readAppended(maxBytes);
+  }
+  struct stat named {};
+  if (detail::statPath(path_.c_str(), named) != 0) {
+    if (errno != ENOENT) return detail::fileErrorFromErrno(path_, "cannot stat");
+    // Removed. After [COMPLETE] that is cleanup; before it, the reader says so until a file
+    // appears again.
+    if (parser_.snapshot().completed) return read;
+    fd_.reset();
+    removed_ = true;
+    return removedError();
+  }
+  if (named.st_ino != opened.st_ino || named.st_dev != opened.st_dev) {
+    fd_.reset();  // replaced: read the new file from its start
+    return readAppended(maxBytes);
+  }
+  return read;
+}
+
+BGAGENT_INLINE Result<bool> OutputFile::openFile() {
+  // O_NONBLOCK: opening a FIFO must not block until a writer appears; it is refused below.
+  detail::UniqueFd fd(detail::openFile(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd) {
+    if (errno == ENOENT) return false;
+    return detail::fileErrorFromErrno(path_, "cannot open");
+  }
+  struct stat status {};
+  if (detail::statFd(fd.get(), status) != 0)
+    return detail::fileErrorFromErrno(path_, "cannot stat");
+  if (!S_ISREG(status.st_mode)) {
+    return detail::fileError(
+        ErrorCode::InvalidArgument, path_,
+        S_ISDIR(status.st_mode) ? "is a directory, not a file" : "is not a regular file");
+  }
+  if (hadFile_) parser_.restart();  // a new file at the path: start over (P26)
+  hadFile_ = true;
+  removed_ = false;
+  offset_ = 0;
+  fd_ = std::move(fd);
+  return true;
+}
+
+BGAGENT_INLINE Error OutputFile::removedError() const {
+  return detail::fileError(ErrorCode::NotFound, path_, "was removed before [COMPLETE]");
+}
+
+}  // namespace bgagent

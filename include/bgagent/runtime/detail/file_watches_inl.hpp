@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+// bgagent/runtime/detail/file_watches_inl.hpp: the bodies of file_watches.hpp's functions (inline
+// in header-only mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
+// IWYU pragma: private, include <bgagent/bgagent.hpp>
+#pragma once
+
+#include <bgagent/runtime/detail/file_watches.hpp>
+// What the bodies use besides their header:
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bgagent/core/detail/file_system.hpp>
+#include <bgagent/runtime/detail/process_liveness.hpp>
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
+namespace bgagent::detail {
+
+BGAGENT_INLINE FileWatches::FileWatches(const EventLoop& loop, std::size_t partIndex,
+                                        bool forcePolling)
+    : loop_(loop), partIndex_(partIndex), forcePolling_(forcePolling) {
+  if (inotify_.available() && !loop_.add(inotify_.fd(), partIndex_, kInotifyKey)) {
+    throw std::system_error(errno, std::generic_category(), "bgagent: epoll_ctl (inotify)");
+  }
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0) hostName_ = host;
+}
+
+BGAGENT_INLINE WatchHandle FileWatches::watch(const std::filesystem::path& outputFile,
+                                              WaitOptions options, SettledCallback onSettled) {
+  if (outputFile.empty()) throw std::invalid_argument("bgagent: watch() needs an output file path");
+  if (!onSettled) throw std::invalid_argument("bgagent: watch() needs a callback");
+  if (options.pollInterval <= SteadyClock::duration::zero()) {
+    throw std::invalid_argument("bgagent: the poll interval must be positive");
+  }
+  auto entry = std::make_unique<WatchEntry>(nextId(), outputFile, std::move(options),
+                                            std::move(onSettled), SteadyClock::now());
+  // Asked here, on the caller's thread: the answer is the directory's state at the call, not
+  // at whatever later moment the runtime's thread registers the watch.
+  entry->missingDirectory = missingDirectoryOf(outputFile);
+  const std::uint64_t id = entry->id;
+  if (entry->options.stopToken.stop_possible()) {
+    // The callback runs in whichever thread requests the stop: it only raises the entry's
+    // flag and wakes the runtime, so it takes no lock (the entry's destructor, on the
+    // runtime's thread, waits for a callback in flight).
+    WatchEntry* raw = entry.get();
+    entry->stopCallback.emplace(entry->options.stopToken, [this, raw] {
+      raw->cancelRequested.store(true, std::memory_order_release);
+      loop_.wake();
+    });
+  }
+  std::string closedWhy;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) {
+      closedWhy = closedWhy_;
+    } else {
+      added_.push_back(std::move(entry));
+    }
+  }
+  if (entry != nullptr) {
+    // Nobody is left to settle it later: it settles now, on this thread.
+    WaitOutcome outcome = entry->outcome(Status::Cancelled, ErrorCode::Cancelled, closedWhy);
+    SettledCallback callback = std::move(entry->onSettled);
+    entry.reset();
+    callback(std::move(outcome));
+    return WatchHandle();
+  }
+  loop_.wake();
+  return WatchHandle(this, id);
+}
+
+BGAGENT_INLINE void FileWatches::cancelWatch(std::uint64_t id) {
+  unwatch(id);
+}
+
+BGAGENT_INLINE void FileWatches::close(const std::string& why) {
+  {
+    std::lock_guard lock(mutex_);
+    closedWhy_ = why;
+  }
+  bool more = true;
+  while (more) {
+    takeQueued();
+    for (auto& [id, entry] : entries_) {
+      WaitOutcome outcome = entry->outcome(Status::Cancelled, ErrorCode::Cancelled, why);
+      settled_.emplace_back(std::move(entry), std::move(outcome));
+    }
+    entries_.clear();
+    directories_.clear();
+    deliverSettled();
+    std::lock_guard lock(mutex_);
+    more = !added_.empty();
+    closed_ = !more;
+  }
+}
+
+BGAGENT_INLINE void FileWatches::readAll() {
+  takeQueued();
+  for (auto& [id, entry] : entries_) entry->dirty = true;
+  checkEntries(SteadyClock::now());
+}
+
+BGAGENT_INLINE void FileWatches::onReady(std::uint64_t key) {
+  if (key == kInotifyKey) {
+    readInotifyEvents();
+  } else if (const auto found = entries_.find(key); found != entries_.end()) {
+    found->second->writerExited = true;  // the pidfd is readable: the writer exited
+    found->second->dirty = true;
+  }
+}
+
+BGAGENT_INLINE void FileWatches::onTurn(SteadyClock::time_point now) {
+  takeQueued();
+  checkEntries(now);
+}
+
+BGAGENT_INLINE std::optional<SteadyClock::time_point> FileWatches::nextTimer() {
+  std::optional<SteadyClock::time_point> next;
+  for (const auto& [id, entry] : entries_) {
+    if (entry->dirty || entry->cancelRequested.load(std::memory_order_acquire)) {
+      return SteadyClock::now();
+    }
+    if (const auto timer = entry->nextTimer()) next = next ? std::min(*next, *timer) : *timer;
+  }
+  return next;
+}
+
+BGAGENT_INLINE std::uint64_t FileWatches::nextId() {
+  std::lock_guard lock(mutex_);
+  return ++lastId_;
+}
+
+BGAGENT_INLINE void FileWatches::unwatch(std::uint64_t id) {
+  {
+    std::lock_guard lock(mutex_);
+    removed_.push_back(id);
+  }
+  loop_.wake();
+}
+
+BGAGENT_INLINE void FileWatches::readInotifyEvents() {
+  inotify_.readEvents([this](int wd, std::string_view name, std::uint32_t mask) {
+    if (wd < 0 || (mask & IN_Q_OVERFLOW) != 0) {
+      for (auto& [id, entry] : entries_) entry->dirty = true;  // events were lost: re-read all
+      return;
+    }
+    const auto directory = directories_.find(wd);
+    if (directory == directories_.end()) return;
+    const bool aboutDirectory = name.empty() || (mask & IN_IGNORED) != 0;
+    if (!aboutDirectory) {
+      // Only the files of that name: a busy directory costs a lookup, not a scan.
+      const auto named = directory->second.find(std::string(name));
+      if (named != directory->second.end()) {
+        for (const std::uint64_t id : named->second) entries_.at(id)->dirty = true;
+      }
+      return;
+    }
+    for (auto& [fileName, ids] : directory->second) {
+      for (const std::uint64_t id : ids) {
+        WatchEntry& entry = *entries_.at(id);
+        entry.dirty = true;
+        if ((mask & IN_IGNORED) != 0) {
+          entry.wd = -1;  // the directory went away: poll from now on
+          entry.nextPoll = SteadyClock::now();
+        }
+      }
+    }
+    if ((mask & IN_IGNORED) != 0) {
+      directories_.erase(directory);
+      inotify_.forget(wd);
+    }
+  });
+}
+
+BGAGENT_INLINE void FileWatches::takeQueued() {
+  std::vector<std::unique_ptr<WatchEntry>> added;
+  std::vector<std::uint64_t> removed;
+  {
+    std::lock_guard lock(mutex_);
+    added.swap(added_);
+    removed.swap(removed_);
+  }
+  for (auto& entry : added) startWatching(std::move(entry));
+  for (const std::uint64_t id : removed) detach(id);  // destroyed here, callback not called
+}
+
+BGAGENT_INLINE void FileWatches::startWatching(std::unique_ptr<WatchEntry> entry) {
+  // A symlinked path is written where it points: watch the target's directory. (One lstat;
+  // resolving every path would cost a readlink per component per watch.)
+  std::error_code error;
+  std::filesystem::path path(entry->file.path());
+  if (std::filesystem::is_symlink(path, error)) {
+    path = std::filesystem::weakly_canonical(path, error);
+    if (error) path = entry->file.path();
+  }
+  entry->directory = path.has_parent_path() ? path.parent_path().string() : std::string(".");
+  entry->name = path.filename().string();
+  if (usesInotify() && !entry->options.forcePolling && directoryIsWatchable(entry->directory)) {
+    entry->wd = inotify_.addDirectory(entry->directory);
+    if (entry->wd >= 0) directories_[entry->wd][entry->name].push_back(entry->id);
+  }
+  if (entry->pid > 0) followWriter(*entry);
+  entries_.emplace(entry->id, std::move(entry));
+}
+
+BGAGENT_INLINE std::string FileWatches::missingDirectoryOf(
+    const std::filesystem::path& outputFile) {
+  const std::filesystem::path directory =
+      outputFile.has_parent_path() ? outputFile.parent_path() : std::filesystem::path(".");
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(directory, error);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    return "its directory '" + directory.string() + "' does not exist";
+  }
+  if (!error && status.type() != std::filesystem::file_type::directory) {
+    return "'" + directory.string() + "' is not a directory";
+  }
+  return {};
+}
+
+BGAGENT_INLINE bool FileWatches::directoryIsWatchable(const std::string& directory) {
+  const auto known = watchableDirectories_.find(directory);
+  if (known != watchableDirectories_.end()) return known->second;
+  if (watchableDirectories_.size() > 4096) watchableDirectories_.clear();  // bounded
+  return watchableDirectories_[directory] = inotifySeesEveryWrite(directory);
+}
+
+BGAGENT_INLINE void FileWatches::followWriter(WatchEntry& entry) {
+  bool exited = false;
+  entry.pidFd = openPidFd(entry.pid, exited);
+  // Without the pidfd's event (the kernel refused the registration) the writer's liveness is
+  // asked at the poll interval instead.
+  if (entry.pidFd && !loop_.add(entry.pidFd.get(), partIndex_, entry.id)) entry.pidFd.reset();
+  if (exited) entry.writerExited = true;
+}
+
+BGAGENT_INLINE std::unique_ptr<WatchEntry> FileWatches::detach(std::uint64_t id) {
+  const auto found = entries_.find(id);
+  if (found == entries_.end()) return nullptr;
+  std::unique_ptr<WatchEntry> entry = std::move(found->second);
+  entries_.erase(found);
+  if (entry->pidFd) {
+    // Unregistered before it closes: the registration belongs to the file description.
+    loop_.remove(entry->pidFd.get());
+  }
+  if (entry->wd >= 0) {
+    auto& names = directories_[entry->wd];
+    auto& ids = names[entry->name];
+    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+    if (ids.empty()) names.erase(entry->name);
+    if (names.empty()) directories_.erase(entry->wd);
+    inotify_.releaseDirectory(entry->wd);
+  }
+  return entry;
+}
+
+BGAGENT_INLINE void FileWatches::checkEntries(SteadyClock::time_point now) {
+  std::vector<std::uint64_t> done;
+  std::vector<WaitOutcome> outcomes;
+  for (auto& [id, entryPointer] : entries_) {
+    WatchEntry& entry = *entryPointer;
+    if (std::optional<WaitOutcome> outcome = check(entry, now)) {
+      done.push_back(id);
+      outcomes.push_back(std::move(*outcome));
+    }
+  }
+  for (std::size_t i = 0; i < done.size(); ++i) {
+    if (auto entry = detach(done[i]))
+      settled_.emplace_back(std::move(entry), std::move(outcomes[i]));
+  }
+  deliverSettled();
+}
+
+BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
+                                                             SteadyClock::time_point now) {
+  if (entry.cancelRequested.load(std::memory_order_acquire)) {
+    return entry.outcome(Status::Cancelled, ErrorCode::Cancelled, "wait cancelled");
+  }
+  if (!entry.missingDirectory.empty()) {
+    return entry.outcome(Status::Failed, ErrorCode::NotFound, entry.missingDirectory);
+  }
+  const bool pollDue = entry.polled() && now >= entry.nextPoll;
+  if (entry.dirty || pollDue) {
+    entry.dirty = false;
+    if (pollDue) entry.nextPoll = saturatingAdd<SteadyClock>(now, entry.options.pollInterval);
+    // Without a pidfd, liveness is asked at the poll interval (before the read, so a writer
+    // that completed and exited in between is read as completed, not crashed).
+    if (pollDue && entry.pid > 0 && !entry.pidFd && !isAlive(entry.pid)) {
+      entry.writerExited = true;
+    }
+    Result<std::size_t> read = entry.file.refresh(kReadBudget);
+    if (!read) return WaitOutcome{Status::Failed, read.error(), entry.file.snapshot()};
+    if (*read == kReadBudget) entry.dirty = true;  // more waits: read on at the next turn
+    if (*read > 0) {
+      entry.lastActivity = now;
+      if (entry.options.onUpdate) {
+        try {
+          entry.options.onUpdate(entry.file.snapshot());
+        } catch (const std::exception& exception) {
+          return entry.outcome(Status::Failed, ErrorCode::Internal,
+                               std::string("the onUpdate callback threw: ") + exception.what());
+        } catch (...) {
+          return entry.outcome(Status::Failed, ErrorCode::Internal, "the onUpdate callback threw");
+        }
+      }
+    }
+    if (std::optional<WaitOutcome> outcome = entry.outcomeFromFile()) return outcome;
+    adoptWriterFromHeader(entry);
+    if (entry.writerExited) return entry.crashedOutcome();
+  }
+  if (entry.deadline && now >= *entry.deadline) {
+    // A polled file may have appeared since its last read: look once more before saying it
+    // never did.
+    if (!entry.file.fileFound()) (void)entry.file.refresh(kReadBudget);
+    return entry.timedOutOutcome();
+  }
+  if (entry.options.idleTimeout && now - entry.lastActivity >= *entry.options.idleTimeout) {
+    return entry.stalledOutcome();
+  }
+  return std::nullopt;
+}
+
+BGAGENT_INLINE void FileWatches::adoptWriterFromHeader(WatchEntry& entry) {
+  const WriterInfo& writer = entry.file.snapshot().writer;
+  // Our own pid (the supervisor and in-process agents write as this process) can never exit
+  // while we watch: a pidfd on it would only cost a descriptor.
+  if (entry.pid != 0 || writer.pid <= 0 || writer.host != hostName_ || writer.pid == ::getpid()) {
+    return;
+  }
+  entry.pid = writer.pid;
+  followWriter(entry);
+  if (!entry.pidFd && !entry.writerExited) entry.nextPoll = SteadyClock::now();
+}
+
+BGAGENT_INLINE void FileWatches::deliverSettled() {
+  auto settled = std::move(settled_);
+  settled_.clear();
+  for (auto& [entry, outcome] : settled) {
+    SettledCallback callback = std::move(entry->onSettled);
+    entry.reset();  // its descriptors close before the callback learns the outcome
+    try {
+      callback(std::move(outcome));
+    } catch (...) {
+      // Nobody is left to tell: the watch is over. The other watches must go on.
+    }
+  }
+}
+
+}  // namespace bgagent::detail

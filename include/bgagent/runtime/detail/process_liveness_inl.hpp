@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// bgagent/runtime/detail/process_liveness_inl.hpp: the bodies of process_liveness.hpp's functions
+// (inline in header-only mode, built once in src/bgagent.cpp in compiled mode;
+// core/detail/config.hpp).
+// IWYU pragma: private, include <bgagent/bgagent.hpp>
+#pragma once
+
+#include <bgagent/runtime/detail/process_liveness.hpp>
+// What the bodies use besides their header:
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace bgagent::detail {
+
+BGAGENT_INLINE UniqueFd openPidFd(std::int64_t pid, bool& exited) {
+  exited = false;
+#ifdef SYS_pidfd_open
+  const long fd = ::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0);
+  if (fd >= 0) {
+    // pidfd_open sets O_CLOEXEC on the descriptor it returns.
+    return UniqueFd(static_cast<int>(fd));
+  }
+  if (errno == ESRCH) exited = true;
+#endif
+  return UniqueFd();
+}
+
+BGAGENT_INLINE bool isAlive(std::int64_t pid) {
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+}  // namespace bgagent::detail
