@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Tests of bgagent/monitor/dashboard.hpp and monitor/detail/display_width.hpp: golden renderings for each
-// state and for wide characters, the plain mode's lines without escape bytes, the live mode's
-// redrawing, and the JSON snapshot.
+// Tests of bgagent/monitor/dashboard.hpp and monitor/detail/display_width.hpp: golden renderings
+// for each state and for wide characters, the plain mode's lines without escape bytes, the live
+// mode's redrawing, and the JSON snapshot.
 #include <signal.h>
 #include <unistd.h>
 
