@@ -401,8 +401,11 @@ TEST_CASE("a detached agent runs on and completes its file", "[task][process]") 
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   std::filesystem::path path;
   {
-    auto task =
-        bgagent::launch(bash(dir, "free", "read line < '" + fifo.string() + "'; echo done"));
+    // Kept: a success's file is removed when the task settles (the default policy), and this
+    // wait may start after that.
+    LaunchOptions options = bash(dir, "free", "read line < '" + fifo.string() + "'; echo done");
+    options.cleanup = bgagent::CleanupPolicy::Keep;
+    auto task = bgagent::launch(options);
     path = task.outputPath();
     task.detach();
     CHECK_FALSE(task.valid());
