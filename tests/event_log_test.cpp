@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -306,6 +307,17 @@ TEST_CASE("the log file gets whole JSON lines, appended after what it held", "[e
   while (std::getline(lines, line)) {
     const json event = json::parse(line);  // throws on a cut or merged line
     kinds[event["task"].get<std::uint64_t>()].push_back(event["event"]);
+    // The documented leading members, in order, each once.
+    std::vector<std::string> keys;  // the line's own order, repeats kept
+    const json parsed = json::parse(line, [&](int depth, json::parse_event_t kind, json& value) {
+      if (depth == 1 && kind == json::parse_event_t::key) keys.push_back(value.get<std::string>());
+      return true;
+    });
+    CHECK(parsed == event);
+    REQUIRE(keys.size() > 4);
+    CHECK(std::vector(keys.begin(), keys.begin() + 4) ==
+          std::vector<std::string>{"time", "task", "name", "event"});
+    CHECK(std::set(keys.begin(), keys.end()).size() == keys.size());
   }
   for (const std::uint64_t id : ids) {
     REQUIRE(kinds[id].size() >= 2);

@@ -52,7 +52,9 @@ BGAGENT_INLINE void TaskCore::requestStop(EndReason reason) {
     std::lock_guard lock(mutex);
     if (!settledAt) {
       control->events.report("cancelRequested", [&] {
-        return withElapsed({{"reason", toString(reason)}});
+        nlohmann::json fields;
+        fields["reason"] = toString(reason);
+        return withElapsed(std::move(fields));
       });
     }
   }
@@ -133,22 +135,27 @@ BGAGENT_INLINE nlohmann::json TaskCore::withElapsed(
 
 BGAGENT_INLINE nlohmann::json TaskCore::startedFields() const {
   // A combined task runs from its creation.
-  return withElapsed({{"description", description}, {"outputFile", outputPath.string()}},
-                     runningAt.value_or(startedAt));
+  nlohmann::json fields;
+  fields["description"] = description;
+  fields["outputFile"] = outputPath.string();
+  return withElapsed(std::move(fields), runningAt.value_or(startedAt));
 }
 
 BGAGENT_INLINE nlohmann::json TaskCore::progressFields() const {
-  return withElapsed(
-      {{"text", snapshot.progress.text},
-       {"percent", snapshot.progress.percent ? nlohmann::json(*snapshot.progress.percent)
-                                             : nlohmann::json(nullptr)}},
-      progressAt);
+  nlohmann::json fields;
+  fields["text"] = snapshot.progress.text;
+  fields["percent"] = snapshot.progress.percent ? nlohmann::json(*snapshot.progress.percent)
+                                                : nlohmann::json(nullptr);
+  return withElapsed(std::move(fields), progressAt);
 }
 
 BGAGENT_INLINE nlohmann::json TaskCore::settledFields() const {
-  nlohmann::json fields{{"status", toString(status)}, {"outputFile", outputPath.string()}};
+  nlohmann::json fields;
+  fields["status"] = toString(status);
+  fields["outputFile"] = outputPath.string();
   if (settledError) {
-    fields["error"] = {{"code", toString(settledError->code)}, {"message", settledError->message}};
+    fields["error"]["code"] = toString(settledError->code);
+    fields["error"]["message"] = settledError->message;
   }
   return withElapsed(std::move(fields));
 }

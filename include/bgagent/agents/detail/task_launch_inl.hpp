@@ -24,7 +24,9 @@ BGAGENT_INLINE Error internalError(std::string message) {
 }
 
 BGAGENT_INLINE void recordStartFailure(AgentStart& start, const Error& error) {
-  const nlohmann::json result{{"success", false}, {"error", error.message}};
+  nlohmann::json result;
+  result["success"] = false;
+  result["error"] = error.message;
   if (start.writer().finish(error.message, result)) return;
   Result<OutputWriter> again =
       OutputWriter::open(start.outputPath(), WriterOptions{OpenMode::Append, FsyncPolicy::Never});

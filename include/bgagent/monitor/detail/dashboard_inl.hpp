@@ -64,16 +64,20 @@ BGAGENT_INLINE nlohmann::json Dashboard::toJson() const {
   const std::vector<DashboardRow> now = rows();  // one sample for the list and the summary
   nlohmann::json tasks = nlohmann::json::array();
   for (const DashboardRow& row : now) {
-    tasks.push_back({{"name", row.name},
-                     {"status", std::string(toString(row.status))},
-                     {"durationMs",
-                      std::chrono::duration_cast<std::chrono::milliseconds>(row.duration).count()},
-                     {"progress", row.progress.text},
-                     {"percent", row.progress.percent ? nlohmann::json(*row.progress.percent)
-                                                      : nlohmann::json(nullptr)},
-                     {"outputFile", row.outputPath.string()}});
+    nlohmann::json& task = tasks.emplace_back();
+    task["name"] = row.name;
+    task["status"] = toString(row.status);
+    task["durationMs"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(row.duration).count();
+    task["progress"] = row.progress.text;
+    task["percent"] =
+        row.progress.percent ? nlohmann::json(*row.progress.percent) : nlohmann::json(nullptr);
+    task["outputFile"] = row.outputPath.string();
   }
-  return {{"tasks", tasks}, {"summary", detail::summaryLine(now)}};
+  nlohmann::json snapshot;
+  snapshot["tasks"] = std::move(tasks);
+  snapshot["summary"] = detail::summaryLine(now);
+  return snapshot;
 }
 
 BGAGENT_INLINE void Dashboard::display(std::FILE* out, const std::stop_token& stop) const {

@@ -91,14 +91,26 @@ BGAGENT_INLINE void EventLog::startWriter() {
 
 BGAGENT_INLINE void EventLog::enqueue(std::uint64_t taskId, const std::string& name,
                                       std::string_view kind, const nlohmann::json& fields) {
-  nlohmann::ordered_json line{{"time", ""}, {"task", taskId}, {"name", name}, {"event", kind}};
-  for (const auto& [key, value] : fields.items()) line[key] = value;
+  // "time", "task", "name" and "event" lead, in this order, then the event's own fields (one
+  // that repeats a leading name is left out). Written as text: no second, insertion-ordered
+  // JSON type to instantiate. An agent's progress text may not be valid UTF-8: replaced, never
+  // a throw. Keys are the library's own ASCII names: nothing to escape.
+  const auto member = [](std::string_view key, const nlohmann::json& value) {
+    return ",\"" + std::string(key) +
+           "\":" + value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  std::string tail = member("task", taskId) + member("name", name) + member("event", kind);
+  for (const auto& [key, value] : fields.items()) {
+    if (key != "time" && key != "task" && key != "name" && key != "event") {
+      tail += member(key, value);
+    }
+  }
+  tail += '}';
   {
     // Timestamped under the lock, so the queue (and the file) is in time order.
     std::lock_guard lock(mutex_);
-    line["time"] = detail::formatTimestamp(std::chrono::system_clock::now());
-    // An agent's progress text may not be valid UTF-8: replaced, never a throw.
-    queue_.push_back(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    queue_.push_back("{\"time\":\"" + detail::formatTimestamp(std::chrono::system_clock::now()) +
+                     '"' + tail);
     ++queuedTotal_;
   }
   queued_.notify_one();

@@ -241,15 +241,16 @@ BGAGENT_INLINE void ProcessSupervisor::beginKill(Child& child, EndReason reason,
 BGAGENT_INLINE void ProcessSupervisor::reportKill(Child& child, int signal) {
   const AgentControl& control = *child.control;
   child.control->events.report("killed", [&] {
-    return nlohmann::json{
-        {"signal", signal == SIGKILL ? "SIGKILL" : "SIGTERM"},
-        {"pid", child.pid},
-        {"reason", toString(control.endReason.load(std::memory_order_acquire))},
-        // An agent can run on after its task settled (an early ERROR settles it at once).
-        {"afterSettled", control.events.ended()},
-        {"elapsedMs",
-         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - control.launchedAt)
-             .count()}};
+    nlohmann::json fields;
+    fields["signal"] = signal == SIGKILL ? "SIGKILL" : "SIGTERM";
+    fields["pid"] = child.pid;
+    fields["reason"] = toString(control.endReason.load(std::memory_order_acquire));
+    // An agent can run on after its task settled (an early ERROR settles it at once).
+    fields["afterSettled"] = control.events.ended();
+    fields["elapsedMs"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - control.launchedAt)
+            .count();
+    return fields;
   });
 }
 
@@ -318,7 +319,7 @@ BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<i
   if (reason == EndReason::HostShutdown) error = std::string(kHostShutDown);
   std::optional<nlohmann::json> result;
   if (!child.relay.wroteResult()) {
-    result = nlohmann::json{{"success", false}};
+    result.emplace()["success"] = false;
     if (!status) {
       (*result)["error"] = "exit status unknown (reaped elsewhere)";
     } else if (WIFEXITED(*status)) {
