@@ -57,7 +57,6 @@ deps() {
 # The bgagent headers in the closure of <$1> (more compiler flags after it), itself excluded.
 closure() { deps "$@" | awk -v self="include/$1" '/^include\/bgagent\// && $0 != self'; }
 
-
 # The -D flags of an example's target_compile_definitions (NAME=value entries, with
 # ${CMAKE_CURRENT_SOURCE_DIR} replaced): some examples do not compile without them.
 example_defines() {

@@ -309,11 +309,11 @@ TEST_CASE("the log file gets whole JSON lines, appended after what it held", "[e
     kinds[event["task"].get<std::uint64_t>()].push_back(event["event"]);
     // The documented leading members, in order, each once.
     std::vector<std::string> keys;  // the line's own order, repeats kept
-    const json parsed = json::parse(line, [&](int depth, json::parse_event_t kind, json& value) {
+    const json members = json::parse(line, [&](int depth, json::parse_event_t kind, json& value) {
       if (depth == 1 && kind == json::parse_event_t::key) keys.push_back(value.get<std::string>());
       return true;
     });
-    CHECK(parsed == event);
+    CHECK(members.size() == keys.size());  // a repeated key would have merged
     REQUIRE(keys.size() > 4);
     CHECK(std::vector(keys.begin(), keys.begin() + 4) ==
           std::vector<std::string>{"time", "task", "name", "event"});
