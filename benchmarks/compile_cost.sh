@@ -89,6 +89,14 @@ run_once() {
 # round), so each side meets the same phases.
 result() { sort -g "$work/runs.$1" | head -1; }
 
+# Sets <prefix>_cpu and <prefix>_mem to the fastest run of <name>. Assigned first: a failure
+# inside `read <<<"$(...)"` would not stop the script.
+take() {
+  local figure
+  figure=$(result "$1")
+  read -r "$2_cpu" "$2_mem" <<<"$figure"
+}
+
 cell() { awk -v c="$1" -v m="$2" 'BEGIN { printf "%.2f s", c; if (m != "-") printf ", %.0f MiB", m / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 met() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "yes" : "**no**") }'; }
@@ -157,15 +165,10 @@ for ((round = 0; round < repetitions; round++)); do
     index=$((index + 1))
   done
 done
-# Assigned first: a failure inside `read <<<"$(...)"` would not stop the script.
-figure=$(result baseline)
-read -r base_cpu base_mem <<<"$figure"
-figure=$(result umbrella)
-read -r umb_cpu umb_mem <<<"$figure"
-figure=$(result baseline_compiled)
-read -r cbase_cpu cbase_mem <<<"$figure"
-figure=$(result umbrella_compiled)
-read -r cumb_cpu cumb_mem <<<"$figure"
+take baseline base
+take umbrella umb
+take baseline_compiled cbase
+take umbrella_compiled cumb
 for ((index = 0; index < ${#examples[@]}; index++)); do
   result "example$index" >>"$work/examples"
 done
@@ -179,12 +182,9 @@ for ((round = 0; round < build_repetitions; round++)); do
   run_once compiled -O2 -c -o "$work/object.o" "${compiled_flags[@]}" "$deployment"
   run_once library -O2 -c -o "$work/object.o" "${compiled_flags[@]}" src/bgagent.cpp
 done
-figure=$(result header_only)
-read -r header_only_cpu header_only_mem <<<"$figure"
-figure=$(result compiled)
-read -r compiled_cpu compiled_mem <<<"$figure"
-figure=$(result library)
-read -r library_cpu library_mem <<<"$figure"
+take header_only header_only
+take compiled compiled
+take library library
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 6. The report.
