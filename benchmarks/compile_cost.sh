@@ -6,7 +6,8 @@
 #   and the epoll, inotify or spawn headers task.hpp reaches (closures from `$CXX -M`); the
 #   three headers are found by name with `find`, so they may move within include/bgagent;
 # - `#include <bgagent/...>` lines that go up the layer folders (core, protocol, runtime, agents,
-#   combinators, monitor: each may include itself and the ones before it);
+#   combinators, monitor: each may include itself and the ones before it), and those from a
+#   folder's detail/ to a public header of the same folder (which detail/ serves, never includes);
 # - `-fsyntax-only` CPU time (user + sys, fastest run) and peak memory of the umbrella (header-only
 #   and compiled mode) and of every examples/*/*.cpp, beside a baseline TU: <nlohmann/json.hpp>
 #   plus each system header that the umbrella's bgagent headers name directly;
@@ -134,6 +135,17 @@ find include/bgagent -mindepth 2 -type f -name '*.hpp' -exec awk -v layers="$lay
     split($0, part, /[<>]/); split(part[2], to, "/")
     if (!(to[2] in rank) || rank[to[2]] > own) print FILENAME ":" FNR ": <" part[2] ">"
   }' {} + | sort -t: -k1,1 -k2,2n >"$work/upward"
+# A folder's detail/ serves that folder's public headers and includes none of them (it may include
+# the public vocabulary of the layers before it, as its folder may): "into own folder" counts the
+# others, "down" these, for information.
+find include/bgagent -mindepth 3 -path '*/detail/*' -type f -name '*.hpp' -exec awk '
+  FNR == 1 { split(FILENAME, from, "/") }
+  /^[ \t]*#[ \t]*include[ \t]*<bgagent\// {
+    split($0, part, /[<>]/); n = split(part[2], to, "/")
+    if (n == 3) print (to[2] == from[3] ? "own" : "down") " " FILENAME ":" FNR ": <" part[2] ">"
+  }' {} + | sort -k2,2 >"$work/detail_public"
+sed -n 's/^own //p' "$work/detail_public" >"$work/detail_own"
+sed -n 's/^down //p' "$work/detail_public" >"$work/detail_down"
 
 # 4. Syntax-only time. The baseline: nlohmann plus each system header that a bgagent header
 # of the umbrella's closure names itself (what a user of the same facilities pays anyway); in
@@ -214,6 +226,8 @@ for name in launch_options dashboard_table; do
 done
 echo "| epoll / inotify / spawn headers reached by \`$task\` | $(sed -E 's|^/.*/include/([^/]*-linux-gnu/)?||; s|^include/||' "$work/task.forbidden" | joined) | — | — | none | $(met "$(count "$work/task.forbidden")" 0) |"
 echo "| includes up the layers (core, protocol, runtime, agents, combinators, monitor) | $(count "$work/upward") | — | — | 0 | $(met "$(count "$work/upward")" 0) |"
+echo "| includes from a \`detail/\` to a public header of its own folder | $(count "$work/detail_own") | — | — | 0 | $(met "$(count "$work/detail_own")" 0) |"
+echo "| includes from a \`detail/\` to the public vocabulary of an earlier layer | $(count "$work/detail_down") | — | — | — | info |"
 echo "| bgagent headers included by \`$umbrella\` | $(count "$work/closure.umbrella") | — | — | — | info |"
 echo "| function bodies (\`_inl.hpp\`) reached in compiled mode | $(count "$work/compiled.bodies") | — | — | 0 | $(met "$(count "$work/compiled.bodies")" 0) |"
 echo
@@ -233,4 +247,6 @@ echo "- \`$dashboard_table\` includes: $(sed 's|^include/bgagent/||' "$work/clos
 echo "  (each header's own \`_inl.hpp\`, its bodies in header-only mode, is not counted apart)"
 echo "- upward includes:$([[ -s "$work/upward" ]] || echo ' none')"
 sed 's/^/  - /' "$work/upward"
+echo "- includes from a \`detail/\` to its own folder's public headers:$([[ -s "$work/detail_own" ]] || echo ' none')"
+sed 's/^/  - /' "$work/detail_own"
 echo "- baseline system headers: $(sed -n 's/^#include <\(.*\)>$/\1/p' "$work/baseline.cpp" | tail -n +2 | joined)"

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <bgagent/core/error.hpp>
+#include <cerrno>
+#include <cstring>
+#include <string>
 
 #include "catch.hpp"
 
@@ -24,4 +27,33 @@ TEST_CASE("an exception carries its error and uses the message as what()", "[err
   bgagent::Exception exception(error);
   CHECK(std::string(exception.what()) == error.message);
   CHECK(exception.error() == error);
+}
+
+TEST_CASE("a file error names the file, what failed and the system's words", "[error]") {
+  const Error withErrno = Error::ofFile(ErrorCode::Io, "a.out", "cannot write [RESULT]", ENOSPC);
+  CHECK(withErrno.code == ErrorCode::Io);
+  CHECK(withErrno.message ==
+        "output file 'a.out': cannot write [RESULT]: " + std::string(std::strerror(ENOSPC)));
+  CHECK(withErrno.path == "a.out");
+  CHECK(withErrno.systemError == ENOSPC);
+  CHECK(withErrno.line == 0);
+
+  const Error withoutErrno = Error::ofFile(ErrorCode::NotFound, "b.out", "was removed");
+  CHECK(withoutErrno.message == "output file 'b.out': was removed");
+  CHECK(withoutErrno.systemError == 0);
+}
+
+TEST_CASE("an errno picks the most specific code, and ofErrno reads the current one", "[error]") {
+  CHECK(bgagent::errorCodeFor(ENOENT) == ErrorCode::NotFound);
+  for (const int invalid : {EEXIST, EISDIR, ENOTDIR, ELOOP, ENAMETOOLONG}) {
+    CHECK(bgagent::errorCodeFor(invalid) == ErrorCode::InvalidArgument);
+  }
+  CHECK(bgagent::errorCodeFor(EIO) == ErrorCode::Io);
+  CHECK(bgagent::errorCodeFor(EACCES) == ErrorCode::Io);
+
+  errno = EISDIR;
+  const Error error = Error::ofErrno("dir", "cannot open");
+  CHECK(error.code == ErrorCode::InvalidArgument);
+  CHECK(error.systemError == EISDIR);
+  CHECK(error.message == "output file 'dir': cannot open: " + std::string(std::strerror(EISDIR)));
 }

@@ -190,5 +190,5 @@ struct BackendAccess {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/agents/detail/agent_backend_inl.hpp>
+#include <bgagent/agents/agent_backend_inl.hpp>
 #endif

@@ -74,5 +74,5 @@ class FunctionBackend final : public AgentBackend {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/agents/detail/function_backend_inl.hpp>
+#include <bgagent/agents/function_backend_inl.hpp>
 #endif

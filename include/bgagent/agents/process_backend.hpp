@@ -69,5 +69,5 @@ class CommandBackend final : public AgentBackend {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/agents/detail/process_backend_inl.hpp>
+#include <bgagent/agents/process_backend_inl.hpp>
 #endif

@@ -21,6 +21,7 @@
 //   Report report = task.get();
 #pragma once
 
+#include <bgagent/agents/agent_backend.hpp>
 #include <bgagent/agents/detail/task_state.hpp>
 #include <bgagent/core/detail/config.hpp>
 #include <bgagent/core/detail/file_system.hpp>
@@ -36,6 +37,12 @@ namespace bgagent {
 
 namespace detail {
 struct TaskAccess;
+
+/// Whether stopping `state`'s agent has something left to do: it has a stopper and its agent is
+/// not known to have ended.
+inline bool agentMayRun(const TaskCore& state) noexcept {
+  return state.stopAgent && !(state.agent && state.agent->ended());
+}
 }  // namespace detail
 
 // Dropping a Task at once would cancel its agent as it starts (its destructor cancels), so every
@@ -185,9 +192,7 @@ class BGAGENT_NODISCARD_TASK Task {
       if (state_->future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
         cancel();
       } else {
-        if (state_->stopAgent && !state_->agentEnded()) {
-          state_->stopAgent(EndReason::Cancelled);
-        }
+        if (detail::agentMayRun(*state_)) state_->stopAgent(EndReason::Cancelled);
         // Settled without the watcher (a lost ending): its watch holds the state, and the state
         // the watch, so only ending the watch here lets both go.
         if (!state_->watchSettled.load(std::memory_order_acquire)) state_->watch.cancel();

@@ -104,5 +104,5 @@ class TaskView {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/agents/detail/task_view_inl.hpp>
+#include <bgagent/agents/task_view_inl.hpp>
 #endif

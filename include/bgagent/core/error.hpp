@@ -71,6 +71,10 @@ constexpr std::string_view toString(ErrorCode code) noexcept {
   return "Unknown";
 }
 
+/// The most specific code for a failed system call's errno: NotFound for ENOENT;
+/// InvalidArgument for EEXIST, EISDIR, ENOTDIR, ELOOP, ENAMETOOLONG; Io for any other.
+ErrorCode errorCodeFor(int errorNumber) noexcept;
+
 /// What went wrong and where. `message` is the whole human-readable text (it already names the
 /// path and line); the other fields repeat the place for programs.
 struct Error {
@@ -91,6 +95,14 @@ struct Error {
     return Error{code, std::move(message), std::move(path), 0, 0, {}, {}};
   }
 
+  /// An error about an output file (or its directory), worded one way everywhere: "output file
+  /// 'PATH': WHAT", then ": " and the system's words for `errorNumber` when it is not 0.
+  static Error ofFile(ErrorCode code, const std::string& path, std::string_view what,
+                      int errorNumber = 0);
+
+  /// ofFile for the errno a system call just set, with the code errorCodeFor gives it.
+  static Error ofErrno(const std::string& path, std::string_view what);
+
   friend bool operator==(const Error&, const Error&) = default;
 };
 
@@ -107,3 +119,7 @@ class Exception : public std::runtime_error {
 };
 
 }  // namespace bgagent
+
+#if BGAGENT_INCLUDE_BODIES
+#include <bgagent/core/error_inl.hpp>
+#endif

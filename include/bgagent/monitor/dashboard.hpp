@@ -131,5 +131,5 @@ class Dashboard {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/monitor/detail/dashboard_inl.hpp>
+#include <bgagent/monitor/dashboard_inl.hpp>
 #endif

@@ -95,5 +95,5 @@ std::string renderTable(const std::vector<DashboardRow>& rows, std::size_t width
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/monitor/detail/dashboard_table_inl.hpp>
+#include <bgagent/monitor/dashboard_table_inl.hpp>
 #endif

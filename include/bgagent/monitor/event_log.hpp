@@ -113,5 +113,5 @@ class EventLog {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/monitor/detail/event_log_inl.hpp>
+#include <bgagent/monitor/event_log_inl.hpp>
 #endif

@@ -112,5 +112,5 @@ struct OutputEvent {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/protocol/detail/agent_state_inl.hpp>
+#include <bgagent/protocol/agent_state_inl.hpp>
 #endif

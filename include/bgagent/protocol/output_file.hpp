@@ -73,5 +73,5 @@ class OutputFile {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/protocol/detail/output_file_inl.hpp>
+#include <bgagent/protocol/output_file_inl.hpp>
 #endif

@@ -117,5 +117,5 @@ class OutputWriter {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/protocol/detail/output_writer_inl.hpp>
+#include <bgagent/protocol/output_writer_inl.hpp>
 #endif

@@ -78,5 +78,5 @@ class Runtime {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/runtime/detail/runtime_inl.hpp>
+#include <bgagent/runtime/runtime_inl.hpp>
 #endif

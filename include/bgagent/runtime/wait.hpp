@@ -33,5 +33,5 @@ waitForCompletion(const std::filesystem::path& outputFile, SteadyClock::duration
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/runtime/detail/wait_inl.hpp>
+#include <bgagent/runtime/wait_inl.hpp>
 #endif

@@ -6,21 +6,11 @@
 #pragma once
 
 #include <bgagent/core/detail/config.hpp>
+#include <bgagent/runtime/detail/watch_canceller.hpp>
 #include <cstdint>
 #include <utility>
 
 namespace bgagent {
-
-namespace detail {
-/// What a WatchHandle needs of its watcher: ending a watch by id.
-class WatchCanceller {
- public:
-  virtual void unwatch(std::uint64_t id) = 0;
-
- protected:
-  ~WatchCanceller() = default;
-};
-}  // namespace detail
 
 /// Ends its watch when destroyed or cancelled; the callback then runs only if the watch had
 /// already settled. Move-only; must not outlive its Watcher.
@@ -51,5 +41,5 @@ class WatchHandle {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/runtime/detail/watch_handle_inl.hpp>
+#include <bgagent/runtime/watch_handle_inl.hpp>
 #endif

@@ -90,5 +90,5 @@ class Watcher final {
 }  // namespace bgagent
 
 #if BGAGENT_INCLUDE_BODIES
-#include <bgagent/runtime/detail/watcher_inl.hpp>
+#include <bgagent/runtime/watcher_inl.hpp>
 #endif

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <bgagent/core/detail/file_error.hpp>
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
@@ -26,15 +25,15 @@ BGAGENT_INLINE Result<std::filesystem::path> defaultOutputDirectory() {
   const std::filesystem::path directory =
       base / ("bgagent-" + std::to_string(::getuid()) + "-" + std::to_string(::getpid()));
   if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-    return fileErrorFromErrno(directory.string(), "cannot create the output directory");
+    return Error::ofErrno(directory.string(), "cannot create the output directory");
   }
   struct stat status {};
   if (::lstat(directory.c_str(), &status) != 0) {
-    return fileErrorFromErrno(directory.string(), "cannot stat the output directory");
+    return Error::ofErrno(directory.string(), "cannot stat the output directory");
   }
   if (!S_ISDIR(status.st_mode) || status.st_uid != ::getuid() || (status.st_mode & 0077) != 0) {
-    return fileError(ErrorCode::InvalidArgument, directory.string(),
-                     "is not a directory only this user can use");
+    return Error::ofFile(ErrorCode::InvalidArgument, directory.string(),
+                         "is not a directory only this user can use");
   }
   // The directory is this process's: removed at exit when nothing was kept in it (rmdir fails
   // on a directory that still holds files, which is what CleanupPolicy::Keep asked for).

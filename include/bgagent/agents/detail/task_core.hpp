@@ -8,9 +8,9 @@
 #pragma once
 
 #include <atomic>
-#include <bgagent/agents/agent_backend.hpp>
 #include <bgagent/core/child_progress.hpp>
 #include <bgagent/core/cleanup_policy.hpp>
+#include <bgagent/core/clock.hpp>
 #include <bgagent/core/detail/fork_state.hpp>
 #include <bgagent/core/status.hpp>
 #include <bgagent/protocol/agent_state.hpp>
@@ -23,6 +23,10 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace bgagent {
+class RunningAgent;  // agents/agent_backend.hpp: a task holds its agent, the task's owner calls it
+}  // namespace bgagent
 
 namespace bgagent::detail {
 
@@ -88,9 +92,6 @@ struct TaskCore {
 
   /// A combined task's own progress: `done` of `total` inputs settled (or stages passed).
   void reportProgress(std::string text, std::size_t done, std::size_t total);
-
-  /// The agent is known to have ended: stopping it has nothing left to do.
-  bool agentEnded() const noexcept { return agent && agent->ended(); }
 
   /// Settled by something other than its watch (a launch failure, a lost ending).
   bool settledWithoutWatch() const;

@@ -57,9 +57,7 @@ void releaseSettled(Task<T>& task) noexcept {
   if (!task.valid()) return;
   TaskState<T>& state = *TaskAccess::state(task);
   try {
-    if (state.stopAgent && !state.agentEnded()) {
-      state.stopAgent(EndReason::Cancelled);
-    }
+    if (agentMayRun(state)) state.stopAgent(EndReason::Cancelled);
   } catch (...) {
     // Only allocation can fail; the agent is then stopped when its state goes.
   }

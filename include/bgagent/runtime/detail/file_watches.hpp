@@ -13,8 +13,8 @@
 #include <bgagent/protocol/wait_outcome.hpp>
 #include <bgagent/runtime/detail/event_loop.hpp>
 #include <bgagent/runtime/detail/inotify_watch.hpp>
+#include <bgagent/runtime/detail/watch_canceller.hpp>
 #include <bgagent/runtime/detail/watch_entry.hpp>
-#include <bgagent/runtime/watch_handle.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -35,9 +35,10 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   /// passes, its writer exits, its stop token fires, or the handle ends it; then calls
   /// `onSettled` once, on the runtime's thread. A file whose directory does not exist at this
   /// call (or is not a directory) fails at once, NotFound. Throws std::invalid_argument on
-  /// misuse (an empty path, no callback, a non-positive poll interval).
-  [[nodiscard]] WatchHandle watch(const std::filesystem::path& outputFile, WaitOptions options,
-                                  SettledCallback onSettled);
+  /// misuse (an empty path, no callback, a non-positive poll interval). Returns the watch's id,
+  /// for a WatchHandle over this part, or 0 when it settled at once (the runtime was shut down).
+  [[nodiscard]] std::uint64_t watch(const std::filesystem::path& outputFile, WaitOptions options,
+                                    SettledCallback onSettled);
 
   /// Ends the watch with this id (a WatchHandle's id()) from any thread, as cancelling its
   /// handle would: for owners that share a watch's id between threads.

@@ -28,8 +28,8 @@ BGAGENT_INLINE FileWatches::FileWatches(const EventLoop& loop, std::size_t partI
   if (::gethostname(host, sizeof host - 1) == 0) hostName_ = host;
 }
 
-BGAGENT_INLINE WatchHandle FileWatches::watch(const std::filesystem::path& outputFile,
-                                              WaitOptions options, SettledCallback onSettled) {
+BGAGENT_INLINE std::uint64_t FileWatches::watch(const std::filesystem::path& outputFile,
+                                                WaitOptions options, SettledCallback onSettled) {
   if (outputFile.empty()) throw std::invalid_argument("bgagent: watch() needs an output file path");
   if (!onSettled) throw std::invalid_argument("bgagent: watch() needs a callback");
   if (options.pollInterval <= SteadyClock::duration::zero()) {
@@ -66,10 +66,10 @@ BGAGENT_INLINE WatchHandle FileWatches::watch(const std::filesystem::path& outpu
     SettledCallback callback = std::move(entry->onSettled);
     entry.reset();
     callback(std::move(outcome));
-    return WatchHandle();
+    return 0;
   }
   loop_.wake();
-  return WatchHandle(this, id);
+  return id;
 }
 
 BGAGENT_INLINE void FileWatches::cancelWatch(std::uint64_t id) {

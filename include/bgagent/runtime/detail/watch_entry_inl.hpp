@@ -8,7 +8,6 @@
 // What the bodies use besides their header:
 #include <algorithm>
 #include <bgagent/core/detail/duration_text.hpp>
-#include <bgagent/core/detail/file_error.hpp>
 #include <bgagent/core/detail/file_system.hpp>
 #include <utility>
 
@@ -54,7 +53,7 @@ BGAGENT_INLINE std::optional<WaitOutcome> WatchEntry::outcomeFromFile() const {
 
 BGAGENT_INLINE WaitOutcome WatchEntry::outcome(Status status, ErrorCode code,
                                                const std::string& what) const {
-  return WaitOutcome{status, fileError(code, file.path(), what), file.snapshot()};
+  return WaitOutcome{status, Error::ofFile(code, file.path(), what), file.snapshot()};
 }
 
 BGAGENT_INLINE WaitOutcome WatchEntry::crashedOutcome() const {

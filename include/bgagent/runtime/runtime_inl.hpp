@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/runtime/detail/runtime_inl.hpp: the bodies of runtime.hpp's functions (inline in
+// bgagent/runtime/runtime_inl.hpp: the bodies of runtime.hpp's functions (inline in
 // header-only mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/monitor/detail/dashboard_table_inl.hpp: the bodies of dashboard_table.hpp's functions
+// bgagent/monitor/dashboard_table_inl.hpp: the bodies of dashboard_table.hpp's functions
 // (inline, or built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

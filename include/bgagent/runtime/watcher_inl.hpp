@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/runtime/detail/watcher_inl.hpp: the bodies of watcher.hpp's functions (inline in
+// bgagent/runtime/watcher_inl.hpp: the bodies of watcher.hpp's functions (inline in
 // header-only mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
@@ -25,7 +25,9 @@ BGAGENT_INLINE WatchHandle Watcher::watch(const std::filesystem::path& outputFil
         "bgagent: watch() on a runtime of the parent process, in a forked child: it has no "
         "thread here (use Watcher::shared(), or a Runtime made in the child)");
   }
-  return runtime->watches().watch(outputFile, std::move(options), std::move(onSettled));
+  detail::FileWatches& watches = runtime->watches();
+  const std::uint64_t id = watches.watch(outputFile, std::move(options), std::move(onSettled));
+  return id == 0 ? WatchHandle() : WatchHandle(&watches, id);
 }
 
 BGAGENT_INLINE void Watcher::cancelWatch(std::uint64_t id) {

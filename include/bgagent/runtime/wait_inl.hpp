@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/runtime/detail/wait_inl.hpp: the bodies of wait.hpp's functions (inline in header-only
+// bgagent/runtime/wait_inl.hpp: the bodies of wait.hpp's functions (inline in header-only
 // mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/protocol/detail/agent_state_inl.hpp: the bodies of agent_state.hpp's functions (inline in
+// bgagent/protocol/agent_state_inl.hpp: the bodies of agent_state.hpp's functions (inline in
 // header-only mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/monitor/detail/event_log_inl.hpp: the bodies of event_log.hpp's functions (inline in
+// bgagent/monitor/event_log_inl.hpp: the bodies of event_log.hpp's functions (inline in
 // header-only mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
@@ -8,7 +8,6 @@
 // What the bodies use besides their header:
 #include <fcntl.h>
 
-#include <bgagent/core/detail/file_error.hpp>
 #include <bgagent/core/detail/syscall.hpp>
 #include <bgagent/protocol/detail/timestamp.hpp>
 #include <cerrno>
@@ -34,7 +33,7 @@ BGAGENT_INLINE EventLog::EventLog(const std::filesystem::path& path) : path_(pat
   if (!file_) {
     const int errorNumber = errno;
     throw Exception(
-        Error{detail::codeForErrno(errorNumber),
+        Error{errorCodeFor(errorNumber),
               "event log '" + path_ + "': cannot open it: " + detail::systemMessage(errorNumber),
               path_, 0, errorNumber});
   }
@@ -159,7 +158,7 @@ BGAGENT_INLINE std::optional<Error> EventLog::writeLine(std::string text) {
     if (count <= 0) {
       const int errorNumber = count < 0 ? errno : EIO;
       // Later lines would follow a cut one: the log stops here (this line may stay cut).
-      return Error{detail::codeForErrno(errorNumber),
+      return Error{errorCodeFor(errorNumber),
                    "event log '" + path_ + "': write failed: " + detail::systemMessage(errorNumber),
                    path_, 0, errorNumber};
     }

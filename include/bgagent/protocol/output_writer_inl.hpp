@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/protocol/detail/output_writer_inl.hpp: the bodies of output_writer.hpp's functions
+// bgagent/protocol/output_writer_inl.hpp: the bodies of output_writer.hpp's functions
 // (inline, or built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
@@ -10,7 +10,6 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include <bgagent/core/detail/file_error.hpp>
 #include <bgagent/core/detail/syscall.hpp>
 #include <bgagent/protocol/detail/timestamp.hpp>
 #include <cerrno>
@@ -26,9 +25,9 @@ BGAGENT_INLINE Result<OutputWriter> OutputWriter::open(const std::filesystem::pa
   if (options.mode == OpenMode::CreateNew) flags |= O_EXCL;
   detail::UniqueFd fd(detail::openFile(pathText.c_str(), flags, 0600));
   if (!fd) {
-    return detail::fileErrorFromErrno(pathText, options.mode == OpenMode::CreateNew
-                                                    ? "cannot create"
-                                                    : "cannot open for appending");
+    return Error::ofErrno(pathText, options.mode == OpenMode::CreateNew
+                                        ? "cannot create"
+                                        : "cannot open for appending");
   }
   return OutputWriter(pathText, std::move(fd), options.fsync);
 }
@@ -114,7 +113,7 @@ BGAGENT_INLINE Result<void> OutputWriter::writeRecord(std::string_view record,
   if (partialLine_) {
     const char newline = '\n';
     if (detail::writeSome(fd_.get(), &newline, 1) != 1) {
-      return detail::fileErrorFromErrno(path_, "cannot write " + std::string(what));
+      return Error::ofErrno(path_, "cannot write " + std::string(what));
     }
     partialLine_ = false;
   }
@@ -123,13 +122,13 @@ BGAGENT_INLINE Result<void> OutputWriter::writeRecord(std::string_view record,
     const ssize_t written = detail::writeSome(fd_.get(), record.data(), record.size());
     if (written == 0) errno = EIO;  // no progress and no errno: never loop on it
     if (written <= 0) partialLine_ = wroteSome;
-    if (written <= 0) return detail::fileErrorFromErrno(path_, "cannot write " + std::string(what));
+    if (written <= 0) return Error::ofErrno(path_, "cannot write " + std::string(what));
     record.remove_prefix(static_cast<std::size_t>(written));
     wroteSome = true;
   }
   if (settles && fsync_ == FsyncPolicy::OnSettle && detail::syncData(fd_.get()) != 0 &&
       errno != EINVAL) {  // EINVAL: the file (a pipe, a device) cannot be synced; nothing to do
-    return detail::fileErrorFromErrno(path_, "cannot sync " + std::string(what));
+    return Error::ofErrno(path_, "cannot sync " + std::string(what));
   }
   return {};
 }

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-// bgagent/protocol/detail/output_parser_impl_inl.hpp: the bodies of output_parser_impl.hpp's
-// functions (inline, or built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
+// bgagent/protocol/output_parser_inl.hpp: the bodies of output_parser.hpp's functions
+// (inline, or built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
-#include <bgagent/protocol/detail/output_parser_impl.hpp>
+#include <bgagent/protocol/output_parser.hpp>
 // What the bodies use besides their header:
 #include <algorithm>
+#include <bgagent/protocol/detail/progress_text.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -17,22 +18,22 @@
 #include <string_view>
 #include <utility>
 
-namespace bgagent::detail {
+namespace bgagent {
 
-BGAGENT_INLINE OutputParserState::OutputParserState(std::string sourceName, ParserLimits limits)
+BGAGENT_INLINE OutputParser::OutputParser(std::string sourceName, ParserLimits limits)
     : sourceName_(std::move(sourceName)),
       limits_(withFloors(limits)),
       deferredTail_(limits_.tailLines) {
   snapshot_.tail = OutputTail(limits_.tailLines, limits_.tailLineBytes);
 }
 
-BGAGENT_INLINE ParserLimits OutputParserState::withFloors(ParserLimits limits) noexcept {
+BGAGENT_INLINE ParserLimits OutputParser::withFloors(ParserLimits limits) noexcept {
   limits.maxLineBytes = std::max<std::size_t>(limits.maxLineBytes, 16);
   limits.maxResultBytes = std::max<std::size_t>(limits.maxResultBytes, 16);
   return limits;
 }
 
-BGAGENT_INLINE void OutputParserState::restart() {
+BGAGENT_INLINE void OutputParser::restart() {
   const std::uint64_t restarts = snapshot_.restarts + 1;
   snapshot_ = OutputSnapshot{};
   snapshot_.tail = OutputTail(limits_.tailLines, limits_.tailLineBytes);
@@ -47,12 +48,12 @@ BGAGENT_INLINE void OutputParserState::restart() {
   hasDeferredProgress_ = false;
 }
 
-BGAGENT_INLINE std::uint64_t OutputParserState::feed(std::string_view bytes) {
+BGAGENT_INLINE std::uint64_t OutputParser::feed(std::string_view bytes) {
   if (bytes.empty()) return 0;
   // The deferred tail and progress point into `bytes`: if an event handler throws out of
   // this call, the views must not outlive it.
   struct DropDeferredOnThrow {
-    OutputParserState& state;
+    OutputParser& state;
     int exceptions = std::uncaught_exceptions();
     ~DropDeferredOnThrow() {
       if (std::uncaught_exceptions() > exceptions) {
@@ -116,19 +117,18 @@ BGAGENT_INLINE std::uint64_t OutputParserState::feed(std::string_view bytes) {
   return snapshot_.lines - linesBefore;
 }
 
-BGAGENT_INLINE const char* OutputParserState::findNewline(const char* from,
-                                                          const char* end) noexcept {
+BGAGENT_INLINE const char* OutputParser::findNewline(const char* from, const char* end) noexcept {
   return static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(end - from)));
 }
 
-BGAGENT_INLINE bool OutputParserState::inResultContext(std::string_view lineStart) const noexcept {
+BGAGENT_INLINE bool OutputParser::inResultContext(std::string_view lineStart) const noexcept {
   std::string_view text;
   const std::optional<protocol::Marker> marker = protocol::markerOf(lineStart, text);
   if (!marker) return phase_ == Phase::InResult;  // a line of the value being read
   return *marker == protocol::Marker::Result && lineStart.size() > protocol::kResult.size();
 }
 
-BGAGENT_INLINE void OutputParserState::holdBack(const char* from, const char* to) {
+BGAGENT_INLINE void OutputParser::holdBack(const char* from, const char* to) {
   const auto count = static_cast<std::size_t>(to - from);
   snapshot_.pendingBytes += count;
   if (carryCut_) return;
@@ -143,7 +143,7 @@ BGAGENT_INLINE void OutputParserState::holdBack(const char* from, const char* to
   if (count > room) carryCut_ = true;
 }
 
-BGAGENT_INLINE void OutputParserState::interpret(std::string_view line, bool alreadyCut) {
+BGAGENT_INLINE void OutputParser::interpret(std::string_view line, bool alreadyCut) {
   if (!inResultContext(line) && (alreadyCut || line.size() > limits_.maxLineBytes)) {
     warn("line is longer than " + std::to_string(limits_.maxLineBytes) +
          " bytes; the rest of it was skipped");
@@ -184,8 +184,7 @@ BGAGENT_INLINE void OutputParserState::interpret(std::string_view line, bool alr
   }
 }
 
-BGAGENT_INLINE void OutputParserState::interpretMarker(protocol::Marker marker,
-                                                       std::string_view text) {
+BGAGENT_INLINE void OutputParser::interpretMarker(protocol::Marker marker, std::string_view text) {
   using protocol::Marker;
   if (phase_ == Phase::BeforeStart && marker != Marker::Start) {
     fail(ErrorCode::MalformedOutput,
@@ -235,7 +234,7 @@ BGAGENT_INLINE void OutputParserState::interpretMarker(protocol::Marker marker,
   }
 }
 
-BGAGENT_INLINE bool OutputParserState::readHeaderLine(std::string_view line) {
+BGAGENT_INLINE bool OutputParser::readHeaderLine(std::string_view line) {
   if (!sawTask_ && (line == protocol::kTaskKey || line.starts_with("Task: "))) {
     sawTask_ = true;
     snapshot_.description.assign(line.substr(std::min(line.size(), protocol::kTaskKey.size() + 1)));
@@ -249,7 +248,7 @@ BGAGENT_INLINE bool OutputParserState::readHeaderLine(std::string_view line) {
   return false;
 }
 
-BGAGENT_INLINE void OutputParserState::readWriterFields(std::string_view fields) {
+BGAGENT_INLINE void OutputParser::readWriterFields(std::string_view fields) {
   while (!fields.empty()) {
     const std::size_t space = fields.find(' ');
     const std::string_view field = fields.substr(0, space);
@@ -259,7 +258,7 @@ BGAGENT_INLINE void OutputParserState::readWriterFields(std::string_view fields)
     const std::string_view key = field.substr(0, equals);
     const std::string_view value = field.substr(equals + 1);
     if (key == "pid") {
-      const std::optional<std::int64_t> pid = parseDecimal(value);
+      const std::optional<std::int64_t> pid = detail::parseDecimal(value);
       if (pid && *pid > 0) {
         snapshot_.writer.pid = *pid;
       } else {
@@ -273,12 +272,12 @@ BGAGENT_INLINE void OutputParserState::readWriterFields(std::string_view fields)
   }
 }
 
-BGAGENT_INLINE void OutputParserState::readProtocolVersion(std::string_view value) {
+BGAGENT_INLINE void OutputParser::readProtocolVersion(std::string_view value) {
   const std::size_t dot = value.find('.');
-  const std::optional<std::int64_t> major = parseDecimal(value.substr(0, dot));
+  const std::optional<std::int64_t> major = detail::parseDecimal(value.substr(0, dot));
   const std::optional<std::int64_t> minor = dot == std::string_view::npos
                                                 ? std::optional<std::int64_t>(0)
-                                                : parseDecimal(value.substr(dot + 1));
+                                                : detail::parseDecimal(value.substr(dot + 1));
   if (!major || !minor || *major > 999 || *minor > 999) {
     fail(ErrorCode::MalformedOutput, "protocol '" + std::string(value) + "' is not MAJOR.MINOR");
     return;
@@ -292,7 +291,7 @@ BGAGENT_INLINE void OutputParserState::readProtocolVersion(std::string_view valu
   }
 }
 
-BGAGENT_INLINE void OutputParserState::beginResultValue(std::string_view text) {
+BGAGENT_INLINE void OutputParser::beginResultValue(std::string_view text) {
   valueStarted_ = true;
   valueLine_ = snapshot_.lines;
   const std::size_t first = text.find_first_not_of(" \t\r");
@@ -306,7 +305,7 @@ BGAGENT_INLINE void OutputParserState::beginResultValue(std::string_view text) {
   appendResultLine(text);
 }
 
-BGAGENT_INLINE bool OutputParserState::resultTooLarge(std::size_t lineBytes) {
+BGAGENT_INLINE bool OutputParser::resultTooLarge(std::size_t lineBytes) {
   if (resultText_.size() + lineBytes + 1 <= limits_.maxResultBytes) return false;
   fail(ErrorCode::MalformedOutput,
        "RESULT is larger than " + std::to_string(limits_.maxResultBytes) + " bytes", valueLine_);
@@ -315,7 +314,7 @@ BGAGENT_INLINE bool OutputParserState::resultTooLarge(std::size_t lineBytes) {
   return true;
 }
 
-BGAGENT_INLINE void OutputParserState::continueResult(std::string_view line) {
+BGAGENT_INLINE void OutputParser::continueResult(std::string_view line) {
   if (!valueStarted_) {
     if (!isBlank(line)) beginResultValue(line);
     return;
@@ -323,7 +322,7 @@ BGAGENT_INLINE void OutputParserState::continueResult(std::string_view line) {
   appendResultLine(line);
 }
 
-BGAGENT_INLINE void OutputParserState::appendResultLine(std::string_view line) {
+BGAGENT_INLINE void OutputParser::appendResultLine(std::string_view line) {
   if (resultTooLarge(line.size())) {
     phase_ = Phase::SkippingResult;  // P14
     return;
@@ -339,7 +338,7 @@ BGAGENT_INLINE void OutputParserState::appendResultLine(std::string_view line) {
     phase_ = Phase::SkippingResult;
     return;
   }
-  if (valueEnd != JsonValueScanner::kNotEnded) {
+  if (valueEnd != detail::JsonValueScanner::kNotEnded) {
     phase_ = Phase::Body;
     if (!isBlank(line.substr(valueEnd))) {
       failResult("RESULT is not valid JSON: unexpected text after the value", snapshot_.lines);
@@ -356,7 +355,7 @@ BGAGENT_INLINE void OutputParserState::appendResultLine(std::string_view line) {
   }
 }
 
-BGAGENT_INLINE void OutputParserState::parseResult() {
+BGAGENT_INLINE void OutputParser::parseResult() {
   try {
     snapshot_.result = nlohmann::json::parse(resultText_);
     snapshot_.hasResult = true;
@@ -387,19 +386,19 @@ BGAGENT_INLINE void OutputParserState::parseResult() {
   endResult();
 }
 
-BGAGENT_INLINE void OutputParserState::failResult(const std::string& message, std::uint64_t line) {
+BGAGENT_INLINE void OutputParser::failResult(const std::string& message, std::uint64_t line) {
   fail(ErrorCode::InvalidResult, message, line);
   endResult();
 }
 
-BGAGENT_INLINE void OutputParserState::endResult() {
+BGAGENT_INLINE void OutputParser::endResult() {
   resultText_.clear();
   if (resultText_.capacity() > 64 * 1024) std::string().swap(resultText_);  // memory back
   scanner_.reset();
   valueStarted_ = false;
 }
 
-BGAGENT_INLINE std::uint64_t OutputParserState::lineOfByte(std::size_t byte) const noexcept {
+BGAGENT_INLINE std::uint64_t OutputParser::lineOfByte(std::size_t byte) const noexcept {
   if (!valueStarted_) return resultLine_;
   std::size_t end = std::min(byte > 0 ? byte - 1 : 0, resultText_.size());
   if (end == resultText_.size() && end > 0 && resultText_[end - 1] == '\n') --end;
@@ -408,7 +407,7 @@ BGAGENT_INLINE std::uint64_t OutputParserState::lineOfByte(std::size_t byte) con
   return valueLine_ + static_cast<std::uint64_t>(breaks);
 }
 
-BGAGENT_INLINE std::string OutputParserState::withoutJsonPrefix(std::string_view what) {
+BGAGENT_INLINE std::string OutputParser::withoutJsonPrefix(std::string_view what) {
   if (what.starts_with("[json.exception.")) {
     const std::size_t bracket = what.find("] ");
     if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
@@ -420,9 +419,9 @@ BGAGENT_INLINE std::string OutputParserState::withoutJsonPrefix(std::string_view
   return std::string(what);
 }
 
-BGAGENT_INLINE std::optional<SystemTime> OutputParserState::readTimestamp(std::string_view text,
-                                                                          protocol::Marker marker) {
-  std::optional<SystemTime> time = parseTimestamp(text);
+BGAGENT_INLINE std::optional<SystemTime> OutputParser::readTimestamp(std::string_view text,
+                                                                     protocol::Marker marker) {
+  std::optional<SystemTime> time = detail::parseTimestamp(text);
   if (!time) {
     warn(std::string(protocol::spelling(marker)) + " timestamp '" + std::string(text) +
          "' is not ISO-8601 UTC");
@@ -430,7 +429,7 @@ BGAGENT_INLINE std::optional<SystemTime> OutputParserState::readTimestamp(std::s
   return time;
 }
 
-BGAGENT_INLINE void OutputParserState::freeLine(std::string_view line) {
+BGAGENT_INLINE void OutputParser::freeLine(std::string_view line) {
   if (!deferredTail_.empty()) {
     deferredTail_[deferredNext_] = line;
     deferredNext_ = (deferredNext_ + 1) % deferredTail_.size();
@@ -439,17 +438,17 @@ BGAGENT_INLINE void OutputParserState::freeLine(std::string_view line) {
   if (handler_) emit(OutputEventKind::Output, line);
 }
 
-BGAGENT_INLINE void OutputParserState::progressLine(std::string_view text) {
+BGAGENT_INLINE void OutputParser::progressLine(std::string_view text) {
   deferredProgress_ = text;
   hasDeferredProgress_ = true;
   ++snapshot_.progress.updates;
   emit(OutputEventKind::Progress, text);
 }
 
-BGAGENT_INLINE void OutputParserState::flushDeferredTail() {
+BGAGENT_INLINE void OutputParser::flushDeferredTail() {
   if (hasDeferredProgress_) {
     snapshot_.progress.text.assign(deferredProgress_);
-    snapshot_.progress.percent = percentOf(deferredProgress_);
+    snapshot_.progress.percent = detail::percentOf(deferredProgress_);
     hasDeferredProgress_ = false;
   }
   const std::size_t capacity = deferredTail_.size();
@@ -459,16 +458,16 @@ BGAGENT_INLINE void OutputParserState::flushDeferredTail() {
   deferredCount_ = 0;
 }
 
-BGAGENT_INLINE Error OutputParserState::makeError(ErrorCode code, const std::string& what,
-                                                  std::uint64_t line) const {
+BGAGENT_INLINE Error OutputParser::makeError(ErrorCode code, const std::string& what,
+                                             std::uint64_t line) const {
   std::string message;
   if (!sourceName_.empty()) message = "output file '" + sourceName_ + "' ";
   message += "line " + std::to_string(line) + ": " + what;
   return Error{code, std::move(message), sourceName_, line, 0};
 }
 
-BGAGENT_INLINE void OutputParserState::fail(ErrorCode code, const std::string& what,
-                                            std::uint64_t line) {
+BGAGENT_INLINE void OutputParser::fail(ErrorCode code, const std::string& what,
+                                       std::uint64_t line) {
   if (line == 0) line = snapshot_.lines;
   if (snapshot_.status == Status::Failed) {
     warn(what, line);  // P24: the first failure is the error, later ones are warnings
@@ -479,7 +478,7 @@ BGAGENT_INLINE void OutputParserState::fail(ErrorCode code, const std::string& w
   emit(OutputEventKind::Failed, snapshot_.error->message);
 }
 
-BGAGENT_INLINE void OutputParserState::warn(const std::string& what, std::uint64_t line) {
+BGAGENT_INLINE void OutputParser::warn(const std::string& what, std::uint64_t line) {
   ++snapshot_.warningCount;
   if (snapshot_.warnings.size() >= limits_.maxWarnings) return;
   snapshot_.warnings.push_back(
@@ -487,12 +486,19 @@ BGAGENT_INLINE void OutputParserState::warn(const std::string& what, std::uint64
   emit(OutputEventKind::Warning, snapshot_.warnings.back().message);
 }
 
-BGAGENT_INLINE void OutputParserState::emit(OutputEventKind kind, std::string_view text) {
+BGAGENT_INLINE void OutputParser::emit(OutputEventKind kind, std::string_view text) {
   if (handler_) handler_(OutputEvent{kind, snapshot_.lines, text});
 }
 
-BGAGENT_INLINE bool OutputParserState::isBlank(std::string_view text) noexcept {
+BGAGENT_INLINE bool OutputParser::isBlank(std::string_view text) noexcept {
   return text.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
-}  // namespace bgagent::detail
+BGAGENT_INLINE OutputSnapshot parseOutput(std::string_view text, std::string sourceName,
+                                          ParserLimits limits) {
+  OutputParser parser(std::move(sourceName), limits);
+  parser.feed(text);
+  return parser.snapshot();
+}
+
+}  // namespace bgagent

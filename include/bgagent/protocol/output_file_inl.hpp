@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/protocol/detail/output_file_inl.hpp: the bodies of output_file.hpp's functions (inline in
+// bgagent/protocol/output_file_inl.hpp: the bodies of output_file.hpp's functions (inline in
 // header-only mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
@@ -11,7 +11,6 @@
 #include <sys/types.h>
 
 #include <algorithm>
-#include <bgagent/core/detail/file_error.hpp>
 #include <bgagent/core/detail/syscall.hpp>
 #include <bgagent/protocol/detail/read_buffer.hpp>
 #include <cerrno>
@@ -33,7 +32,7 @@ BGAGENT_INLINE Result<std::size_t> OutputFile::readAppended(std::size_t maxBytes
     const std::size_t wanted = std::min(buffer.size(), maxBytes - total);
     const ssize_t count =
         detail::preadSome(fd_.get(), buffer.data(), wanted, static_cast<off_t>(offset_));
-    if (count < 0) return detail::fileErrorFromErrno(path_, "cannot read");
+    if (count < 0) return Error::ofErrno(path_, "cannot read");
     if (count == 0) break;
     const auto bytes = static_cast<std::size_t>(count);
     parser_.feed(std::string_view(buffer.data(), bytes));
@@ -48,8 +47,7 @@ BGAGENT_INLINE Result<std::size_t> OutputFile::refresh(std::size_t maxBytes) {
   Result<std::size_t> read = readAppended(maxBytes);
   if (!read || !fd_ || *read == maxBytes) return read;
   struct stat opened {};
-  if (detail::statFd(fd_.get(), opened) != 0)
-    return detail::fileErrorFromErrno(path_, "cannot stat");
+  if (detail::statFd(fd_.get(), opened) != 0) return Error::ofErrno(path_, "cannot stat");
   if (static_cast<std::uint64_t>(opened.st_size) < offset_) {
     parser_.restart();  // truncated in place
     offset_ = 0;
@@ -57,7 +55,7 @@ BGAGENT_INLINE Result<std::size_t> OutputFile::refresh(std::size_t maxBytes) {
   }
   struct stat named {};
   if (detail::statPath(path_.c_str(), named) != 0) {
-    if (errno != ENOENT) return detail::fileErrorFromErrno(path_, "cannot stat");
+    if (errno != ENOENT) return Error::ofErrno(path_, "cannot stat");
     // Removed. After [COMPLETE] that is cleanup; before it, the reader says so until a file
     // appears again.
     if (parser_.snapshot().completed) return read;
@@ -77,13 +75,12 @@ BGAGENT_INLINE Result<bool> OutputFile::openFile() {
   detail::UniqueFd fd(detail::openFile(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd) {
     if (errno == ENOENT) return false;
-    return detail::fileErrorFromErrno(path_, "cannot open");
+    return Error::ofErrno(path_, "cannot open");
   }
   struct stat status {};
-  if (detail::statFd(fd.get(), status) != 0)
-    return detail::fileErrorFromErrno(path_, "cannot stat");
+  if (detail::statFd(fd.get(), status) != 0) return Error::ofErrno(path_, "cannot stat");
   if (!S_ISREG(status.st_mode)) {
-    return detail::fileError(
+    return Error::ofFile(
         ErrorCode::InvalidArgument, path_,
         S_ISDIR(status.st_mode) ? "is a directory, not a file" : "is not a regular file");
   }
@@ -96,7 +93,7 @@ BGAGENT_INLINE Result<bool> OutputFile::openFile() {
 }
 
 BGAGENT_INLINE Error OutputFile::removedError() const {
-  return detail::fileError(ErrorCode::NotFound, path_, "was removed before [COMPLETE]");
+  return Error::ofFile(ErrorCode::NotFound, path_, "was removed before [COMPLETE]");
 }
 
 }  // namespace bgagent

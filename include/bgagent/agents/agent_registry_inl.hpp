@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// bgagent/agents/detail/agent_registry_inl.hpp: the bodies of agent_registry.hpp's functions
+// bgagent/agents/agent_registry_inl.hpp: the bodies of agent_registry.hpp's functions
 // (inline, or built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
 #include <bgagent/agents/agent_registry.hpp>
 // What the bodies use besides their header:
+#include <bgagent/protocol/output_writer.hpp>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -13,6 +14,28 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace bgagent::detail {
+
+BGAGENT_INLINE std::shared_ptr<RuntimeCore> runtimeFor(const LaunchOptions& options) {
+  return options.runtime != nullptr ? options.runtime->core() : DefaultRuntime::get();
+}
+
+BGAGENT_INLINE Error internalError(std::string message) {
+  return Error::of(ErrorCode::Internal, std::move(message));
+}
+
+BGAGENT_INLINE void recordStartFailure(AgentStart& start, const Error& error) {
+  nlohmann::json result;
+  result["success"] = false;
+  result["error"] = error.message;
+  if (start.writer().finish(error.message, result)) return;
+  Result<OutputWriter> again =
+      OutputWriter::open(start.outputPath(), WriterOptions{OpenMode::Append, FsyncPolicy::Never});
+  if (again) (void)again->finish(error.message, result);
+}
+
+}  // namespace bgagent::detail
 
 namespace bgagent {
 

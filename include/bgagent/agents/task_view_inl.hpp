@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/agents/detail/task_view_inl.hpp: the bodies of task_view.hpp's functions (inline in
+// bgagent/agents/task_view_inl.hpp: the bodies of task_view.hpp's functions (inline in
 // header-only mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

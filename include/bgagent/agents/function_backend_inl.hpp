@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/agents/detail/function_backend_inl.hpp: the bodies of function_backend.hpp's functions
+// bgagent/agents/function_backend_inl.hpp: the bodies of function_backend.hpp's functions
 // (inline, or built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

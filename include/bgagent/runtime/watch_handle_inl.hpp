@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/runtime/detail/watch_handle_inl.hpp: the bodies of watch_handle.hpp's functions (inline
+// bgagent/runtime/watch_handle_inl.hpp: the bodies of watch_handle.hpp's functions (inline
 // in header-only mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bgagent/agents/detail/agent_backend_inl.hpp: the bodies of agent_backend.hpp's functions (inline
+// bgagent/agents/agent_backend_inl.hpp: the bodies of agent_backend.hpp's functions (inline
 // in header-only mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
