@@ -332,6 +332,42 @@ TEST_CASE("the log file gets whole JSON lines, appended after what it held", "[e
   CHECK((status.st_mode & 0777) == 0600);
 }
 
+TEST_CASE("a name with quotes, line breaks, control bytes or invalid UTF-8 stays one JSON line",
+          "[event_log]") {
+  NothingLeftBehind nothingLeft;
+  TempDir dir;
+  const std::filesystem::path path = dir / "names.jsonl";
+  const std::string quoted = "say \"hi\" \\ then\nnext\tline \x01 end";
+  const std::string invalid = "bad \xff byte";
+  std::uint64_t quotedId = 0;
+  std::uint64_t invalidId = 0;
+  {
+    EventLog log(path);
+    Task<int> first = immediate(dir, "first", 1);
+    log.add(quoted, first);
+    REQUIRE(first.wait());
+    Task<int> second = immediate(dir, "second", 2);
+    log.add(invalid, second);
+    REQUIRE(second.wait());
+    log.flush();
+    REQUIRE_FALSE(log.error());
+    quotedId = first.id();
+    invalidId = second.id();
+  }
+  std::ifstream lines(path);
+  std::string line;
+  std::map<std::uint64_t, std::set<std::string>> names;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    const json event = json::parse(line);  // a raw line break in a name would cut the line
+    names[event["task"].get<std::uint64_t>()].insert(event["name"].get<std::string>());
+    ++count;
+  }
+  CHECK(count >= 4);  // started and settled of each
+  CHECK(names[quotedId] == std::set<std::string>{quoted});
+  CHECK(names[invalidId] == std::set<std::string>{"bad \xEF\xBF\xBD byte"});  // U+FFFD
+}
+
 TEST_CASE("a log that cannot be opened throws, naming the file", "[event_log]") {
   TempDir dir;
   const std::filesystem::path path = dir / "no-such-dir" / "jobs.jsonl";
