@@ -135,17 +135,26 @@ find include/bgagent -mindepth 2 -type f -name '*.hpp' -exec awk -v layers="$lay
     split($0, part, /[<>]/); split(part[2], to, "/")
     if (!(to[2] in rank) || rank[to[2]] > own) print FILENAME ":" FNR ": <" part[2] ">"
   }' {} + | sort -t: -k1,1 -k2,2n >"$work/upward"
-# A folder's detail/ serves that folder's public headers and includes none of them (it may include
-# the public vocabulary of the layers before it, as its folder may): "into own folder" counts the
-# others, "down" these, for information.
-find include/bgagent -mindepth 3 -path '*/detail/*' -type f -name '*.hpp' -exec awk '
-  FNR == 1 { split(FILENAME, from, "/") }
+# A folder's detail/ serves that folder's public headers and includes none of them ("own"); it
+# may include the public vocabulary of an earlier layer, as its folder may ("down", counted for
+# information; a later layer is an upward include, counted above). The folder is the path up to
+# detail/, so a nested one (agents/slurm/detail/) is its own.
+find include/bgagent -path '*/detail/*' -type f -name '*.hpp' -exec awk -v layers="$layers" '
+  BEGIN { n = split(layers, name, " "); for (i = 1; i <= n; i++) rank[name[i]] = i }
+  FNR == 1 {
+    folder = FILENAME; sub(/^include\//, "", folder); sub(/\/detail\/.*$/, "", folder)
+    split(folder, from, "/")
+  }
   /^[ \t]*#[ \t]*include[ \t]*<bgagent\// {
-    split($0, part, /[<>]/); n = split(part[2], to, "/")
-    if (n == 3) print (to[2] == from[3] ? "own" : "down") " " FILENAME ":" FNR ": <" part[2] ">"
-  }' {} + | sort -k2,2 >"$work/detail_public"
-sed -n 's/^own //p' "$work/detail_public" >"$work/detail_own"
-sed -n 's/^down //p' "$work/detail_public" >"$work/detail_down"
+    split($0, part, /[<>]/); target = part[2]
+    if (target ~ /\/detail\//) next
+    parent = target; sub(/\/[^\/]*$/, "", parent)
+    split(target, to, "/")
+    if (parent == folder) print "own " FILENAME ":" FNR ": <" target ">"
+    else if ((to[2] in rank) && rank[to[2]] < rank[from[2]]) print "down " FILENAME ":" FNR ": <" target ">"
+  }' {} + >"$work/detail_public"
+sed -n 's/^own //p' "$work/detail_public" | sort -t: -k1,1 -k2,2n >"$work/detail_own"
+sed -n 's/^down //p' "$work/detail_public" | sort -t: -k1,1 -k2,2n >"$work/detail_down"
 
 # 4. Syntax-only time. The baseline: nlohmann plus each system header that a bgagent header
 # of the umbrella's closure names itself (what a user of the same facilities pays anyway); in

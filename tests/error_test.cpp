@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <bgagent/core/error.hpp>
 #include <cerrno>
-#include <cstring>
 #include <string>
 
 #include "catch.hpp"
@@ -32,8 +31,7 @@ TEST_CASE("an exception carries its error and uses the message as what()", "[err
 TEST_CASE("a file error names the file, what failed and the system's words", "[error]") {
   const Error withErrno = Error::ofFile(ErrorCode::Io, "a.out", "cannot write [RESULT]", ENOSPC);
   CHECK(withErrno.code == ErrorCode::Io);
-  CHECK(withErrno.message ==
-        "output file 'a.out': cannot write [RESULT]: " + std::string(std::strerror(ENOSPC)));
+  CHECK(withErrno.message == "output file 'a.out': cannot write [RESULT]: No space left on device");
   CHECK(withErrno.path == "a.out");
   CHECK(withErrno.systemError == ENOSPC);
   CHECK(withErrno.line == 0);
@@ -55,5 +53,5 @@ TEST_CASE("an errno picks the most specific code, and ofErrno reads the current 
   const Error error = Error::ofErrno("dir", "cannot open");
   CHECK(error.code == ErrorCode::InvalidArgument);
   CHECK(error.systemError == EISDIR);
-  CHECK(error.message == "output file 'dir': cannot open: " + std::string(std::strerror(EISDIR)));
+  CHECK(error.message == "output file 'dir': cannot open: Is a directory");
 }

@@ -7,12 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bgagent/runtime/runtime.hpp>
 #include <bgagent/runtime/wait.hpp>
 #include <bgagent/runtime/watcher.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -640,4 +642,26 @@ TEST_CASE("a watch started by a callback during shutdown still gets its callback
         .release();
   }
   CHECK(inner.load() == 1);
+}
+
+TEST_CASE("a watch asked of a runtime that has shut down settles Cancelled at once, handle empty",
+          "[watcher]") {
+  TempDir dir;
+  bgagent::Runtime runtime;
+  runtime.shutdown();
+  Watcher watcher(runtime);
+  std::optional<WaitOutcome> settled;
+  const std::thread::id caller = std::this_thread::get_id();
+  std::thread::id settledOn;
+  bgagent::WatchHandle handle =
+      watcher.watch(dir / "late.out", {}, [&settled, &settledOn](WaitOutcome outcome) {
+        settledOn = std::this_thread::get_id();
+        settled = std::move(outcome);
+      });
+  REQUIRE(settled.has_value());  // at once, on this thread: nobody is left to settle it later
+  CHECK(settledOn == caller);
+  CHECK(settled->status == Status::Cancelled);
+  CHECK(settled->error->code == ErrorCode::Cancelled);
+  CHECK(handle.id() == 0);
+  handle.cancel();  // an empty handle has nothing to end
 }

@@ -25,7 +25,7 @@
 #include <bgagent/agents/process_backend.hpp>
 #include <bgagent/agents/task.hpp>
 #include <bgagent/core/result.hpp>
-#include <bgagent/runtime/detail/default_runtime.hpp>
+#include <bgagent/runtime/detail/runtime_core.hpp>
 #include <bgagent/runtime/runtime.hpp>
 #include <bgagent/runtime/watch_handle.hpp>
 #include <cstdint>

@@ -7,6 +7,7 @@
 #include <bgagent/agents/agent_registry.hpp>
 // What the bodies use besides their header:
 #include <bgagent/protocol/output_writer.hpp>
+#include <bgagent/runtime/detail/default_runtime.hpp>
 #include <cstddef>
 #include <memory>
 #include <mutex>

@@ -100,7 +100,9 @@ struct Error {
   static Error ofFile(ErrorCode code, const std::string& path, std::string_view what,
                       int errorNumber = 0);
 
-  /// ofFile for the errno a system call just set, with the code errorCodeFor gives it.
+  /// ofFile for the errno a system call just set, with the code errorCodeFor gives it. errno
+  /// is read when this starts, after its arguments are made: pass text that needs no allocation
+  /// (a literal, an existing string), or read errno first and call ofFile.
   static Error ofErrno(const std::string& path, std::string_view what);
 
   friend bool operator==(const Error&, const Error&) = default;

@@ -6,7 +6,7 @@
 
 #include <bgagent/core/error.hpp>
 // What the bodies use besides their header:
-#include <bgagent/core/detail/syscall.hpp>
+#include <bgagent/core/detail/system_message.hpp>
 #include <cerrno>
 #include <string>
 #include <string_view>

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 
 #include <bgagent/core/detail/syscall.hpp>
+#include <bgagent/core/detail/system_message.hpp>
 #include <bgagent/protocol/detail/timestamp.hpp>
 #include <cerrno>
 #include <chrono>

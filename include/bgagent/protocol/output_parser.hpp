@@ -14,11 +14,11 @@
 
 #include <bgagent/protocol/agent_state.hpp>
 #include <bgagent/protocol/detail/json_value_scanner.hpp>
-#include <bgagent/protocol/detail/timestamp.hpp>
 #include <bgagent/protocol/protocol.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>

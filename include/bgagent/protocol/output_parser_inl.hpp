@@ -8,6 +8,7 @@
 // What the bodies use besides their header:
 #include <algorithm>
 #include <bgagent/protocol/detail/progress_text.hpp>
+#include <bgagent/protocol/detail/timestamp.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

@@ -108,13 +108,16 @@ BGAGENT_INLINE Result<void> OutputWriter::writeMarker(std::string_view marker,
 
 BGAGENT_INLINE Result<void> OutputWriter::writeRecord(std::string_view record,
                                                       std::string_view what, bool settles) {
+  const auto failed = [&](std::string_view action) {
+    const int errorNumber = errno;  // first: building the message allocates
+    return Error::ofFile(errorCodeFor(errorNumber), path_,
+                         std::string(action) + ' ' + std::string(what), errorNumber);
+  };
   // After a write that failed part-way, the file may end inside a line: end it first, or the
   // next record would be glued to it and lost to every reader.
   if (partialLine_) {
     const char newline = '\n';
-    if (detail::writeSome(fd_.get(), &newline, 1) != 1) {
-      return Error::ofErrno(path_, "cannot write " + std::string(what));
-    }
+    if (detail::writeSome(fd_.get(), &newline, 1) != 1) return failed("cannot write");
     partialLine_ = false;
   }
   bool wroteSome = false;
@@ -122,13 +125,13 @@ BGAGENT_INLINE Result<void> OutputWriter::writeRecord(std::string_view record,
     const ssize_t written = detail::writeSome(fd_.get(), record.data(), record.size());
     if (written == 0) errno = EIO;  // no progress and no errno: never loop on it
     if (written <= 0) partialLine_ = wroteSome;
-    if (written <= 0) return Error::ofErrno(path_, "cannot write " + std::string(what));
+    if (written <= 0) return failed("cannot write");
     record.remove_prefix(static_cast<std::size_t>(written));
     wroteSome = true;
   }
   if (settles && fsync_ == FsyncPolicy::OnSettle && detail::syncData(fd_.get()) != 0 &&
       errno != EINVAL) {  // EINVAL: the file (a pipe, a device) cannot be synced; nothing to do
-    return Error::ofErrno(path_, "cannot sync " + std::string(what));
+    return failed("cannot sync");
   }
   return {};
 }

@@ -6,6 +6,7 @@
 
 #include <bgagent/runtime/watcher.hpp>
 // What the bodies use besides their header:
+#include <cstdint>
 #include <stdexcept>
 #include <utility>
 

@@ -24,15 +24,17 @@ BGAGENT_INLINE Result<std::filesystem::path> defaultOutputDirectory() {
   if (error) base = "/tmp";
   const std::filesystem::path directory =
       base / ("bgagent-" + std::to_string(::getuid()) + "-" + std::to_string(::getpid()));
+  // Made before the calls below, so that reading their errno follows no allocation.
+  const std::string directoryText = directory.string();
   if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Error::ofErrno(directory.string(), "cannot create the output directory");
+    return Error::ofErrno(directoryText, "cannot create the output directory");
   }
   struct stat status {};
   if (::lstat(directory.c_str(), &status) != 0) {
-    return Error::ofErrno(directory.string(), "cannot stat the output directory");
+    return Error::ofErrno(directoryText, "cannot stat the output directory");
   }
   if (!S_ISDIR(status.st_mode) || status.st_uid != ::getuid() || (status.st_mode & 0077) != 0) {
-    return Error::ofFile(ErrorCode::InvalidArgument, directory.string(),
+    return Error::ofFile(ErrorCode::InvalidArgument, directoryText,
                          "is not a directory only this user can use");
   }
   // The directory is this process's: removed at exit when nothing was kept in it (rmdir fails

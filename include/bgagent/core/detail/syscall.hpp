@@ -11,8 +11,6 @@
 
 #include <bgagent/core/detail/config.hpp>
 #include <cerrno>
-#include <cstring>
-#include <string>
 
 namespace bgagent::detail {
 
@@ -57,13 +55,6 @@ inline int statFd(int fd, struct stat& status) {
 }
 inline int statPath(const char* path, struct stat& status) {
   return retryOnInterrupt([&] { return syscalls.stat(path, &status); });
-}
-
-/// The system's words for an errno value (thread-safe, unlike strerror).
-inline std::string systemMessage(int errorNumber) {
-  char buffer[256];
-  // GNU strerror_r returns the message, which may or may not be in buffer.
-  return ::strerror_r(errorNumber, buffer, sizeof buffer);
 }
 
 }  // namespace bgagent::detail

@@ -32,11 +32,13 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   FileWatches(const EventLoop& loop, std::size_t partIndex, bool forcePolling);
 
   /// Follows `outputFile` until it settles (Succeeded or Failed), its deadline or idle timeout
-  /// passes, its writer exits, its stop token fires, or the handle ends it; then calls
-  /// `onSettled` once, on the runtime's thread. A file whose directory does not exist at this
-  /// call (or is not a directory) fails at once, NotFound. Throws std::invalid_argument on
-  /// misuse (an empty path, no callback, a non-positive poll interval). Returns the watch's id,
-  /// for a WatchHandle over this part, or 0 when it settled at once (the runtime was shut down).
+  /// passes, its writer exits, its stop token fires, or its owner ends it (unwatch or
+  /// cancelWatch with its id); then calls `onSettled` once, on the runtime's thread. A file
+  /// whose directory does not exist at this call (or is not a directory) fails at once,
+  /// NotFound. Throws std::invalid_argument on misuse (an empty path, no callback, a
+  /// non-positive poll interval). Returns the watch's id, which the caller owns: it wraps it in
+  /// a WatchHandle over this part, or the watch runs until it settles. 0 (never an id: ids
+  /// count from 1) means it settled at once, the runtime being shut down.
   [[nodiscard]] std::uint64_t watch(const std::filesystem::path& outputFile, WaitOptions options,
                                     SettledCallback onSettled);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <bgagent/core/detail/syscall.hpp>
+#include <bgagent/core/detail/system_message.hpp>
 #include <cerrno>
 #include <string_view>
 #include <utility>

@@ -8,6 +8,7 @@
 
 namespace bgagent::detail {
 
+/// The part that runs watches, as a WatchHandle sees it.
 class WatchCanceller {
  public:
   /// Ends the watch with this id, from any thread; an id that already ended is ignored.
