@@ -15,9 +15,10 @@ else()
   set(bgagent_arch_independent ARCH_INDEPENDENT)
 endif()
 
-install(TARGETS bgagent
-  EXPORT bgagentTargets
-  FILE_SET HEADERS DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(TARGETS bgagent EXPORT bgagentTargets)
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/bgagent"
+  DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
+  FILES_MATCHING PATTERN "*.hpp")
 if(BGAGENT_COMPILED)
   install(TARGETS bgagent_compiled
     EXPORT bgagentTargets

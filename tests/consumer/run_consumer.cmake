@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Configures, builds and runs one consumer project from scratch.
 # Inputs: SOURCE_DIR, BINARY_DIR, EXECUTABLE, GENERATOR, CXX_COMPILER; optional PREFIX (for
-# find_package), BGAGENT_SOURCE_DIR (for FetchContent), COPY_FROM (a folder copied to SOURCE_DIR
+# find_package), BGAGENT_SNIPPET (a README block the project includes), COPY_FROM (a folder copied to SOURCE_DIR
 # first, as a user copies an example), CONSUMER_COMPILED (passed on to the project).
 function(run step)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE status)
@@ -21,8 +21,8 @@ set(configure_args -S "${SOURCE_DIR}" -B "${BINARY_DIR}" -G "${GENERATOR}"
 if(PREFIX)
   list(APPEND configure_args "-DCMAKE_PREFIX_PATH=${PREFIX}")
 endif()
-if(BGAGENT_SOURCE_DIR)
-  list(APPEND configure_args "-DBGAGENT_SOURCE_DIR=${BGAGENT_SOURCE_DIR}")
+if(BGAGENT_SNIPPET)
+  list(APPEND configure_args "-DBGAGENT_SNIPPET=${BGAGENT_SNIPPET}")
 endif()
 
 if(CONSUMER_COMPILED)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// bgagent/runtime/detail/spawn.hpp: starts an agent process with posix_spawn: in a process group of
-// its own (so a cancel reaches its children too), stdin from /dev/null, stdout and stderr into one
-// pipe, every other descriptor closed, default signal dispositions and an empty signal mask.
-// glibc's posix_spawn reports an exec failure (a missing program) as its return value.
+// bgagent/runtime/detail/spawn.hpp: starts an agent process, in a process group of its own (so a
+// cancel reaches its children too), stdin from /dev/null, stdout and stderr into one pipe, every
+// other descriptor closed, default signal dispositions and an empty signal mask. posix_spawn
+// with glibc 2.34 or later, fork and execve before (spawn_inl.hpp); either way a program that
+// cannot start (missing, not executable) is an error returned at once, not an exit code.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 

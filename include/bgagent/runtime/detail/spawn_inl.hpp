@@ -19,36 +19,197 @@
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX declares it nowhere
 
+// posix_spawn_file_actions_addclosefrom_np came with glibc 2.34 (addchdir_np with 2.29). Without
+// it, or with BGAGENT_SPAWN_WITH_FORK defined to 1, agents start through fork() and execve()
+// instead, which close the host's descriptors with close_range(2).
+#if !defined(BGAGENT_SPAWN_WITH_FORK)
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+#define BGAGENT_SPAWN_WITH_FORK 0
+#else
+#define BGAGENT_SPAWN_WITH_FORK 1
+#endif
+#endif
+
+#if BGAGENT_SPAWN_WITH_FORK
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <cstdlib>
+#endif
+
 namespace bgagent::detail {
 
-BGAGENT_INLINE Result<SpawnedProcess> spawnProcess(
-    const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
-    const std::string& workingDirectory) {
-  if (argv.empty() || argv.front().empty()) {
-    return Error::of(ErrorCode::InvalidArgument, "cannot start an agent without a program");
-  }
-  int pipeFds[2];
-  if (::pipe2(pipeFds, O_CLOEXEC) != 0) {
-    return Error{ErrorCode::Io, "cannot create a pipe for '" + argv.front() + "'", "", 0, errno};
-  }
-  UniqueFd readEnd(pipeFds[0]);
-  UniqueFd writeEnd(pipeFds[1]);
-  ::fcntl(readEnd.get(), F_SETFL, O_NONBLOCK);
+namespace spawn_detail {
 
+// A bare program name searched in PATH's directories, as execvp would; empty if none has it.
+inline std::string findInPath(const std::string& program, std::string_view directories) {
+  while (true) {
+    const std::size_t colon = directories.find(':');
+    std::string candidate(directories.substr(0, colon));
+    candidate = (candidate.empty() ? std::string(".") : candidate) + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (colon == std::string_view::npos) return {};
+    directories.remove_prefix(colon + 1);
+  }
+}
+
+// What both ways of starting need, built before the child exists: the child of a fork may only
+// make async-signal-safe calls, so it must not allocate.
+struct SpawnPlan {
   std::vector<std::string> environmentText;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    const std::string text(*entry);
-    if (!environment.contains(text.substr(0, text.find('=')))) environmentText.push_back(text);
-  }
-  for (const auto& [name, value] : environment) environmentText.push_back(name + '=' + value);
-  std::vector<char*> environmentPointers;
-  for (std::string& text : environmentText) environmentPointers.push_back(text.data());
-  environmentPointers.push_back(nullptr);
-  std::vector<std::string> arguments = argv;
-  std::vector<char*> argumentPointers;
-  for (std::string& argument : arguments) argumentPointers.push_back(argument.data());
-  argumentPointers.push_back(nullptr);
+  std::vector<char*> environment;
+  std::vector<std::string> argumentText;
+  std::vector<char*> arguments;
 
+  SpawnPlan(const std::vector<std::string>& argv,
+            const std::map<std::string, std::string>& extraEnvironment)
+      : argumentText(argv) {
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+      std::string text(*entry);
+      if (!extraEnvironment.contains(text.substr(0, text.find('=')))) {
+        environmentText.push_back(std::move(text));
+      }
+    }
+    for (const auto& [name, value] : extraEnvironment) {
+      environmentText.push_back(name + '=' + value);
+    }
+    for (std::string& text : environmentText) environment.push_back(text.data());
+    environment.push_back(nullptr);
+    for (std::string& argument : argumentText) arguments.push_back(argument.data());
+    arguments.push_back(nullptr);
+  }
+};
+
+inline Error startError(const std::vector<std::string>& argv, const std::string& workingDirectory,
+                        int errorNumber) {
+  const ErrorCode code = errorNumber == ENOENT ? ErrorCode::NotFound : ErrorCode::Io;
+  std::string message = "cannot start '" + argv.front() + "'";
+  if (!workingDirectory.empty() && errorNumber == ENOENT) {
+    message += " in '" + workingDirectory + "'";
+  }
+  return Error{code, message + ": " + systemMessage(errorNumber), "", 0, errorNumber};
+}
+
+#if BGAGENT_SPAWN_WITH_FORK
+
+// Closes every descriptor from `first` up, except `keep`. close_range(2) (Linux 5.9) in one
+// call; on older kernels, one close() per possible descriptor below `limit`.
+inline void closeDescriptorsFrom(int first, int keep, int limit) noexcept {
+#ifndef SYS_close_range
+  constexpr long closeRangeCall = 436;  // the same number on every architecture
+#else
+  constexpr long closeRangeCall = SYS_close_range;
+#endif
+  const auto closeRange = [limit](int low, unsigned high) {
+    if (::syscall(closeRangeCall, static_cast<unsigned>(low), high, 0U) == 0) return;
+    for (int fd = low; fd < limit && static_cast<unsigned>(fd) <= high; ++fd) ::close(fd);
+  };
+  if (keep >= first) {
+    if (keep > first) closeRange(first, static_cast<unsigned>(keep - 1));
+    closeRange(keep + 1, ~0U);
+  } else {
+    closeRange(first, ~0U);
+  }
+}
+
+// The child's side: async-signal-safe calls only. Reports a failure's errno on `report` (closed
+// by a successful exec, O_CLOEXEC) and exits 127.
+[[noreturn]] inline void runChild(const char* program, char* const* arguments,
+                                  char* const* environment, const char* workingDirectory,
+                                  int output, int report, int descriptorLimit) noexcept {
+  struct sigaction defaults {};
+  defaults.sa_handler = SIG_DFL;
+  for (int signal = 1; signal < NSIG; ++signal) ::sigaction(signal, &defaults, nullptr);
+  int failure = 0;
+  if (::setpgid(0, 0) != 0) failure = errno;  // its own group, led by itself
+  const int nothing = failure == 0 ? ::open("/dev/null", O_RDONLY) : -1;
+  if (failure == 0 && nothing < 0) failure = errno;
+  if (failure == 0 && (::dup2(nothing, STDIN_FILENO) < 0 || ::dup2(output, STDOUT_FILENO) < 0 ||
+                       ::dup2(output, STDERR_FILENO) < 0)) {
+    failure = errno;
+  }
+  if (failure == 0) {
+    closeDescriptorsFrom(STDERR_FILENO + 1, report, descriptorLimit);
+    if (workingDirectory[0] != '\0' && ::chdir(workingDirectory) != 0) failure = errno;
+  }
+  if (failure == 0) {
+    sigset_t noSignals;
+    sigemptyset(&noSignals);
+    ::pthread_sigmask(SIG_SETMASK, &noSignals, nullptr);
+    ::execve(program, arguments, environment);
+    failure = errno;
+  }
+  [[maybe_unused]] const ssize_t written = ::write(report, &failure, sizeof failure);
+  ::_exit(127);
+}
+
+inline Result<SpawnedProcess> spawnWithFork(const std::vector<std::string>& argv, SpawnPlan& plan,
+                                            const std::string& workingDirectory,
+                                            const std::string& agentPath, UniqueFd readEnd,
+                                            const UniqueFd& writeEnd) {
+  // The search spawnWithPosixSpawn makes: the agent's PATH when the options set one, then the
+  // host's (or, without one, execvp's default).
+  std::string program = argv.front();
+  if (program.find('/') == std::string::npos) {
+    const char* hostPath = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): read only
+    std::string found = agentPath.empty() ? std::string() : findInPath(program, agentPath);
+    if (found.empty()) {
+      found = findInPath(program, hostPath != nullptr ? hostPath : "/bin:/usr/bin");
+    }
+    if (found.empty()) return startError(argv, workingDirectory, ENOENT);
+    program = std::move(found);
+  }
+  int reportFds[2];
+  if (::pipe2(reportFds, O_CLOEXEC) != 0) return startError(argv, workingDirectory, errno);
+  UniqueFd reportRead(reportFds[0]);
+  UniqueFd reportWrite(reportFds[1]);
+  rlimit descriptors{};
+  const int descriptorLimit =
+      ::getrlimit(RLIMIT_NOFILE, &descriptors) == 0 && descriptors.rlim_cur < 1U << 20
+          ? static_cast<int>(descriptors.rlim_cur)
+          : 1 << 20;
+
+  // No host signal handler may run in the child before it restores the defaults.
+  sigset_t allSignals;
+  sigfillset(&allSignals);
+  sigset_t previousMask;
+  ::pthread_sigmask(SIG_SETMASK, &allSignals, &previousMask);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    runChild(program.c_str(), plan.arguments.data(), plan.environment.data(),
+             workingDirectory.c_str(), writeEnd.get(), reportWrite.get(), descriptorLimit);
+  }
+  const int forkError = errno;
+  ::pthread_sigmask(SIG_SETMASK, &previousMask, nullptr);
+  if (pid < 0) return startError(argv, workingDirectory, forkError);
+  reportWrite.reset();
+
+  int failure = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(reportRead.get(), &failure, sizeof failure);
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof failure)) {  // the exec failed; the child has exited
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return startError(argv, workingDirectory, failure);
+  }
+  SpawnedProcess process;
+  process.pid = pid;
+  process.output = std::move(readEnd);
+  return process;
+}
+
+#else
+
+inline Result<SpawnedProcess> spawnWithPosixSpawn(const std::vector<std::string>& argv,
+                                                  SpawnPlan& plan,
+                                                  const std::string& workingDirectory,
+                                                  const std::string& agentPath, UniqueFd readEnd,
+                                                  const UniqueFd& writeEnd) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -74,34 +235,49 @@ BGAGENT_INLINE Result<SpawnedProcess> spawnProcess(
   // A bare program name is searched in the agent's PATH when the options set one, else in the
   // host's (posix_spawnp). A relative path with a '/' is relative to the working directory.
   std::string program = argv.front();
-  if (const auto path = environment.find("PATH");
-      path != environment.end() && program.find('/') == std::string::npos) {
-    std::string_view directories = path->second;
-    while (true) {
-      const std::size_t colon = directories.find(':');
-      std::string candidate(directories.substr(0, colon));
-      candidate = (candidate.empty() ? std::string(".") : candidate) + "/" + argv.front();
-      if (::access(candidate.c_str(), X_OK) == 0) {
-        program = candidate;
-        break;
-      }
-      if (colon == std::string_view::npos) break;
-      directories.remove_prefix(colon + 1);
+  if (!agentPath.empty() && program.find('/') == std::string::npos) {
+    if (std::string found = findInPath(program, agentPath); !found.empty()) {
+      program = std::move(found);
     }
   }
   SpawnedProcess process;
   const int status = ::posix_spawnp(&process.pid, program.c_str(), &actions, &attributes,
-                                    argumentPointers.data(), environmentPointers.data());
+                                    plan.arguments.data(), plan.environment.data());
   posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
-  if (status != 0) {
-    const ErrorCode code = status == ENOENT ? ErrorCode::NotFound : ErrorCode::Io;
-    std::string message = "cannot start '" + argv.front() + "'";
-    if (!workingDirectory.empty() && status == ENOENT) message += " in '" + workingDirectory + "'";
-    return Error{code, message + ": " + systemMessage(status), "", 0, status};
-  }
+  if (status != 0) return startError(argv, workingDirectory, status);
   process.output = std::move(readEnd);
   return process;
+}
+
+#endif
+
+}  // namespace spawn_detail
+
+BGAGENT_INLINE Result<SpawnedProcess> spawnProcess(
+    const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
+    const std::string& workingDirectory) {
+  if (argv.empty() || argv.front().empty()) {
+    return Error::of(ErrorCode::InvalidArgument, "cannot start an agent without a program");
+  }
+  int pipeFds[2];
+  if (::pipe2(pipeFds, O_CLOEXEC) != 0) {
+    return Error{ErrorCode::Io, "cannot create a pipe for '" + argv.front() + "'", "", 0, errno};
+  }
+  UniqueFd readEnd(pipeFds[0]);
+  const UniqueFd writeEnd(pipeFds[1]);
+  ::fcntl(readEnd.get(), F_SETFL, O_NONBLOCK);
+
+  spawn_detail::SpawnPlan plan(argv, environment);
+  const auto path = environment.find("PATH");
+  const std::string agentPath = path != environment.end() ? path->second : std::string();
+#if BGAGENT_SPAWN_WITH_FORK
+  return spawn_detail::spawnWithFork(argv, plan, workingDirectory, agentPath, std::move(readEnd),
+                                     writeEnd);
+#else
+  return spawn_detail::spawnWithPosixSpawn(argv, plan, workingDirectory, agentPath,
+                                           std::move(readEnd), writeEnd);
+#endif
 }
 
 }  // namespace bgagent::detail

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// How an agent process starts: what it inherits and what it does not. Built twice: in the main
+// test binary (posix_spawn where glibc has posix_spawn_file_actions_addclosefrom_np) and as
+// bgagent_spawn_fork_tests with BGAGENT_SPAWN_WITH_FORK=1, the fork+execve way older glibc takes.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bgagent/agents/agent_registry.hpp>
+#include <bgagent/runtime/detail/spawn.hpp>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "catch.hpp"
+#include "support/test_support.hpp"
+
+using bgagent::ErrorCode;
+using bgagent::detail::spawnProcess;
+using bgagent::test::TempDir;
+
+namespace {
+
+struct Finished {
+  std::string output;  // stdout and stderr, as the pipe carried them
+  int exitCode = -1;
+};
+
+// Reads the child's pipe to its end, then reaps the child.
+Finished finish(bgagent::detail::SpawnedProcess process) {
+  Finished finished;
+  char buffer[4096];
+  while (true) {
+    pollfd readable{process.output.get(), POLLIN, 0};
+    ::poll(&readable, 1, 10'000);
+    const ssize_t got = ::read(process.output.get(), buffer, sizeof buffer);
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      FAIL("reading the agent's pipe failed: errno " << errno);
+    }
+    finished.output.append(buffer, static_cast<std::size_t>(got));
+  }
+  int status = 0;
+  REQUIRE(::waitpid(process.pid, &status, 0) == process.pid);
+  finished.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return finished;
+}
+
+Finished runShell(const std::string& script, const std::map<std::string, std::string>& env = {},
+                  const std::string& workingDirectory = {}) {
+  auto process = spawnProcess({"/bin/sh", "-c", script}, env, workingDirectory);
+  REQUIRE(process);
+  return finish(std::move(*process));
+}
+
+}  // namespace
+
+TEST_CASE("a spawned agent reads /dev/null, writes both streams to one pipe, gets no host fd",
+          "[spawn]") {
+  const int leaky = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC, on purpose
+  REQUIRE(leaky >= 0);
+  const Finished finished =
+      runShell("readlink /proc/self/fd/0; echo out; echo err >&2; ls /proc/self/fd | tr '\\n' ' '");
+  ::close(leaky);
+  CHECK(finished.exitCode == 0);
+  CHECK(finished.output == "/dev/null\nout\nerr\n0 1 2 3 ");  // 3: the directory ls reads
+}
+
+TEST_CASE("a spawned agent leads its own process group", "[spawn]") {
+  // /proc/<pid>/stat: pid (comm) state ppid pgrp ...
+  const Finished finished = runShell(
+      "read -r pid comm state ppid pgrp rest < /proc/$$/stat; "
+      "[ \"$pid\" = \"$pgrp\" ] && echo leader");
+  CHECK(finished.output == "leader\n");
+}
+
+TEST_CASE("a spawned agent starts with default signal dispositions and no blocked signal",
+          "[spawn]") {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction previous {};
+  REQUIRE(::sigaction(SIGUSR1, &ignore, &previous) == 0);
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGUSR2);
+  sigset_t previousMask;
+  REQUIRE(::pthread_sigmask(SIG_BLOCK, &blocked, &previousMask) == 0);
+  const Finished finished = runShell("grep -E '^Sig(Ign|Blk)' /proc/self/status");
+  ::pthread_sigmask(SIG_SETMASK, &previousMask, nullptr);
+  ::sigaction(SIGUSR1, &previous, nullptr);
+  // Masks in hex, bit n-1 for signal n.
+  unsigned long long blockedMask = ~0ULL;
+  unsigned long long ignoredMask = ~0ULL;
+  REQUIRE(std::sscanf(finished.output.c_str(), "SigBlk:\t%llx\nSigIgn:\t%llx", &blockedMask,
+                      &ignoredMask) == 2);
+  CHECK(blockedMask == 0);
+  // glibc's posix_spawn leaves its two reserved signals (32, 33) ignored; no other may be.
+  CHECK((ignoredMask & ~0x180000000ULL) == 0);
+}
+
+TEST_CASE("a spawned agent gets its working directory and environment", "[spawn]") {
+  TempDir dir;
+  const Finished finished =
+      runShell("pwd; echo \"$BGAGENT_SPAWN_TEST $HOME\"",
+               {{"BGAGENT_SPAWN_TEST", "given"}, {"HOME", "/nowhere"}}, dir.path().string());
+  CHECK(finished.output == std::filesystem::canonical(dir.path()).string() + "\ngiven /nowhere\n");
+}
+
+TEST_CASE("a bare program name is searched in the agent's PATH, then in the host's", "[spawn]") {
+  TempDir dir;
+  bgagent::test::writeFile(dir / "bgagent-spawn-probe", "#!/bin/sh\necho probe \"$@\"\n");
+  std::filesystem::permissions(dir / "bgagent-spawn-probe", std::filesystem::perms::owner_all);
+  auto fromAgentPath =
+      spawnProcess({"bgagent-spawn-probe", "ran"}, {{"PATH", dir.path().string()}}, {});
+  REQUIRE(fromAgentPath);
+  CHECK(finish(std::move(*fromAgentPath)).output == "probe ran\n");
+  // Not in the agent's PATH: the host's finds sh.
+  auto fromHostPath = spawnProcess({"sh", "-c", "echo host"}, {{"PATH", dir.path().string()}}, {});
+  REQUIRE(fromHostPath);
+  CHECK(finish(std::move(*fromHostPath)).output == "host\n");
+}
+
+TEST_CASE("a program that cannot start is an error at once, naming it", "[spawn]") {
+  TempDir dir;
+  const auto missing = spawnProcess({"bgagent-no-such-program"}, {}, {});
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::NotFound);
+  CHECK(missing.error().message ==
+        "cannot start 'bgagent-no-such-program': No such file or directory");
+
+  const auto nowhere = spawnProcess({"/bin/true"}, {}, (dir / "absent").string());
+  REQUIRE_FALSE(nowhere);
+  CHECK(nowhere.error().code == ErrorCode::NotFound);
+  CHECK(nowhere.error().message == "cannot start '/bin/true' in '" + (dir / "absent").string() +
+                                       "': No such file or directory");
+
+  bgagent::test::writeFile(dir / "not-executable", "#!/bin/sh\n");
+  const auto refused = spawnProcess({(dir / "not-executable").string()}, {}, {});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::Io);
+  CHECK(refused.error().message.find("Permission denied") != std::string::npos);
+}
+
+TEST_CASE("a Bash agent runs to its RESULT however its process was started", "[spawn]") {
+  TempDir dir;
+  bgagent::LaunchOptions options;
+  options.description = "spawned";
+  options.prompt = R"(echo '[RESULT] {"success": true, "n": 7}')";
+  options.outputDirectory = dir.path();
+  const auto result = bgagent::launch(options).wait();
+  REQUIRE(result);
+  CHECK((*result)["n"] == 7);
+}
