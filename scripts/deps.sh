@@ -4,14 +4,15 @@
 # idempotent, and quick when nothing is missing.
 #   scripts/deps.sh            the demo: compiler, CMake, Ninja, nlohmann_json
 #   scripts/deps.sh --tests    also Catch2, clang with its sanitizer runtimes, clang-format, tmux
-#                              (the dashboard's terminal test), pkgconf (the pkg-config consumer)
+#                              (the dashboard's terminal test), pkgconf (the pkg-config consumer),
+#                              doxygen (the API reference, docs/api.md)
 #   scripts/deps.sh --bench    also Google Benchmark and GNU parallel (benchmark baselines)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build nlohmann-json3-dev)
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(catch2 clang libclang-rt-14-dev clang-format git tmux pkgconf) ;;
+    --tests) packages+=(catch2 clang libclang-rt-14-dev clang-format git tmux pkgconf doxygen) ;;
     --bench) packages+=(libbenchmark-dev parallel) ;;
     *) echo "usage: scripts/deps.sh [--tests] [--bench]" >&2; exit 2 ;;
   esac

@@ -190,8 +190,8 @@ TEST_CASE("parse errors from a file name the file and line", "[file]") {
   REQUIRE(file.snapshot().error);
   CHECK(file.snapshot().error->message ==
         "output file '" + (dir / "a.out").string() +
-            "' line 4: RESULT is not valid JSON: syntax error while parsing value - unexpected "
-            "end of input; expected '[', '{', or a literal");
+            "' line 3: RESULT is not valid JSON: syntax error while parsing value - unexpected "
+            "end of input; expected '[', '{', or a literal (the JSON parser stopped on line 4)");
 }
 
 TEST_CASE("output files close their descriptors", "[file]") {

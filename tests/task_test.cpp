@@ -328,9 +328,11 @@ TEST_CASE("a Task converts its RESULT to T, and says when it does not convert", 
   REQUIRE_FALSE(result);
   CHECK(bad.status() == Status::Failed);
   CHECK(result.error().code == ErrorCode::InvalidResult);
-  CHECK(result.error().message.starts_with("agent 'bad': output file '" +
-                                           bad.outputPath().string() +
-                                           "': RESULT does not convert to the requested type: "));
+  CHECK(result.error().message ==
+        "agent 'bad': output file '" + bad.outputPath().string() +
+            "': RESULT does not convert to the requested type: .passed: type must be number, but "
+            "is string");
+  CHECK(result.error().path == bad.outputPath().string());
   CHECK(bad.sharedFuture().get().error() == result.error());
 }
 

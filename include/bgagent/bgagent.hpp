@@ -38,6 +38,7 @@
 #include <bgagent/protocol/output_parser.hpp>
 #include <bgagent/protocol/output_writer.hpp>
 #include <bgagent/protocol/protocol.hpp>
+#include <bgagent/protocol/result_conversion.hpp>
 #include <bgagent/protocol/wait_outcome.hpp>
 #include <bgagent/runtime/runtime.hpp>
 #include <bgagent/runtime/wait.hpp>

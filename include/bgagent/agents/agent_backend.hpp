@@ -115,6 +115,7 @@ class AgentStart {
   AgentStart& operator=(AgentStart&&) = delete;
   ~AgentStart() = default;
 
+  /// The launch's options; a time limit set through the former name reads as timeLimit here.
   const LaunchOptions& options() const noexcept { return options_; }
 
   /// Makes the agent's output file, in options().outputDirectory or else this process's own
@@ -126,6 +127,7 @@ class AgentStart {
   /// output, or leaves it here if the agent writes the file by other means.
   OutputWriter& writer();
 
+  /// The output file's path once createOutputFile() has made it; empty before.
   const std::filesystem::path& outputPath() const noexcept { return outputPath_; }
 
   /// The task's side of the agent's ending, for the backend to keep.

@@ -167,8 +167,14 @@ Task<T> startTask(const LaunchOptions& asked, const AgentBackend& backend) {
 
 namespace bgagent {
 
+/// Agent types by name, each run by a backend; launch() starts one. Built in: "Bash" (the
+/// prompt through /bin/sh -c) and "Process" (`arguments`, no shell), both CommandBackend
+/// types: their stdout is free output, not the result, and a process that exits with 0 without
+/// writing a RESULT of its own has the RESULT `{"success":true,"exitCode":0}`. Every member may
+/// be called from any thread.
 class AgentRegistry {
  public:
+  /// A registry with the built-in "Bash" and "Process" types.
   AgentRegistry();
 
   /// Registers (or replaces) an agent type run by `backend` (agent_backend.hpp).
@@ -185,6 +191,7 @@ class AgentRegistry {
   /// argument names it.
   void addCommand(const std::string& name, std::vector<std::string> command);
 
+  /// Whether an agent type called `name` is registered.
   bool contains(const std::string& name) const;
 
   /// Starts an agent of `options.agentType` in the background.

@@ -61,8 +61,11 @@ class FunctionAgent final : public RunningAgent {
 
 }  // namespace detail
 
+/// Runs each agent as a FunctionBody on a std::jthread of its own in this process; the backend
+/// of AgentRegistry::addFunction() types and of runInThread().
 class FunctionBackend final : public AgentBackend {
  public:
+  /// A backend whose agents run `body`.
   explicit FunctionBackend(FunctionBody body) : body_(std::move(body)) {}
 
   Result<std::unique_ptr<RunningAgent>> start(AgentStart& start) const override;

@@ -20,6 +20,9 @@ namespace bgagent {
 
 class Runtime;
 
+/// What a host asks for when it starts an agent: the seed's description, prompt and agent type,
+/// and the limits around them. Written with designated initialisers, every field defaulted:
+/// `launch({.description = "tests", .prompt = "make test", .timeLimit = 10min})`.
 struct LaunchOptions {
   std::string description{};             ///< shown in the `Task:` line, messages and dashboards
   std::string prompt{};                  ///< "Bash": the shell command; a user type: its input

@@ -56,8 +56,15 @@ class ProcessAgent final : public RunningAgent {
 
 }  // namespace detail
 
+/// Runs each agent as a process on this machine, from the argv its CommandBuilder makes; the
+/// backend of the built-in "Bash" and "Process" types and of AgentRegistry::add() and
+/// addCommand(). The process's stdout and stderr are free output in the file, not its result:
+/// a process that writes no RESULT line of its own gets one when it ends:
+/// `{"success":true,"exitCode":0}` when it exits with 0 and was not stopped; otherwise
+/// `"success":false` with its `exitCode` or `signal` and its last lines (`lastOutput`).
 class CommandBackend final : public AgentBackend {
  public:
+  /// A backend whose agents run the argv `build` makes of their LaunchOptions.
   explicit CommandBackend(CommandBuilder build) : build_(std::move(build)) {}
 
   Result<std::unique_ptr<RunningAgent>> start(AgentStart& start) const override;

@@ -47,12 +47,20 @@ inline bool agentMayRun(const TaskCore& state) noexcept {
 
 // Dropping a Task at once would cancel its agent as it starts (its destructor cancels), so every
 // function that returns one (launch, runInThread, each combinator) warns when it is.
+/// The handle to an agent running in the background, or to a combinator's work: it settles once
+/// as Succeeded with a T read from the RESULT (nlohmann_json's from_json), or as Failed,
+/// Cancelled, TimedOut or Crashed with an Error. wait() and waitFor() return Result<T>; get()
+/// throws. Move-only; destroying it before it settles cancels the agent, detach() does not.
 template <typename T = nlohmann::json>
 class BGAGENT_NODISCARD_TASK Task {
  public:
   Task() = default;
+  /// Used by launch() and the combinators; hosts get tasks from them, not from here.
   explicit Task(std::shared_ptr<detail::TaskState<T>> state) : state_(std::move(state)) {}
+  /// Takes over `other`'s agent; `other` becomes empty.
   Task(Task&&) noexcept = default;
+  /// Cancels this task's agent if it has not settled (as the destructor does), then takes over
+  /// `other`'s; `other` becomes empty.
   Task& operator=(Task&& other) noexcept {
     if (this != &other) {
       abandon();
@@ -64,15 +72,22 @@ class BGAGENT_NODISCARD_TASK Task {
   Task& operator=(const Task&) = delete;
   ~Task() { abandon(); }
 
+  /// False for an empty Task (default-constructed, moved from or detached), whose queries,
+  /// waits and cancel() throw std::logic_error.
   bool valid() const noexcept { return state_ != nullptr; }
+  /// A number unique to this task in this process, combined tasks included (event logs use it).
   std::uint64_t id() const { return state().id; }
+  /// LaunchOptions::description, or the combinator's own description.
   const std::string& description() const { return state().description; }
+  /// The agent's output file; empty for a combined task or a launch that made no file.
   const std::filesystem::path& outputPath() const { return state().outputPath; }
 
+  /// Where the task stands now: Pending, Running, then how it settled.
   Status status() const {
     std::lock_guard lock(state().mutex);
     return state().status;
   }
+  /// Whether the task has settled, so status() no longer changes.
   bool settled() const { return isSettled(status()); }
 
   /// A copy of what the output file has said so far.
@@ -105,6 +120,7 @@ class BGAGENT_NODISCARD_TASK Task {
     return waitUntil(detail::saturatingAdd<SteadyClock>(SteadyClock::now(), timeout));
   }
 
+  /// Waits until `deadline`; a DeadlineExceeded error if the task is still running (it runs on).
   Result<T> waitUntil(SteadyClock::time_point deadline) const {
     if (std::optional<Error> error = unreachable()) return *std::move(error);
     if (state().future.wait_until(deadline) == std::future_status::ready) return wait();

@@ -36,7 +36,7 @@ namespace bgagent {
 
 /// A task as it is at one moment.
 struct TaskSample {
-  Status status = Status::Pending;
+  Status status = Status::Pending;   ///< as Task::status() says
   SteadyClock::duration duration{};  ///< since launch, or from launch to settling
   Progress progress;                 ///< the latest PROGRESS, or a combined task's roll-up
   /// Since the agent last wrote a byte (output or HEARTBEAT); none before its first.
@@ -47,8 +47,10 @@ struct TaskSample {
 class TaskSubscription {
  public:
   TaskSubscription() = default;
+  /// Takes over `other`'s subscription; `other` becomes empty.
   TaskSubscription(TaskSubscription&& other) noexcept
       : control_(std::move(other.control_)), id_(std::exchange(other.id_, 0)) {}
+  /// Ends this subscription, then takes over `other`'s; `other` becomes empty.
   TaskSubscription& operator=(TaskSubscription&& other) noexcept;
   TaskSubscription(const TaskSubscription&) = delete;
   TaskSubscription& operator=(const TaskSubscription&) = delete;
@@ -65,6 +67,9 @@ class TaskSubscription {
   std::uint64_t id_ = 0;
 };
 
+/// A read-only view of any task, whatever its T: its state now (sample()), its events
+/// (subscribe()), its settling (whenSettled()) and cancel(). Keeps the task's state alive, not
+/// its agent.
 class TaskView {
  public:
   /// `kind` ("started", "progress", "attempt", "cancelRequested", "killed", "settled") and its
@@ -77,10 +82,14 @@ class TaskView {
     if (!core_) throw std::invalid_argument("bgagent: a TaskView of an empty Task");
   }
 
+  /// As Task::id().
   std::uint64_t id() const noexcept { return core_->id; }
+  /// As Task::description().
   const std::string& description() const noexcept { return core_->description; }
+  /// As Task::outputPath().
   const std::filesystem::path& outputPath() const noexcept { return core_->outputPath; }
 
+  /// The task's status, duration, progress and silence, read together under one lock.
   TaskSample sample() const;
 
   /// Tells `listener` every event of the task: those that happened already first, each with

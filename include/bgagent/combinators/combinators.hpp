@@ -78,8 +78,8 @@ Task<std::vector<Result<T>>> allSettled(std::vector<Task<T>> tasks) {
 /// An any() or race() winner: which input (its index in input order) and its value.
 template <typename T>
 struct Winner {
-  std::size_t index = 0;
-  T value;
+  std::size_t index = 0;  ///< the winning input's position in the inputs, from 0
+  T value;                ///< the winning input's value
 };
 
 namespace detail {

@@ -123,6 +123,7 @@ Task<T> fromFuture(std::shared_future<T> future) {
   return std::make_shared<detail::FutureTask<T>>(std::move(future))->start();
 }
 
+/// As fromFuture(std::shared_future<T>), for a std::future, which it shares.
 template <typename T>
 Task<T> fromFuture(std::future<T> future) {
   if (!future.valid()) throw std::invalid_argument("bgagent: fromFuture() of an empty future");

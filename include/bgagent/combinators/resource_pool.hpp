@@ -111,6 +111,8 @@ class PoolSlots : public std::enable_shared_from_this<PoolSlots> {
 
 }  // namespace detail
 
+/// A named number of slots that launches share, across combinators: run() holds a slot from a
+/// launch until its task settles, and later launches wait for one in submission order.
 class ResourcePool {
  public:
   /// A pool of `slots` slots (at least 1) named `name` for messages.
@@ -119,7 +121,9 @@ class ResourcePool {
     if (slots == 0) throw std::invalid_argument("bgagent: a ResourcePool needs at least one slot");
   }
 
+  /// The name given at construction.
   const std::string& name() const noexcept { return slots_->name(); }
+  /// How many slots the pool has in all.
   std::size_t slots() const noexcept { return slots_->slots(); }
   /// Slots taken now (a test's or a dashboard's view; it may change at once).
   std::size_t inUse() const { return slots_->inUse(); }

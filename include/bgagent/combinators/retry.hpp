@@ -40,12 +40,15 @@ namespace bgagent {
 /// The wait before attempt k+1: initial * multiplier^(k-1), at most `maximum`, then shortened
 /// by a random fraction of up to `jitter` (0: none, 1: anywhere down to zero).
 struct Backoff {
-  SteadyClock::duration initial = std::chrono::milliseconds(100);
-  double multiplier = 2.0;
-  SteadyClock::duration maximum = std::chrono::seconds(30);
-  double jitter = 0.0;
+  SteadyClock::duration initial = std::chrono::milliseconds(100);  ///< after the first failure
+  double multiplier = 2.0;  ///< growth per failed attempt; below 1 counts as 1
+  SteadyClock::duration maximum = std::chrono::seconds(30);  ///< the cap, before jitter
+  double jitter = 0.0;  ///< the largest random fraction taken off a wait, 0 to 1
 
+  /// The same `wait` after every failed attempt, without jitter.
   static Backoff fixed(SteadyClock::duration wait) { return {wait, 1.0, wait, 0.0}; }
+  /// `initial`, then multiplied by `multiplier` after each further failure, up to `maximum`;
+  /// without jitter.
   static Backoff exponential(SteadyClock::duration initial, SteadyClock::duration maximum,
                              double multiplier = 2.0) {
     return {initial, multiplier, maximum, 0.0};
@@ -66,9 +69,11 @@ struct Backoff {
   }
 };
 
+/// How retry() repeats a failed launch: how many attempts, how long to wait between them, which
+/// failures are worth another attempt, and how long each attempt may run.
 struct RetryOptions {
   int maxAttempts = 3;  ///< attempts in all, the first included
-  Backoff backoff{};
+  Backoff backoff{};    ///< the wait between a failed attempt and the next
   /// Whether a failed attempt is retried; empty: every failure but a cancellation. Never
   /// consulted for a cancellation, which is never retried.
   std::function<bool(const Error&)> retryIf{};

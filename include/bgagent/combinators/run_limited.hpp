@@ -32,6 +32,7 @@
 
 namespace bgagent {
 
+/// What runLimited does once its HaltPolicy is reached.
 enum class HaltAction {
   StopLaunching,  ///< let the running ones finish; launch no more
   KillRunning,    ///< launch no more, and stop the running ones
@@ -40,21 +41,26 @@ enum class HaltAction {
 /// When runLimited stops: never, after `count` failures (or `percent` % of all launches), or
 /// after `count` successes.
 struct HaltPolicy {
+  /// Which count halts; the factory functions below set it.
   enum class When { Never, AfterFailures, AfterFailurePercent, AfterSuccesses };
-  When when = When::Never;
-  std::size_t count = 0;
-  double percent = 0.0;
-  HaltAction action = HaltAction::StopLaunching;
+  When when = When::Never;  ///< which count halts
+  std::size_t count = 0;    ///< failures or successes that halt (0 counts as 1)
+  double percent = 0.0;     ///< for AfterFailurePercent: failures, in % of all launches
+  HaltAction action = HaltAction::StopLaunching;  ///< what halting does
 
+  /// Never halts: every launch runs.
   static HaltPolicy never() { return {}; }
+  /// Halts once `failures` launches have failed (at least 1).
   static HaltPolicy afterFailures(std::size_t failures,
                                   HaltAction action = HaltAction::StopLaunching) {
     return {When::AfterFailures, failures, 0.0, action};
   }
+  /// Halts once `percent` % of all launches, rounded up and at least 1, have failed.
   static HaltPolicy afterFailurePercent(double percent,
                                         HaltAction action = HaltAction::StopLaunching) {
     return {When::AfterFailurePercent, 0, percent, action};
   }
+  /// Halts once `successes` launches have succeeded (at least 1).
   static HaltPolicy afterSuccesses(std::size_t successes,
                                    HaltAction action = HaltAction::StopLaunching) {
     return {When::AfterSuccesses, successes, 0.0, action};

@@ -29,14 +29,18 @@ namespace bgagent {
 /// One stage of a sequence: a name for reports, and the launch that starts it.
 template <typename T = nlohmann::json>
 struct Stage {
-  std::string name;
+  std::string name;  ///< in progress text and, when the stage fails, in Error::stage
+  /// Starts the stage, called only once the stage before it succeeded; what it throws, or an
+  /// empty Task, fails the stage.
   std::function<Task<T>()> launch;
 };
 
 /// One stage of a pipeline: its launch gets the previous stage's value.
 template <typename T = nlohmann::json>
 struct PipeStage {
-  std::string name;
+  std::string name;  ///< in progress text and, when the stage fails, in Error::stage
+  /// Starts the stage with the value of the stage before it (pipeline()'s `input` for the
+  /// first); what it throws, or an empty Task, fails the stage.
   std::function<Task<T>(const T& previous)> launch;
 };
 

@@ -11,11 +11,12 @@
 
 namespace bgagent {
 
+/// One input of a combined task, as Task::children() reports it.
 struct ChildProgress {
-  std::string description;
-  Status status = Status::Pending;
-  Progress progress;  ///< the child's latest PROGRESS, or its own roll-up
-  std::filesystem::path outputPath;
+  std::string description;           ///< the input's Task::description()
+  Status status = Status::Pending;   ///< the input's Task::status()
+  Progress progress;                 ///< the child's latest PROGRESS, or its own roll-up
+  std::filesystem::path outputPath;  ///< the input's output file; empty for a combined input
 };
 
 }  // namespace bgagent

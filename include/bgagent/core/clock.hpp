@@ -7,6 +7,7 @@
 
 namespace bgagent {
 
+/// The monotonic clock of every timeout, deadline and duration in bgagent.
 using SteadyClock = std::chrono::steady_clock;
 
 }  // namespace bgagent

@@ -78,11 +78,11 @@ ErrorCode errorCodeFor(int errorNumber) noexcept;
 /// What went wrong and where. `message` is the whole human-readable text (it already names the
 /// path and line); the other fields repeat the place for programs.
 struct Error {
-  ErrorCode code = ErrorCode::Internal;
-  std::string message;
-  std::string path;        ///< the file concerned, or empty
-  std::uint64_t line = 0;  ///< 1-based line in `path`, or 0 when no line applies
-  int systemError = 0;     ///< errno of the failed system call, or 0
+  ErrorCode code = ErrorCode::Internal;  ///< what kind of failure, for programs to branch on
+  std::string message;                   ///< the whole text for people: what failed, where, and why
+  std::string path;                      ///< the file concerned, or empty
+  std::uint64_t line = 0;                ///< 1-based line in `path`, or 0 when no line applies
+  int systemError = 0;                   ///< errno of the failed system call, or 0
   /// Errors that belong with this one: a combinator's other failures, in input order
   /// (docs/combinators.md, C2).
   std::vector<Error> related{};
@@ -105,6 +105,7 @@ struct Error {
   /// (a literal, an existing string), or read errno first and call ofFile.
   static Error ofErrno(const std::string& path, std::string_view what);
 
+  /// Equal when every field is, related errors included.
   friend bool operator==(const Error&, const Error&) = default;
 };
 
@@ -112,8 +113,10 @@ struct Error {
 /// a value. what() is the Error's message.
 class Exception : public std::runtime_error {
  public:
+  /// Carries `error`; what() returns its message.
   explicit Exception(Error error) : std::runtime_error(error.message), error_(std::move(error)) {}
 
+  /// The Error thrown, with its code and place.
   const Error& error() const noexcept { return error_; }
 
  private:

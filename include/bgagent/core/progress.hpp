@@ -16,6 +16,7 @@ struct Progress {
   std::optional<double> percent;  ///< from a leading `NN%` or `k/n`, when the latest text has one
   std::uint64_t updates = 0;      ///< how many PROGRESS lines were read
 
+  /// Equal when every field is.
   friend bool operator==(const Progress&, const Progress&) = default;
 };
 

@@ -13,6 +13,10 @@
 
 namespace bgagent {
 
+/// Where an agent stands. An output file (OutputSnapshot::status) is Pending, Running,
+/// Succeeded or Failed; a wait (WaitOutcome::status) ends Succeeded, Failed, TimedOut,
+/// Cancelled, Stalled or Crashed; a task (Task::status()) takes every value but Stalled, which
+/// only a dashboard row shows, for a running agent that has gone silent.
 enum class Status {
   Pending,    ///< no [START] yet (a missing or empty file, a task not started)
   Running,    ///< [START] seen; no ending and no failure yet
@@ -25,6 +29,7 @@ enum class Status {
   Crashed,    ///< the writer died without an ending, or was killed by a signal nobody sent
 };
 
+/// The value's name as spelt in the code: "Pending", "Running", ..., "Crashed".
 constexpr std::string_view toString(Status status) noexcept {
   switch (status) {
     case Status::Pending:
@@ -55,7 +60,7 @@ constexpr bool isSettled(Status status) noexcept {
 
 /// The three vocabularies Status replaces; deprecated, removed in the next release.
 using TaskStatus [[deprecated("use bgagent::Status")]] = Status;
-using WaitStatus [[deprecated("use bgagent::Status")]] = Status;
-using AgentStatus [[deprecated("use bgagent::Status")]] = Status;
+using WaitStatus [[deprecated("use bgagent::Status")]] = Status;   ///< deprecated: use Status
+using AgentStatus [[deprecated("use bgagent::Status")]] = Status;  ///< deprecated: use Status
 
 }  // namespace bgagent

@@ -10,6 +10,7 @@ namespace bgagent {
 /// Why the host asked an agent to stop; None while it has not. The first reason asked wins.
 enum class StopReason : int { None, Cancelled, TimedOut, HostShutdown };
 
+/// The reason in words, as messages say it: "none", "cancelled", "timed out", "host shutdown".
 constexpr std::string_view toString(StopReason reason) noexcept {
   switch (reason) {
     case StopReason::None:

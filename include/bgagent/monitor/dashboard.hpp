@@ -44,6 +44,7 @@ enum class DisplayMode {
   Plain,      ///< one line per status change, no escape codes
 };
 
+/// How a Dashboard samples and shows its tasks.
 struct DashboardOptions {
   /// How often the live table is redrawn, and the plain log looks for changes; a task that
   /// settles wakes the display at once.
@@ -53,7 +54,7 @@ struct DashboardOptions {
   /// Lines the live table may take; default: the terminal's height less one (the line the
   /// cursor rests on), so the screen never scrolls. Rows past it fold into one "+k more" line.
   std::optional<std::size_t> height{};
-  DisplayMode mode = DisplayMode::Automatic;
+  DisplayMode mode = DisplayMode::Automatic;  ///< how display() writes
   /// A running agent silent for this long is shown as Stalled (it still runs).
   std::chrono::milliseconds stalledAfter{60000};
   /// While display() runs, SIGINT and SIGTERM cancel every task shown; display() waits until
@@ -67,8 +68,11 @@ struct DashboardOptions {
   std::function<void()> onInterrupt{};
 };
 
+/// A table of tasks (Agent | Status | Duration | Progress): as rows(), text, JSON, or shown
+/// live by display() until every task has settled, with Ctrl-C cancelling them.
 class Dashboard {
  public:
+  /// An empty dashboard; add() the tasks to show.
   explicit Dashboard(DashboardOptions options = {});
 
   /// Shows `task` under `name`, in the order added.
@@ -90,6 +94,7 @@ class Dashboard {
     return bgagent::renderTable(rows, width, height);
   }
 
+  /// The table of every task as it is now, `width` columns wide, with no height limit.
   std::string render(std::size_t width) const { return renderTable(rows(), width); }
 
   /// Every task's state, progress, duration and output file, for a host's own UI.

@@ -28,13 +28,13 @@ namespace bgagent {
 
 /// One task as the dashboard shows it.
 struct DashboardRow {
-  std::string name;
+  std::string name;  ///< the display name given to Dashboard::add()
   /// The task's, or Stalled: running, but its agent has written nothing (no output, no
   /// HEARTBEAT) for DashboardOptions::stalledAfter.
   Status status = Status::Pending;
-  SteadyClock::duration duration{};
-  Progress progress;
-  std::filesystem::path outputPath;
+  SteadyClock::duration duration{};  ///< since launch, or from launch to settling
+  Progress progress;                 ///< the latest PROGRESS, or a combined task's roll-up
+  std::filesystem::path outputPath;  ///< the task's output file; empty for a combined task
 };
 
 namespace detail {

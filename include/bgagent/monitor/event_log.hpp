@@ -41,6 +41,8 @@
 
 namespace bgagent {
 
+/// A JSON-lines job log of what happens to the tasks added (started, progress, attempt,
+/// cancelRequested, killed, settled), written by a thread of its own to a file or a sink.
 class EventLog {
  public:
   /// Appends to `path`, creating it (mode 0600) if needed. Throws bgagent::Exception naming the

@@ -27,6 +27,8 @@ namespace bgagent {
 /// An output file read as it grows: its path, its parser and how far it has been read.
 class OutputFile {
  public:
+  /// Reads `path`, which need not exist yet, with a parser bound by `limits`; opens nothing
+  /// until the first read.
   explicit OutputFile(const std::filesystem::path& path, ParserLimits limits = {})
       : path_(path.string()), parser_(path_, limits) {}
 
@@ -43,10 +45,13 @@ class OutputFile {
   /// two more system calls. A call that used up its budget leaves the check to the next one.
   Result<std::size_t> refresh(std::size_t maxBytes = kUnlimited);
 
+  /// Everything the bytes read so far have said (OutputParser::snapshot()).
   const OutputSnapshot& snapshot() const noexcept { return parser_.snapshot(); }
+  /// The path given at construction.
   const std::string& path() const noexcept { return path_; }
   /// Bytes read so far from the current file.
   std::uint64_t offset() const noexcept { return offset_; }
+  /// Whether a descriptor of the file is held open now.
   bool isOpen() const noexcept { return static_cast<bool>(fd_); }
   /// True once a file has been found at the path (it may have gone since).
   bool fileFound() const noexcept { return hadFile_; }

@@ -30,6 +30,7 @@ namespace bgagent {
 /// between feeds.
 class OutputParser {
  public:
+  /// Called with each interpreted line; see setEventHandler().
   using EventHandler = std::function<void(const OutputEvent&)>;
 
   /// `sourceName` prefixes messages as "output file 'NAME' line N: ..." (empty: "line N: ...").
@@ -48,8 +49,11 @@ class OutputParser {
   /// snapshot counts the restart.
   void restart();
 
+  /// Everything the lines fed so far have said.
   const OutputSnapshot& snapshot() const noexcept { return snapshot_; }
+  /// The name given at construction, which messages carry.
   const std::string& sourceName() const noexcept { return sourceName_; }
+  /// The limits in force: those given, with maxLineBytes and maxResultBytes at least 16.
   const ParserLimits& limits() const noexcept { return limits_; }
 
   /// Bytes the parser holds in its own buffers (a held-back line, a RESULT being read): bounded

@@ -388,7 +388,13 @@ BGAGENT_INLINE void OutputParser::parseResult() {
 }
 
 BGAGENT_INLINE void OutputParser::failResult(const std::string& message, std::uint64_t line) {
-  fail(ErrorCode::InvalidResult, message, line);
+  // The error names the RESULT's own line, where a reader starts looking (P16); the line where
+  // the JSON parser stopped follows when it is another.
+  fail(ErrorCode::InvalidResult,
+       line == resultLine_
+           ? message
+           : message + " (the JSON parser stopped on line " + std::to_string(line) + ")",
+       resultLine_);
   endResult();
 }
 

@@ -38,8 +38,8 @@ enum class OpenMode {
 
 /// How OutputWriter::open opens the file and when records reach the disk.
 struct WriterOptions {
-  OpenMode mode = OpenMode::CreateNew;
-  FsyncPolicy fsync = FsyncPolicy::OnSettle;
+  OpenMode mode = OpenMode::CreateNew;        ///< a new file, or appending to one
+  FsyncPolicy fsync = FsyncPolicy::OnSettle;  ///< whether endings are forced to disk
 };
 
 /// The writing side of an output file: one write() per record, errors as values.
@@ -89,6 +89,7 @@ class OutputWriter {
   /// [COMPLETE] with the current time: the record is closed.
   Result<void> complete() { return writeMarker(protocol::kComplete, now(), true); }
 
+  /// The path the file was opened at.
   const std::string& path() const noexcept { return path_; }
 
  private:

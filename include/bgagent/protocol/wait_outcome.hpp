@@ -25,16 +25,20 @@ namespace bgagent {
 /// The end of a wait: its status, the error explaining any status but Succeeded, and
 /// everything the file had said by then.
 struct WaitOutcome {
+  /// How the wait ended: Succeeded, Failed, TimedOut, Cancelled, Stalled or Crashed.
   Status status = Status::Cancelled;
   std::optional<Error> error{};  ///< set exactly when status != Succeeded
-  OutputSnapshot snapshot;
+  OutputSnapshot snapshot;       ///< everything the file had said when the wait ended
 
+  /// Whether status is Succeeded.
   bool succeeded() const noexcept { return status == Status::Succeeded; }
   /// The RESULT value (null when the file had none).
   const nlohmann::json& result() const noexcept { return snapshot.result; }
 };
 
 /// What to wait for and for how long. Timeout and deadline may both be set: the earlier wins.
+/// With neither, the wait has no time limit (idleTimeout, stopToken or the writer's exit can
+/// still end it).
 struct WaitOptions {
   std::optional<SteadyClock::duration> timeout{};      ///< from the call; none: no limit
   std::optional<SteadyClock::time_point> deadline{};   ///< absolute; none: no limit
@@ -47,7 +51,7 @@ struct WaitOptions {
   /// The writer's process id, when the caller knows it; otherwise the file's `Writer: pid=` is
   /// used when its host is this host. Its exit without [COMPLETE] ends the wait: Crashed.
   std::int64_t writerPid = 0;
-  ParserLimits limits{};
+  ParserLimits limits{};  ///< the parser's bounds on line, RESULT and warning sizes
   /// Called on the runtime's thread after each read that brought new bytes. Keep it short; it
   /// must not wait for a watch of the same watcher. If it throws, the watch settles as Failed
   /// (Internal) with the exception's message.

@@ -31,10 +31,18 @@
 
 namespace bgagent {
 
+/// A Runtime's options: `forcePolling` (false; true polls every file and never uses inotify)
+/// and `shutdownGrace` (2 s: at shutdown, the most a process agent gets between SIGTERM and
+/// SIGKILL, or its own grace period if shorter).
 using RuntimeOptions = detail::RuntimeOptions;
 
+/// The one thread that serves a host's agents, waits and timers (one epoll loop). launch() and
+/// waitForCompletion() use the process-wide default; a host may make its own and name it in
+/// LaunchOptions::runtime. Every member may be called from any thread; shutdown() not from
+/// the runtime's own.
 class Runtime {
  public:
+  /// Starts the runtime's thread.
   explicit Runtime(RuntimeOptions options = {});
 
   /// Shuts down, as shutdown() does. In a forked child the parent's runtime is let go of

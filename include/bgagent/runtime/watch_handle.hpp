@@ -17,9 +17,12 @@ namespace bgagent {
 class WatchHandle {
  public:
   WatchHandle() = default;
+  /// Made by Watcher::watch(); hosts get handles from it, not from here.
   WatchHandle(detail::WatchCanceller* watcher, std::uint64_t id) : watcher_(watcher), id_(id) {}
+  /// Takes over `other`'s watch; `other` then ends nothing.
   WatchHandle(WatchHandle&& other) noexcept
       : watcher_(std::exchange(other.watcher_, nullptr)), id_(other.id_) {}
+  /// Cancels this handle's watch, then takes over `other`'s.
   WatchHandle& operator=(WatchHandle&& other) noexcept;
   WatchHandle(const WatchHandle&) = delete;
   WatchHandle& operator=(const WatchHandle&) = delete;
@@ -31,6 +34,7 @@ class WatchHandle {
   /// Lets the watch run on without a handle; it ends when it settles.
   void release() noexcept { watcher_ = nullptr; }
 
+  /// The watch's id, for Watcher::cancelWatch(); 0 for a default-constructed handle.
   std::uint64_t id() const noexcept { return id_; }
 
  private:

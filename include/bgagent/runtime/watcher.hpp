@@ -39,6 +39,7 @@ struct WatcherOptions {
 /// Follows any number of output files until each settles.
 class Watcher final {
  public:
+  /// `void(WaitOutcome)`: how a watch ended, called once on the runtime's thread.
   using SettledCallback = detail::SettledCallback;
 
   /// A watcher with a runtime (one thread) of its own.

@@ -8,6 +8,7 @@
 #include <bgagent/agents/detail/task_core.hpp>
 #include <bgagent/core/result.hpp>
 #include <bgagent/core/status.hpp>
+#include <bgagent/protocol/result_conversion.hpp>
 #include <bgagent/protocol/wait_outcome.hpp>
 #include <filesystem>
 #include <functional>
@@ -116,15 +117,12 @@ struct TaskState : TaskCore {
     if constexpr (std::is_same_v<T, nlohmann::json>) {
       return settled.result;
     } else {
-      try {
-        return settled.result.template get<T>();
-      } catch (const nlohmann::json::exception& exception) {
-        return nameAgent(
-            Error::of(ErrorCode::InvalidResult,
-                      "output file '" + outputPath.string() +
-                          "': RESULT does not convert to the requested type: " + exception.what(),
-                      outputPath.string()));
-      }
+      Result<T> converted = convertResult<T>(settled.result);
+      if (converted) return converted;
+      Error error = converted.error();
+      error.message = "output file '" + outputPath.string() + "': " + error.message;
+      error.path = outputPath.string();
+      return nameAgent(std::move(error));
     }
   }
 };
