@@ -35,6 +35,14 @@ void from_json(const json& value, Odd& odd) {
   value.at("a/b").at("the count").get_to(odd.count);
 }
 
+// Reads a number written as text, failing its own way (std::invalid_argument) on "".
+struct Counted {
+  int count = 0;
+};
+void from_json(const json& value, Counted& counted) {
+  counted.count = std::stoi(value.at("count").get<std::string>());
+}
+
 std::string conversionError(const json& value) {
   const bgagent::Result<Suite> converted = convertResult<Suite>(value);
   REQUIRE_FALSE(converted);
@@ -102,5 +110,19 @@ TEST_CASE("with more members of the found type than are tried, no path is guesse
   CHECK(conversionError(value) == ".stats.passed: type must be number, but is string");
 #else
   CHECK(conversionError(value) == "type must be number, but is string");
+#endif
+}
+
+TEST_CASE("a from_json that fails its own way on the stand-in value costs the path, nothing more",
+          "[result]") {
+  const auto converted = convertResult<Counted>(json::parse(R"({"count": 5})"));
+  REQUIRE_FALSE(converted);
+#if JSON_DIAGNOSTICS
+  CHECK(
+      converted.error().message ==
+      "RESULT does not convert to the requested type: .count: type must be string, but is number");
+#else
+  CHECK(converted.error().message ==
+        "RESULT does not convert to the requested type: type must be string, but is number");
 #endif
 }

@@ -119,6 +119,69 @@ TEST_CASE("sequence: of no stages succeeds at once", "[combinators][sequence]") 
   CHECK(bgagent::sequence<int>({}).waitFor(0ms)->empty());
 }
 
+TEST_CASE("sequence: the stages' type is deduced from the braces", "[combinators][sequence]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  // Stage{name, launch} takes the type of the Task its launch returns.
+  auto typed = bgagent::sequence({
+      Stage{"unit", [&] { return immediate(dir, "unit", 1); }},
+      Stage{"e2e", [&] { return immediate(dir, "e2e", 2); }},
+  });
+  static_assert(std::is_same_v<decltype(typed), Task<std::vector<int>>>);
+  CHECK(typed.get() == std::vector<int>{1, 2});
+  // Plain braces: JSON stages, as launch() gives.
+  auto untyped = bgagent::sequence({
+      {"count",
+       [&] { return bgagent::launch(shell(dir, "count", R"(echo '[RESULT] {"n": 3}')")); }},
+  });
+  static_assert(std::is_same_v<decltype(untyped), Task<std::vector<nlohmann::json>>>);
+  const auto values = untyped.get();
+  REQUIRE(values.size() == 1);
+  CHECK(values[0]["n"] == 3);
+}
+
+TEST_CASE("sequence: a parallel group is a stage as it is, its values the stage's array",
+          "[combinators][sequence]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  const auto checks = [&](const std::string& unitCommand) {
+    return [&dir, unitCommand] {
+      std::vector<Task<>> group;
+      group.push_back(bgagent::launch(shell(dir, "lint", R"(echo '[RESULT] {"lint": "clean"}')")));
+      group.push_back(bgagent::launch(shell(dir, "unit", unitCommand)));
+      return bgagent::all(std::move(group));
+    };
+  };
+  std::atomic<int> deployed{0};
+  const auto deploy = [&] {
+    ++deployed;
+    return bgagent::launch(shell(dir, "deploy", "true"));
+  };
+
+  auto passing = bgagent::sequence({
+      {"checks", checks(R"(echo '[RESULT] {"passed": 12}')")},
+      {"deploy", deploy},
+  });
+  const auto values = passing.get();
+  REQUIRE(values.size() == 2);
+  CHECK(values[0] == nlohmann::json::parse(R"([{"lint": "clean"}, {"passed": 12}])"));
+  CHECK(deployed == 1);
+
+  auto failingGroup = bgagent::sequence({
+      {"checks", checks("echo '2 tests failed'; exit 3")},
+      {"deploy", deploy},
+  });
+  const auto failed = failingGroup.wait();
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().stage == "checks");
+  CHECK(failed.error().code == ErrorCode::AgentFailed);
+  CHECK(failed.error().message.starts_with("stage 'checks' (1 of 2) failed: "));
+  CHECK(failed.error().message.find("2 tests failed") != std::string::npos);
+  CHECK(deployed == 1);  // the stage after the failed group never started
+}
+
 TEST_CASE("pipeline: each stage gets the value before it; the last value is the result",
           "[combinators][pipeline]") {
   NothingLeftBehind check;

@@ -12,6 +12,7 @@
 #include <bgagent/agents/agent_registry.hpp>
 #include <bgagent/runtime/detail/spawn.hpp>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -136,8 +137,14 @@ TEST_CASE("a program that cannot start is an error at once, naming it", "[spawn]
   const auto nowhere = spawnProcess({"/bin/true"}, {}, (dir / "absent").string());
   REQUIRE_FALSE(nowhere);
   CHECK(nowhere.error().code == ErrorCode::NotFound);
-  CHECK(nowhere.error().message == "cannot start '/bin/true' in '" + (dir / "absent").string() +
-                                       "': No such file or directory");
+  CHECK(nowhere.error().message == "cannot start '/bin/true': working directory '" +
+                                       (dir / "absent").string() + "' does not exist");
+  bgagent::test::writeFile(dir / "a-file", "");
+  const auto notDirectory = spawnProcess({"/bin/true"}, {}, (dir / "a-file").string());
+  REQUIRE_FALSE(notDirectory);
+  CHECK(notDirectory.error().code == ErrorCode::InvalidArgument);
+  CHECK(notDirectory.error().message == "cannot start '/bin/true': working directory '" +
+                                            (dir / "a-file").string() + "': Not a directory");
 
   bgagent::test::writeFile(dir / "not-executable", "#!/bin/sh\n");
   const auto refused = spawnProcess({(dir / "not-executable").string()}, {}, {});
@@ -145,6 +152,55 @@ TEST_CASE("a program that cannot start is an error at once, naming it", "[spawn]
   CHECK(refused.error().code == ErrorCode::Io);
   CHECK(refused.error().message.find("Permission denied") != std::string::npos);
 }
+
+// Runs `check` in a child of this process and says whether it exited 0: for what must not touch
+// the test process itself (its standard streams, its descriptors).
+bool inChildProcess(const std::function<bool()>& check) {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(check() ? 0 : 1);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST_CASE("a host started with its standard streams closed still reads its agents' output",
+          "[spawn]") {
+  CHECK(inChildProcess([] {
+    ::close(STDIN_FILENO);
+    ::close(STDOUT_FILENO);
+    ::close(STDERR_FILENO);
+    auto process = spawnProcess({"/bin/sh", "-c", "echo out; echo err >&2"}, {}, {});
+    if (!process) return false;
+    std::string output;
+    char buffer[256];
+    while (true) {
+      pollfd readable{process->output.get(), POLLIN, 0};
+      ::poll(&readable, 1, 10'000);
+      const ssize_t got = ::read(process->output.get(), buffer, sizeof buffer);
+      if (got == 0) break;
+      if (got < 0 && errno != EAGAIN && errno != EINTR) return false;
+      if (got > 0) output.append(buffer, static_cast<std::size_t>(got));
+    }
+    int status = 0;
+    return ::waitpid(process->pid, &status, 0) == process->pid && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 0 && output == "out\nerr\n";
+  }));
+}
+
+#if BGAGENT_SPAWN_WITH_FORK
+TEST_CASE("without close_range, the descriptors /proc/self/fd lists are closed, one kept",
+          "[spawn]") {
+  CHECK(inChildProcess([] {
+    int opened[3];
+    for (int& fd : opened) fd = ::open("/dev/null", O_RDONLY);
+    if (!bgagent::detail::spawn_detail::closeListedDescriptors(opened[0], opened[1])) {
+      return false;
+    }
+    const auto isOpen = [](int fd) { return ::fcntl(fd, F_GETFD) != -1; };
+    return isOpen(STDERR_FILENO) && !isOpen(opened[0]) && isOpen(opened[1]) && !isOpen(opened[2]);
+  }));
+}
+#endif
 
 TEST_CASE("a Bash agent runs to its RESULT however its process was started", "[spawn]") {
   TempDir dir;

@@ -34,7 +34,8 @@ endfunction()
 extract_block("With FetchContent:" fetch_content)
 extract_block("then found with:" find_package)
 if(NOT fetch_content MATCHES "<bgagent repository>")
-  message(FATAL_ERROR "the README's FetchContent block has no '<bgagent repository>':\n${fetch_content}")
+  message(FATAL_ERROR
+    "the README's FetchContent block has no '<bgagent repository>':\n${fetch_content}")
 endif()
 
 # The release: this tree as committed, plus what is not committed yet (not what .gitignore
@@ -50,4 +51,5 @@ git(${into_release} tag "v${BGAGENT_VERSION}")
 string(REPLACE "<bgagent repository>" "${repository}" fetch_content "${fetch_content}")
 file(WRITE "${WORK}/readme_fetch_content.cmake" "${fetch_content}")
 file(WRITE "${WORK}/readme_find_package.cmake" "${find_package}")
-message(STATUS "README snippets for bgagent ${BGAGENT_VERSION}, release v${BGAGENT_VERSION} in ${repository}")
+message(STATUS
+  "README snippets for bgagent ${BGAGENT_VERSION}, release v${BGAGENT_VERSION} in ${repository}")

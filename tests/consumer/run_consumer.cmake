@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Configures, builds and runs one consumer project from scratch.
 # Inputs: SOURCE_DIR, BINARY_DIR, EXECUTABLE, GENERATOR, CXX_COMPILER; optional PREFIX (for
-# find_package), BGAGENT_SNIPPET (a README block the project includes), COPY_FROM (a folder copied to SOURCE_DIR
-# first, as a user copies an example), CONSUMER_COMPILED (passed on to the project).
+# find_package), BGAGENT_SNIPPET (a README block the project includes), COPY_FROM (a folder
+# copied to SOURCE_DIR first, as a user copies an example), CONSUMER_COMPILED (passed on to the
+# project).
 function(run step)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE status)
   if(NOT status EQUAL 0)

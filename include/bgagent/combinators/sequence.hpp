@@ -8,7 +8,7 @@
 // Threads: none of its own. Each stage is launched on the thread that settled the one before
 // (rule C7); the first on the caller's.
 // Example:
-//   auto pipeline = bgagent::sequence<nlohmann::json>({
+//   auto pipeline = bgagent::sequence({
 //       {"unit", [] { return bgagent::launch({.description = "unit", .prompt = "make unit"}); }},
 //       {"e2e", [] { return bgagent::launch({.description = "e2e", .prompt = "make e2e"}); }}});
 //   if (auto done = pipeline.wait(); !done) std::cerr << "failed at " << done.error().stage;
@@ -16,15 +16,27 @@
 
 #include <bgagent/agents/task.hpp>
 #include <bgagent/combinators/detail/step_runner.hpp>
+#include <bgagent/combinators/detail/task_control.hpp>
+#include <bgagent/combinators/then.hpp>
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace bgagent {
+
+namespace detail {
+
+/// A launch that returns a Task whose value converts to T.
+template <typename Launch, typename T>
+concept StageLaunch = std::is_convertible_v<LaunchedValue<Launch>, T>;
+
+}  // namespace detail
 
 /// One stage of a sequence: a name for reports, and the launch that starts it.
 template <typename T = nlohmann::json>
@@ -33,7 +45,31 @@ struct Stage {
   /// Starts the stage, called only once the stage before it succeeded; what it throws, or an
   /// empty Task, fails the stage.
   std::function<Task<T>()> launch;
+
+  /// A stage with no launch yet.
+  Stage() = default;
+
+  /// A stage whose launch returns a Task<T>, or a Task of a value that converts to T. So a
+  /// parallel group is a stage as it is: `all(...)` in a sequence of JSON stages gives the
+  /// stage the array of the group's values, and the group's first failure fails the stage.
+  template <detail::StageLaunch<T> Launch>
+  Stage(std::string stageName, Launch stageLaunch) : name(std::move(stageName)) {
+    using Launched = detail::LaunchedValue<Launch>;
+    if constexpr (std::is_same_v<Launched, T>) {
+      launch = std::move(stageLaunch);
+    } else {
+      launch = [inner = std::move(stageLaunch)]() mutable {
+        Task<Launched> launched = inner();
+        if (!launched.valid()) return Task<T>();  // reported as the stage's empty Task
+        return then(std::move(launched), [](Launched value) { return T(std::move(value)); });
+      };
+    }
+  }
 };
+
+/// `Stage{"unit", launchUnit}` is a Stage of the value type of the Task `launchUnit` returns.
+template <typename Launch>
+Stage(std::string, Launch) -> Stage<detail::LaunchedValue<Launch>>;
 
 /// One stage of a pipeline: its launch gets the previous stage's value.
 template <typename T = nlohmann::json>
@@ -110,7 +146,7 @@ void runStage(const std::shared_ptr<StepRunner<R>>& runner, std::shared_ptr<Stag
 
 /// Runs the stages one after another; every stage's value in order, or the first failure with
 /// the failed stage named in the message and in Error::stage. Later stages never start.
-template <typename T>
+template <typename T = nlohmann::json>
 Task<std::vector<T>> sequence(std::vector<Stage<T>> stages) {
   const std::size_t count = stages.size();
   auto runner =
@@ -126,6 +162,14 @@ Task<std::vector<T>> sequence(std::vector<Stage<T>> stages) {
         done->succeed(std::move(*values));
       });
   return runner->task();
+}
+
+/// The same, with the stages written in braces. Their type is deduced: JSON for
+/// `sequence({{"build", launchBuild}, {"test", launchTests}})`, the stages' own for
+/// `sequence({Stage{"unit", launchUnit}, Stage{"e2e", launchEndToEnd}})`.
+template <typename T = nlohmann::json>
+Task<std::vector<T>> sequence(std::initializer_list<Stage<T>> stages) {
+  return sequence<T>(std::vector<Stage<T>>(stages));
 }
 
 /// Runs the stages one after another, each launched with the previous stage's value (the first

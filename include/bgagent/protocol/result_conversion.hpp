@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bgagent {
@@ -47,25 +48,31 @@ BGAGENT_INLINE std::vector<ResultMember> membersOfType(const nlohmann::json& val
 /// The member a failed "type must be X, but is Y" conversion stumbled on, found by converting
 /// again with one member of type Y at a time given a value of type X: the member whose change
 /// makes the conversion succeed, or fail elsewhere (not on that member now being X). Empty when
-/// none does, or when more than 64 members would have to be tried.
+/// none does, or when more than 64 members would have to be tried. The value is copied once;
+/// each member is changed and put back in the copy.
 template <typename T>
 std::string findMismatchedMember(const nlohmann::json& value, const ConversionFailure& failure,
                                  std::string_view what) {
   constexpr std::size_t kMaxTries = 64;
   const std::vector<ResultMember> candidates = membersOfType(value, failure.foundType, kMaxTries);
-  if (candidates.size() > kMaxTries) return {};
+  if (candidates.empty() || candidates.size() > kMaxTries) return {};
   const std::string nowWrong = "type must be " + failure.foundType + ", but is " +
                                std::string(failure.expectedValue.type_name());
+  nlohmann::json changed = value;
   for (const ResultMember& candidate : candidates) {
-    nlohmann::json changed = value;
-    changed[candidate.pointer] = failure.expectedValue;
+    nlohmann::json& member = changed[candidate.pointer];
+    nlohmann::json original = std::exchange(member, failure.expectedValue);
+    bool culprit = false;
     try {
       static_cast<void>(changed.template get<T>());
-      return candidate.path;
+      culprit = true;
     } catch (const nlohmann::json::exception& retried) {
       const std::string_view text = retried.what();
-      if (text != what && text.find(nowWrong) == std::string_view::npos) return candidate.path;
+      culprit = text != what && text.find(nowWrong) == std::string_view::npos;
+    } catch (...) {  // T's from_json failing its own way on the stand-in value: not this one
     }
+    member = std::move(original);
+    if (culprit) return candidate.path;
   }
   return {};
 }
@@ -77,7 +84,7 @@ std::string findMismatchedMember(const nlohmann::json& value, const ConversionFa
 /// type: .passed: type must be number, but is string". The member is the one the message names
 /// in a program built with JSON_DIAGNOSTICS=1; otherwise, for a type mismatch, the one found by
 /// converting again with one member's type changed (so `T`'s from_json must have no side
-/// effects; at most 64 members are tried).
+/// effects; at most 64 members are tried, on one copy of the value).
 template <typename T>
 Result<T> convertResult(const nlohmann::json& result) {
   try {

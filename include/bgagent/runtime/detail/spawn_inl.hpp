@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bgagent/core/detail/syscall.hpp>
@@ -37,6 +38,7 @@ extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX decl
 
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #endif
 
 namespace bgagent::detail {
@@ -49,7 +51,11 @@ inline std::string findInPath(const std::string& program, std::string_view direc
     const std::size_t colon = directories.find(':');
     std::string candidate(directories.substr(0, colon));
     candidate = (candidate.empty() ? std::string(".") : candidate) + "/" + program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    struct stat status {};
+    if (::stat(candidate.c_str(), &status) == 0 && S_ISREG(status.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
     if (colon == std::string_view::npos) return {};
     directories.remove_prefix(colon + 1);
   }
@@ -82,6 +88,17 @@ struct SpawnPlan {
   }
 };
 
+// A pipe's end moved to a descriptor above stderr (O_CLOEXEC kept). A host started with stdin,
+// stdout or stderr closed gets its pipes there, where the child's dup2 onto 0, 1 and 2 would
+// overwrite them or leave them close-on-exec.
+inline int aboveStandardStreams(int fd) noexcept {
+  if (fd > STDERR_FILENO) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+  if (moved < 0) return fd;
+  ::close(fd);
+  return moved;
+}
+
 inline Error startError(const std::vector<std::string>& argv, const std::string& workingDirectory,
                         int errorNumber) {
   const ErrorCode code = errorNumber == ENOENT ? ErrorCode::NotFound : ErrorCode::Io;
@@ -94,23 +111,60 @@ inline Error startError(const std::vector<std::string>& argv, const std::string&
 
 #if BGAGENT_SPAWN_WITH_FORK
 
-// Closes every descriptor from `first` up, except `keep`. close_range(2) (Linux 5.9) in one
-// call; on older kernels, one close() per possible descriptor below `limit`.
+// Closes every descriptor from `first` up but `keep`, by listing /proc/self/fd: what the
+// child of a fork can do without close_range. Async-signal-safe (open, getdents64, close); the
+// directory is read again from its start after each batch of closes, until one closes nothing.
+// False if /proc cannot be read.
+inline bool closeListedDescriptors(int first, int keep) noexcept {
+  const int directory = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory < 0) return false;
+  alignas(8) char buffer[4096];
+  bool closedSome = true;
+  while (closedSome) {
+    closedSome = false;
+    ::lseek(directory, 0, SEEK_SET);
+    long got = 0;
+    while ((got = ::syscall(SYS_getdents64, directory, buffer, sizeof buffer)) > 0) {
+      for (long offset = 0; offset < got;) {
+        // struct linux_dirent64: ino (8 bytes), off (8), reclen (2), type (1), name.
+        unsigned short length = 0;
+        std::memcpy(&length, buffer + offset + 16, sizeof length);
+        const char* name = buffer + offset + 19;
+        int fd = 0;
+        bool number = *name != '\0';
+        for (const char* c = name; *c != '\0' && number; ++c) {
+          number = *c >= '0' && *c <= '9' && fd < (1 << 26);
+          fd = fd * 10 + (*c - '0');
+        }
+        if (number && fd >= first && fd != keep && fd != directory) {
+          ::close(fd);
+          closedSome = true;
+        }
+        offset += length;
+      }
+    }
+  }
+  ::close(directory);
+  return true;
+}
+
+// Closes every descriptor from `first` up, except `keep`: close_range(2) (Linux 5.9) where the
+// kernel has it, else the descriptors /proc/self/fd lists, else one close() per possible
+// descriptor below `limit`.
 inline void closeDescriptorsFrom(int first, int keep, int limit) noexcept {
-#ifndef SYS_close_range
-  constexpr long closeRangeCall = 436;  // the same number on every architecture
-#else
-  constexpr long closeRangeCall = SYS_close_range;
-#endif
-  const auto closeRange = [limit](int low, unsigned high) {
-    if (::syscall(closeRangeCall, static_cast<unsigned>(low), high, 0U) == 0) return;
-    for (int fd = low; fd < limit && static_cast<unsigned>(fd) <= high; ++fd) ::close(fd);
+#ifdef SYS_close_range
+  const auto closeRange = [](int low, unsigned high) {
+    return ::syscall(SYS_close_range, static_cast<unsigned>(low), high, 0U) == 0;
   };
-  if (keep >= first) {
-    if (keep > first) closeRange(first, static_cast<unsigned>(keep - 1));
-    closeRange(keep + 1, ~0U);
-  } else {
-    closeRange(first, ~0U);
+  const bool closed = keep >= first
+                          ? (keep == first || closeRange(first, static_cast<unsigned>(keep - 1))) &&
+                                closeRange(keep + 1, ~0U)
+                          : closeRange(first, ~0U);
+  if (closed) return;
+#endif
+  if (closeListedDescriptors(first, keep)) return;
+  for (int fd = first; fd < limit; ++fd) {
+    if (fd != keep) ::close(fd);
   }
 }
 
@@ -163,8 +217,8 @@ inline Result<SpawnedProcess> spawnWithFork(const std::vector<std::string>& argv
   }
   int reportFds[2];
   if (::pipe2(reportFds, O_CLOEXEC) != 0) return startError(argv, workingDirectory, errno);
-  UniqueFd reportRead(reportFds[0]);
-  UniqueFd reportWrite(reportFds[1]);
+  UniqueFd reportRead(aboveStandardStreams(reportFds[0]));
+  UniqueFd reportWrite(aboveStandardStreams(reportFds[1]));
   rlimit descriptors{};
   const int descriptorLimit =
       ::getrlimit(RLIMIT_NOFILE, &descriptors) == 0 && descriptors.rlim_cur < 1U << 20
@@ -187,14 +241,11 @@ inline Result<SpawnedProcess> spawnWithFork(const std::vector<std::string>& argv
   reportWrite.reset();
 
   int failure = 0;
-  ssize_t got = 0;
-  do {
-    got = ::read(reportRead.get(), &failure, sizeof failure);
-  } while (got < 0 && errno == EINTR);
+  const ssize_t got =
+      retryOnInterrupt([&] { return ::read(reportRead.get(), &failure, sizeof failure); });
   if (got == static_cast<ssize_t>(sizeof failure)) {  // the exec failed; the child has exited
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    retryOnInterrupt([&] { return ::waitpid(pid, &status, 0); });
     return startError(argv, workingDirectory, failure);
   }
   SpawnedProcess process;
@@ -264,9 +315,20 @@ BGAGENT_INLINE Result<SpawnedProcess> spawnProcess(
   if (::pipe2(pipeFds, O_CLOEXEC) != 0) {
     return Error{ErrorCode::Io, "cannot create a pipe for '" + argv.front() + "'", "", 0, errno};
   }
-  UniqueFd readEnd(pipeFds[0]);
-  const UniqueFd writeEnd(pipeFds[1]);
+  UniqueFd readEnd(spawn_detail::aboveStandardStreams(pipeFds[0]));
+  const UniqueFd writeEnd(spawn_detail::aboveStandardStreams(pipeFds[1]));
   ::fcntl(readEnd.get(), F_SETFL, O_NONBLOCK);
+  if (!workingDirectory.empty()) {
+    struct stat status {};
+    const bool exists = ::stat(workingDirectory.c_str(), &status) == 0;
+    if (!exists || !S_ISDIR(status.st_mode)) {
+      const int error = exists ? ENOTDIR : errno;
+      return Error{error == ENOENT ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
+                   "cannot start '" + argv.front() + "': working directory '" + workingDirectory +
+                       (error == ENOENT ? "' does not exist" : "': " + systemMessage(error)),
+                   "", 0, error};
+    }
+  }
 
   spawn_detail::SpawnPlan plan(argv, environment);
   const auto path = environment.find("PATH");
