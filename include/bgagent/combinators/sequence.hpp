@@ -36,6 +36,10 @@ namespace detail {
 template <typename Launch, typename T>
 concept StageLaunch = std::is_convertible_v<LaunchedValue<Launch>, T>;
 
+/// A launch that returns a Task.
+template <typename Launch>
+concept TaskLaunch = StageLaunch<Launch, LaunchedValue<Launch>>;
+
 }  // namespace detail
 
 /// One stage of a sequence: a name for reports, and the launch that starts it.
@@ -68,7 +72,9 @@ struct Stage {
 };
 
 /// `Stage{"unit", launchUnit}` is a Stage of the value type of the Task `launchUnit` returns.
-template <typename Launch>
+/// (Constrained as the constructor is, so that compilers prefer this guide to the one the
+/// constructor implies with T's default.)
+template <detail::TaskLaunch Launch>
 Stage(std::string, Launch) -> Stage<detail::LaunchedValue<Launch>>;
 
 /// One stage of a pipeline: its launch gets the previous stage's value.
