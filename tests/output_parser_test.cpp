@@ -281,3 +281,19 @@ TEST_CASE("review: a throwing event handler leaves the parser usable", "[parser]
   parser.feed("more\n");
   CHECK(parser.snapshot().tail.lines().back() == "more");
 }
+
+// Reliability issue, item 4: a pid past pid_t's range would be cast to another process's id
+// (4294967297 is 1 as a pid_t: init, which never exits) and followed as the writer.
+TEST_CASE("P9: a Writer pid outside pid_t's range is no pid, with a warning", "[parser]") {
+  for (const std::string pid : {"4294967297", "2147483648", "0", "-5"}) {
+    INFO(pid);
+    const auto snapshot =
+        bgagent::parseOutput(std::string(kStartLine) + "Writer: pid=" + pid + " host=h\n");
+    CHECK(snapshot.writer.pid == 0);
+    CHECK(snapshot.writer.host == "h");
+    REQUIRE(snapshot.warnings.size() == 1);
+    CHECK(snapshot.warnings[0].message == "line 2: Writer pid '" + pid + "' is not a process id");
+  }
+  CHECK(bgagent::parseOutput(std::string(kStartLine) + "Writer: pid=2147483647\n").writer.pid ==
+        2147483647);
+}

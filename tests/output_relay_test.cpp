@@ -51,6 +51,44 @@ TEST_CASE("past the cap only the RESULT and its value pass, after one notice", "
   CHECK(relayBytewise(output, 64) == lines);
 }
 
+// Reliability issue, item 1: what passes the cap for a RESULT is bounded by a RESULT's own
+// limit, however the agent keeps it open (blank lines before the value, a value that never
+// ends, a new RESULT after each other, ERROR lines).
+TEST_CASE("past the cap a RESULT or ERROR flood adds at most one largest RESULT", "[relay]") {
+  constexpr std::uint64_t kCap = 4096;
+  const std::string blankLines(3 * OutputRelay::kPastCapBytes, '\n');
+  std::string openArray = "[RESULT] {\"a\":[\n";
+  for (int i = 0; i < 1'200'000; ++i) openArray += "1,\n";
+  std::string manyResults;
+  for (int i = 0; i < 400'000; ++i) manyResults += "[RESULT] {}\n[ERROR] e\n";
+  for (const std::string& flood : {"[RESULT]\n" + blankLines, openArray, manyResults,
+                                   std::string(kCap, 'x') + "\n" + manyResults}) {
+    OutputRelay relay(kCap);
+    std::uint64_t written = 0;
+    for (std::size_t at = 0; at < flood.size(); at += 65536) {
+      relay.feed(std::string_view(flood).substr(at, 65536));
+      written += relay.takeLines().size();
+    }
+    relay.endOfOutput();
+    const std::string last = relay.takeLines();
+    written += last.size();
+    CHECK(flood.size() > 3 * OutputRelay::kPastCapBytes);
+    CHECK(written <= kCap + OutputRelay::kPastCapBytes + 256);  // 256: the two notices
+  }
+  // The notice that says so comes once.
+  const std::string lines = relayWhole("[RESULT]\n" + blankLines, kCap);
+  const std::string notice = "bgagent: RESULT and ERROR lines past the output cap exceeded";
+  CHECK(lines.find(notice) != std::string::npos);
+  CHECK(lines.find(notice) == lines.rfind(notice));
+}
+
+TEST_CASE("past the cap an ERROR still passes: it decides the task's ending", "[relay]") {
+  const std::string lines = relayWhole(std::string(100, 'x') + "\nlog\n[ERROR] disk on fire\n", 64);
+  CHECK(lines.find("further output is dropped\n") != std::string::npos);
+  CHECK(lines.ends_with("[ERROR] disk on fire\n"));
+  CHECK(lines.find("log\n") == std::string::npos);
+}
+
 TEST_CASE("a child's RESULT is noticed, and the last free lines are kept", "[relay]") {
   OutputRelay relay(1 << 20);
   relay.feed("one\ntwo\n[RESULT] {\"a\":\n");

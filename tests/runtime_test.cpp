@@ -9,10 +9,14 @@
 #include <unistd.h>
 
 #include <bgagent/bgagent.hpp>
+#include <bgagent/runtime/detail/loop_syscall.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -376,3 +380,66 @@ TEST_CASE("at exit the default runtime asks its running agents to stop with SIGT
 }
 
 #endif
+
+namespace {
+
+// What /proc says descriptor `fd` is: "pipe:[...]", "anon_inode:inotify", "anon_inode:[pidfd]".
+std::string descriptorKind(int fd) {
+  std::error_code ignored;
+  return std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), ignored).string();
+}
+
+// epoll_ctl as the kernel would refuse it (ENOSPC: the user's epoll watch limit) for the
+// descriptors whose kind starts with one of `refused`.
+template <const char*... Refused>
+int refuseRegistration(int epoll, int operation, int fd, epoll_event* event) {
+  const std::string kind = descriptorKind(fd);
+  if (operation == EPOLL_CTL_ADD && (kind.starts_with(Refused) || ...)) {
+    errno = ENOSPC;
+    return -1;
+  }
+  return ::epoll_ctl(epoll, operation, fd, event);
+}
+
+constexpr char kInotify[] = "anon_inode:inotify";
+constexpr char kPipe[] = "pipe:";
+constexpr char kPidFd[] = "anon_inode:[pidfd]";
+
+}  // namespace
+
+// Reliability issue, item 4: a registration the kernel refuses is never an exception on the
+// runtime's thread nor an exit nobody sees: each part polls what it could not register.
+TEST_CASE("a runtime whose inotify cannot join the loop polls every file instead",
+          "[runtime][fault]") {
+  TempDir dir;
+  bgagent::test::ScopedSyscall refuse(bgagent::detail::loopSyscalls.epollCtl,
+                                      &refuseRegistration<kInotify>);
+  bgagent::test::NothingLeftBehind check;
+  std::optional<Runtime> runtime;
+  REQUIRE_NOTHROW(runtime.emplace());
+  CHECK_FALSE(runtime->usesInotify());
+  auto task = bgagent::launch(on(*runtime, shell(dir, "polled", "echo '[RESULT] {\"n\": 7}'")));
+  const auto result = task.wait();
+  REQUIRE(result);
+  CHECK(result->at("n") == 7);
+  runtime.reset();  // before the seam is restored
+}
+
+TEST_CASE("a process agent whose pipe and pidfd cannot join the loop still ends in full",
+          "[runtime][fault]") {
+  TempDir dir;
+  bgagent::test::ScopedSyscall refuse(bgagent::detail::loopSyscalls.epollCtl,
+                                      &refuseRegistration<kPipe, kPidFd>);
+  bgagent::test::NothingLeftBehind check;
+  std::optional<Runtime> runtime;
+  runtime.emplace();
+  auto task = bgagent::launch(
+      on(*runtime, shell(dir, "unregistered", "echo '[PROGRESS] 1/2 half'; echo said; exit 3")));
+  const auto result = task.wait();
+  REQUIRE_FALSE(result);
+  CHECK(task.status() == Status::Failed);
+  CHECK(task.snapshot().result.at("exitCode") == 3);
+  CHECK(task.snapshot().progress.text == "1/2 half");
+  CHECK(task.snapshot().tail.lines() == std::vector<std::string>{"said"});
+  runtime.reset();
+}

@@ -139,6 +139,60 @@ TEST_CASE("an agent killed by a signal the host did not send crashed", "[task][p
       "RESULT reports success=false: killed by signal 11 (SIGSEGV)"));
 }
 
+// Reliability issue, item 2, cell by cell of docs/errors.md's "A process agent's RESULT and its
+// exit": an agent's own RESULT stands only when its process then ends cleanly.
+TEST_CASE("a RESULT of the agent's own does not hide a crash or a failing exit after it",
+          "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  const std::string succeeded = "echo '[RESULT] {\"success\": true, \"n\": 1}'; echo after; ";
+  const auto run = [&](const std::string& name, const std::string& command) {
+    LaunchOptions options = bash(dir, name, command);
+    options.cleanup = bgagent::CleanupPolicy::Keep;  // read below
+    return bgagent::launch(options);
+  };
+
+  // Success, then a clean exit: the RESULT stands.
+  auto clean = run("clean", succeeded + "exit 0");
+  REQUIRE(clean.wait());
+  CHECK(clean.wait()->at("n") == 1);
+  CHECK(readFile(clean.outputPath()).find("[ERROR]") == std::string::npos);
+
+  const auto failsWith = [](Task<>& task, Status status, ErrorCode code, const char* ending) {
+    const auto result = task.wait();
+    REQUIRE_FALSE(result);
+    CHECK(task.status() == status);
+    CHECK(result.error().code == code);
+    CHECK_THAT(result.error().message, Catch::EndsWith(ending));
+  };
+
+  // Success, then a signal nobody in the host sent: Crashed, and the file says so.
+  auto crashed = run("crashed", succeeded + "kill -SEGV $$");
+  failsWith(crashed, Status::Crashed, ErrorCode::AgentKilled,
+            "agent reported an error: killed by signal 11 (SIGSEGV) after writing its RESULT; "
+            "last output: after");
+  CHECK(readFile(crashed.outputPath())
+            .find("[ERROR] killed by signal 11 (SIGSEGV) after writing its RESULT") !=
+        std::string::npos);
+
+  // Success, then a failing exit: Failed with the exit code.
+  auto failing = run("failing exit", succeeded + "exit 7");
+  failsWith(failing, Status::Failed, ErrorCode::AgentFailed,
+            "agent reported an error: exited with code 7 after writing its RESULT; last output: "
+            "after");
+
+  // Failure, then a failing exit: the agent's own failure is the error; the exit is recorded.
+  auto reported =
+      run("reported", "echo '[RESULT] {\"success\": false, \"error\": \"bad\"}'; exit 1");
+  failsWith(reported, Status::Failed, ErrorCode::AgentFailed, "RESULT reports success=false: bad");
+  waitForText(reported.outputPath(), "[ERROR] exited with code 1 after writing its RESULT\n");
+
+  // An agent's RESULT that names a "signal" of its own is no crash.
+  auto named = run("named", "echo '[RESULT] {\"success\": false, \"signal\": 9}'");
+  REQUIRE_FALSE(named.wait());
+  CHECK(named.status() == Status::Failed);
+}
+
 TEST_CASE("a child that ignores SIGTERM is killed after the grace period", "[task][process]") {
   TempDir dir;
   NothingLeftBehind check;
@@ -156,6 +210,28 @@ TEST_CASE("a child that ignores SIGTERM is killed after the grace period", "[tas
   const std::string file = readFile(task.outputPath());
   CHECK(file.find("[ERROR] cancelled by the host\n") != std::string::npos);
   CHECK(task.snapshot().result.at("signal") == SIGKILL);
+}
+
+// Reliability issue, item 4: "now + gracePeriod" with the largest duration overflowed and
+// killed at once (UBSan reported it); the deadlines saturate instead.
+TEST_CASE("the largest grace period and time limit wait, they do not overflow into a kill",
+          "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  LaunchOptions options = bash(dir, "patient",
+                               "trap 'echo got TERM; exit 0' TERM; echo ready; "
+                               "while :; do sleep 0.05; done");
+  options.gracePeriod = bgagent::SteadyClock::duration::max();
+  options.timeLimit = bgagent::SteadyClock::duration::max();
+  options.cleanup = bgagent::CleanupPolicy::Keep;  // read below
+  auto task = bgagent::launch(options);
+  waitForText(task.outputPath(), "ready\n");
+  task.cancel();
+  const auto result = task.wait();
+  REQUIRE_FALSE(result);
+  CHECK(task.status() == Status::Cancelled);
+  CHECK(readFile(task.outputPath()).find("got TERM\n") != std::string::npos);
+  CHECK(task.snapshot().result.at("exitCode") == 0);  // its own exit, not SIGKILL
 }
 
 TEST_CASE("cancelling an agent kills its whole process group", "[task][process]") {
@@ -508,6 +584,66 @@ TEST_CASE("the output cap counts every line, and only the RESULT passes it", "[t
   REQUIRE(result);
   CHECK(result->at("kept") == true);
   CHECK(std::filesystem::file_size(task.outputPath()) < 64 * 1024 + 4096);
+}
+
+// Reliability issue, item 1: a RESULT that never ends (blank lines forever, an array that never
+// closes) no longer carries output past the cap; the file stays within the cap plus one RESULT.
+TEST_CASE("a RESULT that never ends cannot carry output past the cap", "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  // Blank lines: the host's [COMPLETE] ends the RESULT as invalid JSON (P15). An array that
+  // never closes: the reader's own bound on a RESULT fails it (P14).
+  for (const auto& [command, code] :
+       {std::pair{"echo '[RESULT]'; head -c 5000000 /dev/zero | tr '\\0' '\\n'",
+                  ErrorCode::InvalidResult},
+        std::pair{"echo '[RESULT] {\"a\":['; yes '1,' | head -c 5000000",
+                  ErrorCode::MalformedOutput}}) {
+    INFO(command);
+    LaunchOptions options = bash(dir, "open result", command);
+    options.maxOutputBytes = 64 * 1024;
+    options.cleanup = bgagent::CleanupPolicy::Keep;  // its size is checked below
+    auto task = bgagent::launch(options);
+    const auto result = task.wait();
+    REQUIRE_FALSE(result);
+    CHECK(result.error().code == code);
+    CHECK(std::filesystem::file_size(task.outputPath()) < 64 * 1024 + (1 << 20) + 4096);
+    CHECK(readFile(task.outputPath())
+              .find("bgagent: RESULT and ERROR lines past the output cap exceeded") !=
+          std::string::npos);
+  }
+}
+
+// Reliability issue, item 3: a C string ends at a NUL, so a command, environment value or
+// working directory holding one would run cut short. Refused before anything starts.
+TEST_CASE("a NUL byte in what a process agent is given is refused, nothing runs",
+          "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  using namespace std::string_literals;
+  const std::string marker = (dir / "ran").string();
+  const auto refused = [&](LaunchOptions options, const std::string& says) {
+    auto task = bgagent::launch(options);
+    const auto result = task.wait();
+    REQUIRE_FALSE(result);
+    CHECK(result.error().code == ErrorCode::InvalidArgument);
+    CHECK_THAT(result.error().message, Catch::Contains(says));
+    CHECK_FALSE(std::filesystem::exists(task.outputPath()));  // refused before its file
+    CHECK_FALSE(std::filesystem::exists(marker));
+  };
+  refused(bash(dir, "prompt", "touch " + marker + "; exit 0\0; echo after; exit 9"s),
+          "the prompt contains a NUL byte at offset " + std::to_string(marker.size() + 14));
+  LaunchOptions process = bash(dir, "argument", "");
+  process.agentType = "Process";
+  process.arguments = {"/bin/sh", "-c", "touch " + marker + "\0rm -rf x"s};
+  refused(process, "argument 2 contains a NUL byte");
+  LaunchOptions environment = bash(dir, "environment", "touch " + marker);
+  environment.environment = {{"TOKEN", "abc\0def"s}};
+  refused(environment, "the value of environment variable 'TOKEN' contains a NUL byte at offset 3");
+  environment.environment = {{"A=B", "c"}};
+  refused(environment, "environment variable name 'A=B' is not a name");
+  LaunchOptions directory = bash(dir, "directory", "touch " + marker);
+  directory.workingDirectory = dir.path().string() + "\0/elsewhere"s;
+  refused(directory, "the working directory contains a NUL byte");
 }
 
 TEST_CASE("destroying a task that settled early still stops its agent", "[task][process]") {

@@ -6,6 +6,7 @@
 #include <bgagent/bgagent.hpp>
 #include <functional>
 #include <future>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,57 @@ TEST_CASE(
   REQUIRE_FALSE(ownResult);
   CHECK(shorter.status() == Status::TimedOut);
   CHECK(readFile(ownFile).find("timed out after 100ms") != std::string::npos);
+}
+
+namespace {
+
+void collectCodes(const Error& error, std::vector<ErrorCode>& codes) {
+  codes.push_back(error.code);
+  for (const Error& related : error.related) collectCodes(related, codes);
+}
+
+}  // namespace
+
+// Reliability issue, item 5: the deadline stops the inputs one by one; an input that settles
+// at once when stopped (a future's task) made all() or race() stop the others as cancelled
+// before the deadline reached them, and their files said "cancelled by the host". The first
+// reason, the deadline, must reach every input.
+TEST_CASE("withTimeLimit over all or race: every input ends as timed out",
+          "[combinators][time_limit][process]") {
+  NothingLeftBehind check;
+  TempDir dir;
+  EveryAgentFinished finished(dir);
+  for (const bool useRace : {false, true}) {
+    INFO((useRace ? "race" : "all"));
+    std::promise<nlohmann::json> never;
+    std::vector<Task<>> tasks;
+    tasks.push_back(bgagent::fromFuture(never.get_future()));  // settles as soon as stopped
+    std::vector<std::filesystem::path> files;
+    for (int i = 0; i < 2; ++i) {
+      tasks.push_back(
+          bgagent::launch(shell(dir, "sleeper " + std::to_string(i), "exec sleep 100")));
+      files.push_back(tasks.back().outputPath());
+    }
+    std::optional<Error> error;
+    if (useRace) {
+      const auto result = bgagent::withTimeLimit(bgagent::race(std::move(tasks)), 50ms).wait();
+      if (!result) error = result.error();
+    } else {
+      const auto result = bgagent::withTimeLimit(bgagent::all(std::move(tasks)), 50ms).wait();
+      if (!result) error = result.error();
+    }
+    REQUIRE(error);
+    std::vector<ErrorCode> codes;
+    collectCodes(*error, codes);
+    for (const ErrorCode code : codes) CHECK(code == ErrorCode::DeadlineExceeded);
+    for (const auto& file : files) {
+      REQUIRE(bgagent::waitForCompletion(file, 20s).status == bgagent::Status::Failed);
+      const std::string text = readFile(file);
+      CHECK(text.find("timed out (an enclosing deadline passed)") != std::string::npos);
+      CHECK(text.find("cancelled by the host") == std::string::npos);
+    }
+    never.set_value(nullptr);
+  }
 }
 
 TEST_CASE("withTimeLimit: an outer cancel stops the task and settles Cancelled",

@@ -460,6 +460,13 @@ TEST_CASE("misuse of the watcher throws", "[watcher]") {
   WaitOptions zero;
   zero.pollInterval = 0s;
   CHECK_THROWS_AS(watcher.watch("a.out", zero, [](WaitOutcome) {}), std::invalid_argument);
+  // Cast to a pid_t these would name process 1 and "every process" (reliability issue, item 4).
+  for (const std::int64_t pid : {std::int64_t{4294967297}, std::int64_t{-1}}) {
+    WaitOptions outOfRange;
+    outOfRange.writerPid = pid;
+    CHECK_THROWS_WITH(watcher.watch("a.out", outOfRange, [](WaitOutcome) {}),
+                      "bgagent: writerPid " + std::to_string(pid) + " is not a process id");
+  }
 
   TempDir dir;
   writeFile(dir / "a.out", std::string(kStartLine) + kCompleteLine);

@@ -46,7 +46,9 @@ struct LaunchOptions {
   /// page cache, so the default skips the sync; OnSettle makes endings survive a machine crash
   /// for a host that re-attaches after one.
   FsyncPolicy fsync = FsyncPolicy::Never;
-  /// Free output beyond this is dropped (a notice says so); RESULT and COMPLETE are kept.
+  /// Output beyond this is dropped (a notice says so). A process agent's RESULT and ERROR lines
+  /// are kept past it, up to one largest RESULT (1 MiB) more in all; the ending is always
+  /// written. The file stays within this plus about 1 MiB whatever the agent prints.
   std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
   /// The runtime that runs the agent and settles its task; null: the process-wide default. A
   /// launch on a runtime that has shut down (or, in a forked child, on one the parent made)

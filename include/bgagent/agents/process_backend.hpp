@@ -8,9 +8,11 @@
 // enforces LaunchOptions::timeLimit, runs the kill sequence on stop (SIGTERM to the group, the
 // grace period, SIGKILL), reaps it, and writes the ending with its exit status or signal.
 // Thread safety: start() from any thread; the builder is called on the launching thread.
-// Errors: the builder's error (the launch then leaves no file); InvalidArgument when SIGCHLD is
-// ignored in this process (no exit status could reach bgagent); the spawn's error (NotFound for
-// a missing program), which the file records too.
+// Errors: the builder's error, and InvalidArgument for a NUL byte in an argument, an environment
+// value or the working directory (a C string would end there: the command would run cut short),
+// or an environment name that is empty or holds '=' (the launch then leaves no file);
+// InvalidArgument when SIGCHLD is ignored in this process (no exit status could reach bgagent);
+// the spawn's error (NotFound for a missing program), which the file records too.
 // Example:
 //   registry.addBackend("Tests", std::make_shared<bgagent::CommandBackend>(
 //       [](const bgagent::LaunchOptions& options) -> bgagent::Result<std::vector<std::string>> {
@@ -23,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +36,12 @@ namespace bgagent {
 using CommandBuilder = std::function<Result<std::vector<std::string>>(const LaunchOptions&)>;
 
 namespace detail {
+
+/// The InvalidArgument error of a command that cannot run as asked: a NUL byte in an argument
+/// (the prompt), an environment value or the working directory; an environment name that is
+/// empty or holds '='.
+std::optional<Error> unstartableText(const std::vector<std::string>& argv,
+                                     const LaunchOptions& options);
 
 /// True when this process lets the kernel reap children itself: no exit status would reach us.
 bool childExitStatusIsLost();

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,44 @@
 namespace bgagent {
 
 namespace detail {
+
+// A C string ends at its first NUL, so the kernel would run a command cut short there, or set
+// another variable than the one asked for: what the host asked for cannot be started as asked.
+BGAGENT_INLINE std::optional<Error> unstartableText(const std::vector<std::string>& argv,
+                                                    const LaunchOptions& options) {
+  const auto invalid = [](const std::string& what) {
+    return Error::of(ErrorCode::InvalidArgument,
+                     what + "; a process sees no byte after a NUL, so it is not started");
+  };
+  const auto nulIn = [](const std::string& text) {
+    const std::size_t at = text.find('\0');
+    return at == std::string::npos ? std::string()
+                                   : " contains a NUL byte at offset " + std::to_string(at);
+  };
+  for (std::size_t index = 0; index < argv.size(); ++index) {
+    if (const std::string nul = nulIn(argv[index]); !nul.empty()) {
+      // The prompt is where a command's text usually comes from: say so when it is the cause.
+      const bool fromPrompt = options.prompt.find('\0') != std::string::npos &&
+                              argv[index].find(options.prompt) != std::string::npos;
+      return invalid((fromPrompt ? "the prompt" + nulIn(options.prompt)
+                                 : "argument " + std::to_string(index) + nul));
+    }
+  }
+  for (const auto& [name, value] : options.environment) {
+    if (name.empty() || name.find('=') != std::string::npos || !nulIn(name).empty()) {
+      return Error::of(ErrorCode::InvalidArgument,
+                       "environment variable name '" + name.substr(0, name.find('\0')) +
+                           "' is not a name (empty, or with '=' or a NUL byte)");
+    }
+    if (const std::string nul = nulIn(value); !nul.empty()) {
+      return invalid("the value of environment variable '" + name + "'" + nul);
+    }
+  }
+  if (const std::string nul = nulIn(options.workingDirectory.native()); !nul.empty()) {
+    return invalid("the working directory" + nul);
+  }
+  return std::nullopt;
+}
 
 BGAGENT_INLINE bool childExitStatusIsLost() {
   struct sigaction current {};
@@ -30,6 +69,9 @@ BGAGENT_INLINE Result<std::unique_ptr<RunningAgent>> CommandBackend::start(
     AgentStart& start) const {
   Result<std::vector<std::string>> argv = build_(start.options());
   if (!argv) return argv.error();
+  if (std::optional<Error> refused = detail::unstartableText(*argv, start.options())) {
+    return *std::move(refused);
+  }
   if (detail::childExitStatusIsLost()) {
     return Error::of(ErrorCode::InvalidArgument,
                      "SIGCHLD is ignored in this process, so no agent's exit status can reach "

@@ -82,6 +82,7 @@ class TupleInputs : public std::enable_shared_from_this<TupleInputs<Ts...>> {
     auto state = std::make_shared<TaskState<R>>();
     state->description = name + "(" + std::to_string(kSize) + " tasks)";
     state->status = Status::Running;
+    owner_ = state->control;
     state->stopAgent = [weak = this->weak_from_this()](EndReason reason) {
       if (auto inputs = weak.lock()) inputs->stopRunning(std::nullopt, reason);
     };
@@ -111,6 +112,7 @@ class TupleInputs : public std::enable_shared_from_this<TupleInputs<Ts...>> {
   }
 
   void stopRunning(std::optional<std::size_t> except, EndReason reason = EndReason::Cancelled) {
+    if (owner_) reason = reasonForInputs(*owner_, reason);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((except && *except == I ? void() : stopIfRunning(std::get<I>(tasks_), reason)), ...);
     }
@@ -179,6 +181,7 @@ class TupleInputs : public std::enable_shared_from_this<TupleInputs<Ts...>> {
 
   std::tuple<Task<Ts>...> tasks_;                   // fixed once built: read without the lock
   std::function<void(std::size_t)> reportSettled_;  // set by makeState, before any input settles
+  std::shared_ptr<const AgentControl> owner_;       // the combined task's; set with reportSettled_
   mutable std::mutex mutex_;
   std::tuple<std::optional<Result<Ts>>...> outcomes_;  // guarded by mutex_
   std::vector<std::optional<Error>> errors_ = std::vector<std::optional<Error>>(kSize);  // mutex_

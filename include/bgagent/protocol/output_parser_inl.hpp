@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -260,7 +261,8 @@ BGAGENT_INLINE void OutputParser::readWriterFields(std::string_view fields) {
     const std::string_view value = field.substr(equals + 1);
     if (key == "pid") {
       const std::optional<std::int64_t> pid = detail::parseDecimal(value);
-      if (pid && *pid > 0) {
+      // A pid_t is 32 bits: a larger number would be cast to another process's id.
+      if (pid && *pid > 0 && *pid <= std::numeric_limits<std::int32_t>::max()) {
         snapshot_.writer.pid = *pid;
       } else {
         warn("Writer pid '" + std::string(value) + "' is not a process id");

@@ -50,6 +50,7 @@ struct WaitOptions {
   std::stop_token stopToken{};  ///< a stop request ends the wait: Cancelled
   /// The writer's process id, when the caller knows it; otherwise the file's `Writer: pid=` is
   /// used when its host is this host. Its exit without [COMPLETE] ends the wait: Crashed.
+  /// A number outside pid_t's range (negative, or above 2^31 - 1) is std::invalid_argument.
   std::int64_t writerPid = 0;
   ParserLimits limits{};  ///< the parser's bounds on line, RESULT and warning sizes
   /// Called on the runtime's thread after each read that brought new bytes. Keep it short; it

@@ -59,7 +59,8 @@ class Watcher final {
   /// `onSettled` once, on the runtime's thread (at once, on this thread, if the runtime has
   /// shut down). A file whose directory does not exist at this call fails at once, NotFound; a
   /// file never created by the deadline ends TimedOut, NotFound "was never created". Throws
-  /// std::invalid_argument on misuse (an empty path, no callback, a non-positive poll interval).
+  /// std::invalid_argument on misuse (an empty path, no callback, a non-positive poll interval,
+  /// a writerPid outside pid_t's range).
   [[nodiscard]] WatchHandle watch(const std::filesystem::path& outputFile, WaitOptions options,
                                   SettledCallback onSettled);
 

@@ -51,10 +51,10 @@ struct TaskState : TaskCore {
       default:
         break;
     }
-    // A process agent killed by a signal the host did not send crashed (the supervisor's RESULT
-    // names the signal).
+    // A process agent killed by a signal the host did not send crashed, whatever RESULT it
+    // wrote before (the runtime records the signal before it writes the ending).
     if (finalStatus == Status::Failed && reason == EndReason::None && error &&
-        waited.snapshot.result.is_object() && waited.snapshot.result.contains("signal")) {
+        control->killedBy.load(std::memory_order_acquire) != 0) {
       finalStatus = Status::Crashed;
       error->code = ErrorCode::AgentKilled;
     }

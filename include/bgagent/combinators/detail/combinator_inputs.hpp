@@ -56,6 +56,7 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
     auto state = std::make_shared<TaskState<R>>();
     state->description = name + "(" + std::to_string(tasks_.size()) + " tasks)";
     state->status = Status::Running;
+    owner_ = state->control;
     // A weak reference: the inputs' continuations own this object, and the combined task must
     // not keep its inputs alive through its own stop function.
     state->stopAgent = [weak = this->weak_from_this()](EndReason reason) {
@@ -108,6 +109,7 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
 
   /// Stops every input that has not settled, but `except` (C3), with `reason` (C6).
   void cancelRunning(std::optional<std::size_t> except, EndReason reason = EndReason::Cancelled) {
+    if (owner_) reason = reasonForInputs(*owner_, reason);
     for (std::size_t index = 0; index < tasks_.size(); ++index) {
       if (except && index == *except) continue;
       if (!tasks_[index].settled()) stopTask(tasks_[index], reason);
@@ -166,6 +168,7 @@ class CombinatorInputs : public std::enable_shared_from_this<CombinatorInputs<T>
  private:
   std::vector<Task<T>> tasks_;                      // fixed once built: read without the lock
   std::function<void(std::size_t)> reportSettled_;  // set by makeState, before any input settles
+  std::shared_ptr<const AgentControl> owner_;       // the combined task's; set with reportSettled_
   std::mutex mutex_;
   std::vector<std::optional<Result<T>>> outcomes_;  // guarded by mutex_
   std::size_t settled_ = 0;                         // guarded by mutex_

@@ -43,6 +43,14 @@ std::shared_ptr<RuntimeCore> runtimeOf(const Task<T>& task) {
   return DefaultRuntime::get();
 }
 
+/// The reason to stop a combinator's other inputs with: its owner's, once the owner has stopped
+/// it (a deadline), else `asked`. The owner's reason is recorded before any input is stopped,
+/// so an input that settles from that stop passes it on to the others, not "cancelled" (C6).
+inline EndReason reasonForInputs(const AgentControl& owner, EndReason asked) noexcept {
+  const EndReason ownerReason = owner.endReason.load(std::memory_order_acquire);
+  return ownerReason != EndReason::None ? ownerReason : asked;
+}
+
 template <typename T>
 void stopTask(const Task<T>& task, EndReason reason) {
   if (const auto& state = TaskAccess::state(task)) stopState(*state, reason);

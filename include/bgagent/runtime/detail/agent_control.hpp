@@ -31,6 +31,9 @@ struct AgentControl {
   std::atomic<EndReason> endReason{EndReason::None};
   /// Set once the process has been reaped: stopping it then has nothing left to do.
   std::atomic<bool> reaped{false};
+  /// The signal that ended the agent's process (0: it exited, or is no process), set before
+  /// its ending is written: with no stop reason recorded, nobody in the host sent it.
+  std::atomic<int> killedBy{0};
   /// Settles the task with an error when its file cannot record the ending (a full disk). Set
   /// before the agent starts; called once, from the thread that writes the ending.
   std::function<void(const Error&)> onEndingLost;

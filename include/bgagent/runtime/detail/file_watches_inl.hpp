@@ -12,17 +12,19 @@
 #include <algorithm>
 #include <bgagent/core/detail/file_system.hpp>
 #include <bgagent/runtime/detail/process_liveness.hpp>
-#include <cerrno>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
-#include <system_error>
+#include <string>
 
 namespace bgagent::detail {
 
 BGAGENT_INLINE FileWatches::FileWatches(const EventLoop& loop, std::size_t partIndex,
                                         bool forcePolling)
     : loop_(loop), partIndex_(partIndex), forcePolling_(forcePolling) {
+  // Without the loop's wake-ups inotify's events would never be read: poll every file instead.
   if (inotify_.available() && !loop_.add(inotify_.fd(), partIndex_, kInotifyKey)) {
-    throw std::system_error(errno, std::generic_category(), "bgagent: epoll_ctl (inotify)");
+    inotify_.close();
   }
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) == 0) hostName_ = host;
@@ -34,6 +36,11 @@ BGAGENT_INLINE std::uint64_t FileWatches::watch(const std::filesystem::path& out
   if (!onSettled) throw std::invalid_argument("bgagent: watch() needs a callback");
   if (options.pollInterval <= SteadyClock::duration::zero()) {
     throw std::invalid_argument("bgagent: the poll interval must be positive");
+  }
+  // Cast to a pid_t, a larger number would name another process (or all of them).
+  if (options.writerPid < 0 || options.writerPid > std::numeric_limits<std::int32_t>::max()) {
+    throw std::invalid_argument("bgagent: writerPid " + std::to_string(options.writerPid) +
+                                " is not a process id");
   }
   auto entry = std::make_unique<WatchEntry>(nextId(), outputFile, std::move(options),
                                             std::move(onSettled), SteadyClock::now());

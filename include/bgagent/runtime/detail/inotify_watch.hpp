@@ -32,6 +32,12 @@ class InotifyWatch {
   bool available() const noexcept { return static_cast<bool>(fd_); }
   int fd() const noexcept { return fd_.get(); }
 
+  /// Gives the instance up (the loop could not take its descriptor): callers poll instead.
+  void close() noexcept {
+    fd_.reset();
+    references_.clear();
+  }
+
   /// Watches `directory` (again: the kernel returns the same descriptor for the same inode, and
   /// it is counted). Returns the watch descriptor, or -1 with errno set.
   int addDirectory(const std::string& directory);

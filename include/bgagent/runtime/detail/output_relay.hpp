@@ -5,7 +5,9 @@
 //     (docs/protocol.md, P5), so it can never end its task early. PROGRESS, RESULT and ERROR
 //     pass as they are.
 //   - Past `maxOutputBytes`, one notice is written and every further line is dropped, except
-//     the agent's RESULT and the lines of its value (P13): they are what the task is for.
+//     the agent's RESULT, the lines of its value (P13) and its ERROR lines, which decide how the
+//     task ends: of those, at most kPastCapBytes (a largest RESULT, P14) more; then a second
+//     notice, and nothing more. The file never grows past the cap by more than that.
 //   - A line longer than 64 KiB (1 MiB within a RESULT, P14) is passed on in pieces.
 //   - The last free lines are kept for a crash report.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
@@ -27,6 +29,8 @@ class OutputRelay {
   static constexpr std::size_t kLastLineBytes = 200;
   static constexpr std::size_t kMaxLineBytes = 64 * 1024;
   static constexpr std::size_t kMaxResultLineBytes = 1024 * 1024 + 64;  // P14's bound
+  /// What RESULT and ERROR lines may add past the output cap, in all: one largest RESULT.
+  static constexpr std::size_t kPastCapBytes = kMaxResultLineBytes;
 
   explicit OutputRelay(std::uint64_t maxOutputBytes) : maxOutputBytes_(maxOutputBytes) {}
 
@@ -58,7 +62,9 @@ class OutputRelay {
   std::string pending_;  // lines to write
   std::deque<std::string> lastLines_;
   std::uint64_t bytesRelayed_ = 0;
+  std::uint64_t bytesPastCap_ = 0;  // RESULT and ERROR bytes kept past the cap
   bool truncated_ = false;
+  bool decisiveCut_ = false;  // past the cap, RESULT and ERROR lines are dropped too
   bool wroteResult_ = false;
   bool inResultValue_ = false;
   bool resultValueStarted_ = false;

@@ -75,14 +75,28 @@ BGAGENT_INLINE void OutputRelay::relayLine(std::string_view line) {
     lastLines_.emplace_back(clean.substr(0, kLastLineBytes));
     if (lastLines_.size() > kLastLines) lastLines_.pop_front();
   }
-  const bool keep = marker == protocol::Marker::Result || partOfResult;
-  if (bytesRelayed_ + line.size() + 1 > maxOutputBytes_ && !keep) {
-    if (!truncated_) {
-      truncated_ = true;
-      pending_ += "bgagent: output exceeded " + std::to_string(maxOutputBytes_) +
-                  " bytes; further output is dropped\n";
+  // RESULT (with its value) and ERROR decide how the task ends: past the cap they are still
+  // kept, but only as much of them as the protocol lets a RESULT be, so the cap holds for
+  // every other byte and the file's size stays bounded whatever the agent writes.
+  const bool decisive =
+      marker == protocol::Marker::Result || marker == protocol::Marker::Error || partOfResult;
+  // Once a line has not fitted, nothing but these passes, even a shorter line that would.
+  if (truncated_ || bytesRelayed_ + line.size() + 1 > maxOutputBytes_) {
+    const bool keep = decisive && !decisiveCut_ && bytesPastCap_ + line.size() + 1 <= kPastCapBytes;
+    if (!keep) {
+      if (!truncated_) {
+        truncated_ = true;
+        pending_ += "bgagent: output exceeded " + std::to_string(maxOutputBytes_) +
+                    " bytes; further output is dropped\n";
+      }
+      if (decisive && !decisiveCut_) {
+        decisiveCut_ = true;
+        pending_ += "bgagent: RESULT and ERROR lines past the output cap exceeded " +
+                    std::to_string(kPastCapBytes) + " bytes; they are dropped too\n";
+      }
+      return;
     }
-    return;
+    bytesPastCap_ += line.size() + 1;
   }
   if (forged) pending_ += ' ';
   pending_.append(line);

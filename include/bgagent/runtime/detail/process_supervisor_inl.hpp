@@ -229,9 +229,9 @@ BGAGENT_INLINE void ProcessSupervisor::takeQueued() {
 
 BGAGENT_INLINE void ProcessSupervisor::beginKill(Child& child, EndReason reason,
                                                  Clock::time_point now) {
-  if (reason != EndReason::HostShutdown) {
-    child.control->endReason.store(reason, std::memory_order_release);
-  }
+  // The first reason wins: a task stopped as timed out and then, by a combinator settling
+  // meanwhile, as cancelled, stays timed out (the stops reach this queue in either order).
+  if (reason != EndReason::HostShutdown) child.control->recordEnd(reason);
   // The whole group: `sh -c 'work & wait'` leaves no grandchild behind.
   ::kill(-child.pid, SIGTERM);
   reportKill(child, SIGTERM);
@@ -288,6 +288,9 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
   ::kill(-child->pid, SIGKILL);
   int status = child->status.value_or(0);
   const pid_t reaped = child->status ? child->pid : ::waitpid(child->pid, &status, 0);
+  if (reaped == child->pid && WIFSIGNALED(status)) {
+    child->control->killedBy.store(WTERMSIG(status), std::memory_order_release);
+  }
   child->control->reaped.store(true, std::memory_order_release);
   if (child->output) {
     char buffer[64 * 1024];
@@ -317,41 +320,41 @@ BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<i
     error = child.launch.timeLimit ? "timed out after " + durationText(*child.launch.timeLimit)
                                    : std::string(kEnclosingDeadline);
   if (reason == EndReason::HostShutdown) error = std::string(kHostShutDown);
+  // How the process ended when that was not a clean exit, which the file always records.
+  std::optional<std::string> unclean;
+  if (!status) {
+    unclean = "exit status unknown (reaped elsewhere)";
+  } else if (WIFEXITED(*status) && WEXITSTATUS(*status) != 0) {
+    unclean = "exited with code " + std::to_string(WEXITSTATUS(*status));
+  } else if (WIFSIGNALED(*status)) {
+    const int signal = WTERMSIG(*status);
+    const char* name = ::sigabbrev_np(signal);
+    unclean = "killed by signal " + std::to_string(signal) +
+              (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
+  }
+  // The last lines usually say why ("sh: 1: eslintt: not found"): the error carries them (at
+  // most the relay's 5 lines of 200 bytes).
+  const std::vector<std::string> lastLines = child.relay.lastLines();
+  const auto withLastOutput = [&lastLines](std::string text) {
+    if (lastLines.empty()) return text;
+    std::string said;
+    for (const std::string& line : lastLines) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank
+      said += (said.empty() ? "" : " | ") + line;
+    }
+    return text + "; last output: " + (said.empty() ? "(blank lines)" : said);
+  };
   std::optional<nlohmann::json> result;
   if (!child.relay.wroteResult()) {
-    result.emplace()["success"] = false;
-    if (!status) {
-      (*result)["error"] = "exit status unknown (reaped elsewhere)";
-    } else if (WIFEXITED(*status)) {
-      const int code = WEXITSTATUS(*status);
-      (*result)["exitCode"] = code;
-      if (code == 0 && reason == EndReason::None) {
-        (*result)["success"] = true;
-      } else if (code != 0) {
-        (*result)["error"] = "exited with code " + std::to_string(code);
-      }
-    } else if (WIFSIGNALED(*status)) {
-      const int signal = WTERMSIG(*status);
-      const char* name = ::sigabbrev_np(signal);
-      (*result)["signal"] = signal;
-      (*result)["error"] = "killed by signal " + std::to_string(signal) +
-                           (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
-    }
-    if (!(*result)["success"].get<bool>()) {
-      // The last lines usually say why ("sh: 1: eslintt: not found"): the error carries them
-      // (at most the relay's 5 lines of 200 bytes), not only the RESULT's lastOutput.
-      std::vector<std::string> lastLines = child.relay.lastLines();
-      if (result->contains("error") && !lastLines.empty()) {
-        std::string said;
-        for (const std::string& line : lastLines) {
-          if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank
-          said += (said.empty() ? "" : " | ") + line;
-        }
-        if (said.empty()) said = "(blank lines)";
-        (*result)["error"] = (*result)["error"].get<std::string>() + "; last output: " + said;
-      }
-      (*result)["lastOutput"] = std::move(lastLines);
-    }
+    result.emplace()["success"] = !unclean && reason == EndReason::None;
+    if (status && WIFEXITED(*status)) (*result)["exitCode"] = WEXITSTATUS(*status);
+    if (status && WIFSIGNALED(*status)) (*result)["signal"] = WTERMSIG(*status);
+    if (unclean) (*result)["error"] = withLastOutput(*unclean);
+    if (!(*result)["success"].get<bool>()) (*result)["lastOutput"] = lastLines;
+  } else if (unclean && status && reason == EndReason::None) {
+    // The agent's own RESULT does not hide a failing exit or a crash after it: its verdict
+    // stands only when the process then ends cleanly, or nobody can tell (docs/errors.md).
+    error = withLastOutput(*unclean + " after writing its RESULT");
   }
   Result<void> written = child.writer.finish(error, result);
   // The file cannot say how the agent ended: tell the task directly, or it would wait forever.
