@@ -2,6 +2,7 @@
 // Tests of bgagent/monitor/event_log.hpp: each event (started, progress, attempt, cancelRequested,
 // killed, settled) with its fields and in causal order, late tasks caught up, the file's lines,
 // and a log that cannot write.
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -156,6 +157,34 @@ TEST_CASE(
   CHECK(events[4]["pid"] == events[3]["pid"]);
   CHECK(events[5]["status"] == "Cancelled");
   CHECK(events[5]["error"]["code"] == "Cancelled");
+}
+
+// A grace period too long to represent saturates at the clock's end, which the supervisor once
+// also read as "SIGKILL sent": the runtime's shutdown neither cut that grace nor sent (or
+// logged) the SIGKILL itself.
+TEST_CASE("an agent with the longest grace period is still killed, and logged so, at shutdown",
+          "[event_log][shutdown]") {
+  NothingLeftBehind nothingLeft;
+  TempDir dir;
+  CollectedEvents collected;
+  EventLog log(collected.sink());
+  bgagent::Runtime runtime({.shutdownGrace = 100ms});
+  LaunchOptions options = shell(dir, "stubborn", "trap '' TERM; echo '[PROGRESS] ready'; sleep 30");
+  options.gracePeriod = bgagent::SteadyClock::duration::max();
+  options.runtime = &runtime;
+  Task<> task = launch(options);
+  log.add("stubborn", task);
+  REQUIRE(collected.waitFor(task.id(), "progress"));  // the trap is set
+  runtime.shutdown();
+  REQUIRE(task.wait().error().code == ErrorCode::Cancelled);
+  log.flush();
+  const std::vector<json> events = collected.of(task.id());
+  std::vector<std::string> signals;
+  for (const json& event : events) {
+    if (event["event"] == "killed") signals.push_back(event["signal"].get<std::string>());
+  }
+  CHECK(signals == std::vector<std::string>{"SIGTERM", "SIGKILL"});
+  CHECK(task.snapshot().result.at("signal") == SIGKILL);
 }
 
 TEST_CASE("an agent past its timeout is logged killed for that reason, then TimedOut",

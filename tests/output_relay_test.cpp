@@ -77,9 +77,32 @@ TEST_CASE("past the cap a RESULT or ERROR flood adds at most one largest RESULT"
   }
   // The notice that says so comes once.
   const std::string lines = relayWhole("[RESULT]\n" + blankLines, kCap);
-  const std::string notice = "bgagent: RESULT and ERROR lines past the output cap exceeded";
+  const std::string notice = "\n[ERROR] bgagent: RESULT and ERROR lines past the output cap";
   CHECK(lines.find(notice) != std::string::npos);
   CHECK(lines.find(notice) == lines.rfind(notice));
+}
+
+// What the cap drops of a RESULT or an ERROR must not let an earlier verdict stand: a refined
+// RESULT that no longer fits, or one whose value is cut, ends in the relay's own [ERROR].
+TEST_CASE("a RESULT or ERROR dropped past the cap leaves an ERROR in its place", "[relay]") {
+  const std::string refined = "[RESULT] {\"v\": \"" + std::string(700'000, 'a') +
+                              "\"}\n[RESULT] {\"success\": false, \"v\": \"" +
+                              std::string(450'000, 'b') + "\"}\n";
+  const std::string oversized =
+      "[RESULT] {\"success\": false, \"log\": \"" + std::string(1'500'000, 'c') + "\"}\n";
+  // One largest RESULT line (P14's bound, cut into one piece) passes whole.
+  const std::string largest =
+      "[RESULT] {\"v\": \"" + std::string(OutputRelay::kMaxResultLineBytes - 18, 'd') + "\"}\n";
+  REQUIRE(largest.size() == OutputRelay::kMaxResultLineBytes + 1);
+  for (const std::string& past : {refined, oversized}) {
+    const std::string lines = relayWhole("first line\n" + past, 8);
+    CHECK(lines.ends_with("[ERROR] bgagent: RESULT and ERROR lines past the output cap exceeded " +
+                          std::to_string(OutputRelay::kPastCapBytes) +
+                          " bytes; the rest of them is dropped\n"));
+  }
+  const std::string lines = relayWhole("first line\n" + largest, 8);
+  CHECK(lines.ends_with(largest));
+  CHECK(lines.find("[ERROR]") == std::string::npos);
 }
 
 TEST_CASE("past the cap an ERROR still passes: it decides the task's ending", "[relay]") {

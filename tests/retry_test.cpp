@@ -89,6 +89,11 @@ TEST_CASE("retry: retryIf can decline, and a cancelled attempt is never retried"
 }
 
 TEST_CASE("retry: an outer cancel ends a backoff wait at once", "[combinators][retry]") {
+  // The longest backoff too: its deadline saturates instead of overflowing (reliability issue,
+  // item 4; UBSan fails the asan leg on an overflow).
+  const bgagent::SteadyClock::duration wait =
+      GENERATE(as<bgagent::SteadyClock::duration>{}, std::chrono::hours(1),
+               bgagent::SteadyClock::duration::max());
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
@@ -100,7 +105,7 @@ TEST_CASE("retry: an outer cancel ends a backoff wait at once", "[combinators][r
         return failing(dir, "down", "unreachable");
       },
       {.maxAttempts = 3,
-       .backoff = bgagent::Backoff::fixed(1h),
+       .backoff = bgagent::Backoff::fixed(wait),
        // Asked right before the wait begins: the test's signal that the retry is backing off.
        .retryIf = [&](const bgagent::Error&) {
          backingOff.set_value();
@@ -147,6 +152,10 @@ TEST_CASE("retry: backoff is fixed or exponential, capped, and jitter only short
   CHECK(exponential.after(4) == 800ms);
   CHECK(exponential.after(5) == 1s);
   CHECK(exponential.after(50) == 1s);
+  const auto unbounded =
+      bgagent::Backoff::exponential(1s, bgagent::SteadyClock::duration::max(), 1000.0);
+  CHECK(unbounded.after(3) == 1000000s);
+  CHECK(unbounded.after(10) == bgagent::SteadyClock::duration::max());  // 1e27 s does not fit
   bgagent::Backoff jittered = exponential;
   jittered.jitter = 0.5;
   for (int i = 0; i < 100; ++i) {

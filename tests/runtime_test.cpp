@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include <bgagent/bgagent.hpp>
-#include <bgagent/runtime/detail/loop_syscall.hpp>
+#include <bgagent/runtime/detail/runtime_syscall.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -412,9 +412,9 @@ constexpr char kPidFd[] = "anon_inode:[pidfd]";
 TEST_CASE("a runtime whose inotify cannot join the loop polls every file instead",
           "[runtime][fault]") {
   TempDir dir;
-  bgagent::test::ScopedSyscall refuse(bgagent::detail::loopSyscalls.epollCtl,
+  bgagent::test::NothingLeftBehind check;  // first: its warm-up launch uses the default runtime
+  bgagent::test::ScopedSyscall refuse(bgagent::detail::runtimeSyscalls.epollCtl,
                                       &refuseRegistration<kInotify>);
-  bgagent::test::NothingLeftBehind check;
   std::optional<Runtime> runtime;
   REQUIRE_NOTHROW(runtime.emplace());
   CHECK_FALSE(runtime->usesInotify());
@@ -428,18 +428,104 @@ TEST_CASE("a runtime whose inotify cannot join the loop polls every file instead
 TEST_CASE("a process agent whose pipe and pidfd cannot join the loop still ends in full",
           "[runtime][fault]") {
   TempDir dir;
-  bgagent::test::ScopedSyscall refuse(bgagent::detail::loopSyscalls.epollCtl,
+  bgagent::test::NothingLeftBehind check;  // first: its warm-up launch uses the default runtime
+  bgagent::test::ScopedSyscall refuse(bgagent::detail::runtimeSyscalls.epollCtl,
                                       &refuseRegistration<kPipe, kPidFd>);
-  bgagent::test::NothingLeftBehind check;
-  std::optional<Runtime> runtime;
-  runtime.emplace();
+  Runtime runtime;  // after the seam's change, so it goes before the seam is restored
   auto task = bgagent::launch(
-      on(*runtime, shell(dir, "unregistered", "echo '[PROGRESS] 1/2 half'; echo said; exit 3")));
+      on(runtime, shell(dir, "unregistered", "echo '[PROGRESS] 1/2 half'; echo said; exit 3")));
   const auto result = task.wait();
   REQUIRE_FALSE(result);
   CHECK(task.status() == Status::Failed);
   CHECK(task.snapshot().result.at("exitCode") == 3);
   CHECK(task.snapshot().progress.text == "1/2 half");
   CHECK(task.snapshot().tail.lines() == std::vector<std::string>{"said"});
-  runtime.reset();
+}
+
+namespace {
+
+std::atomic<unsigned> pipeReads{0};
+std::atomic<unsigned> blockingReaps{0};
+
+// Every other read of a pipe is interrupted, as a signal handler installed without SA_RESTART
+// interrupts it.
+ssize_t interruptEveryOtherPipeRead(int fd, void* buffer, size_t count) {
+  if (descriptorKind(fd).starts_with(kPipe) && pipeReads.fetch_add(1) % 2 == 0) {
+    errno = EINTR;
+    return -1;
+  }
+  return ::read(fd, buffer, count);
+}
+
+// The first blocking reap is interrupted.
+pid_t interruptFirstBlockingReap(pid_t pid, int* status, int options) {
+  if (options == 0 && blockingReaps.fetch_add(1) == 0) {
+    errno = EINTR;
+    return -1;
+  }
+  return ::waitpid(pid, status, options);
+}
+
+int noPidFd(pid_t, unsigned) {
+  errno = ENOSYS;  // a kernel before 5.3, or a seccomp filter
+  return -1;
+}
+
+int noDescriptorLeft(int*, int) {
+  errno = EMFILE;
+  return -1;
+}
+
+}  // namespace
+
+// Reliability issue, "Also": the supervisor's own calls, each fault with a defined outcome.
+TEST_CASE("interrupted pipe reads and reaps lose no output and no exit status",
+          "[runtime][fault][process]") {
+  TempDir dir;
+  bgagent::test::NothingLeftBehind check;  // first: its warm-up launch uses the default runtime
+  bgagent::test::ScopedSyscall interruptReads(bgagent::detail::runtimeSyscalls.read,
+                                              &interruptEveryOtherPipeRead);
+  bgagent::test::ScopedSyscall interruptReaps(bgagent::detail::runtimeSyscalls.waitpid,
+                                              &interruptFirstBlockingReap);
+  Runtime runtime;  // after the seam's change, so it goes before the seam is restored
+  LaunchOptions options = on(runtime, shell(dir, "interrupted", "seq 1 2000; exit 4"));
+  options.cleanup = bgagent::CleanupPolicy::Keep;  // read below
+  auto task = bgagent::launch(options);
+  REQUIRE_FALSE(task.wait());
+  CHECK(task.snapshot().result.at("exitCode") == 4);
+  std::string expected;
+  for (int i = 1; i <= 2000; ++i) expected += std::to_string(i) + "\n";
+  CHECK(readFile(task.outputPath()).find(expected) != std::string::npos);
+  CHECK(pipeReads.load() > 2);
+  CHECK(blockingReaps.load() >= 2);
+}
+
+TEST_CASE("an agent whose pidfd cannot be opened is reaped by polling, its exit code kept",
+          "[runtime][fault][process]") {
+  TempDir dir;
+  bgagent::test::NothingLeftBehind check;  // first: its warm-up launch uses the default runtime
+  bgagent::test::ScopedSyscall refuse(bgagent::detail::runtimeSyscalls.pidFdOpen, &noPidFd);
+  Runtime runtime;  // after the seam's change, so it goes before the seam is restored
+  auto task = bgagent::launch(on(runtime, shell(dir, "no pidfd", "echo out; exit 3")));
+  REQUIRE_FALSE(task.wait());
+  CHECK(task.snapshot().result.at("exitCode") == 3);
+  CHECK(task.snapshot().tail.lines() == std::vector<std::string>{"out"});
+}
+
+TEST_CASE("a launch with no descriptor left for its pipe fails with the system's reason",
+          "[runtime][fault][process]") {
+  TempDir dir;
+  bgagent::test::NothingLeftBehind check;  // first: its warm-up launch uses the default runtime
+  bgagent::test::ScopedSyscall refuse(bgagent::detail::runtimeSyscalls.pipe2, &noDescriptorLeft);
+  Runtime runtime;  // after the seam's change, so it goes before the seam is restored
+  LaunchOptions options = on(runtime, shell(dir, "no pipe", "echo never"));
+  options.cleanup = bgagent::CleanupPolicy::Keep;  // read below
+  auto task = bgagent::launch(options);
+  const auto result = task.wait();
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == ErrorCode::Io);
+  CHECK_THAT(result.error().message,
+             Catch::Contains("cannot start '/bin/sh': cannot create its output pipe: Too many "
+                             "open files"));
+  CHECK(readFile(task.outputPath()).find("[ERROR] cannot start '/bin/sh'") != std::string::npos);
 }

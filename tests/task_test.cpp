@@ -11,8 +11,10 @@
 #include <bgagent/runtime/detail/process_liveness.hpp>
 #include <bgagent/runtime/wait.hpp>
 #include <condition_variable>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -146,10 +148,17 @@ TEST_CASE("a RESULT of the agent's own does not hide a crash or a failing exit a
   TempDir dir;
   NothingLeftBehind check;
   const std::string succeeded = "echo '[RESULT] {\"success\": true, \"n\": 1}'; echo after; ";
+  // A runtime of the test's own, to know when every agent has been reaped and its ending
+  // written: a file that failed early (P21) says nothing more to a watch.
+  bgagent::Runtime runtime;
   const auto run = [&](const std::string& name, const std::string& command) {
     LaunchOptions options = bash(dir, name, command);
     options.cleanup = bgagent::CleanupPolicy::Keep;  // read below
+    options.runtime = &runtime;
     return bgagent::launch(options);
+  };
+  const auto everyEndingWritten = [&runtime] {
+    REQUIRE(runtime.core()->processes().waitUntilIdle(std::chrono::seconds(20)));
   };
 
   // Success, then a clean exit: the RESULT stands.
@@ -185,12 +194,27 @@ TEST_CASE("a RESULT of the agent's own does not hide a crash or a failing exit a
   auto reported =
       run("reported", "echo '[RESULT] {\"success\": false, \"error\": \"bad\"}'; exit 1");
   failsWith(reported, Status::Failed, ErrorCode::AgentFailed, "RESULT reports success=false: bad");
-  waitForText(reported.outputPath(), "[ERROR] exited with code 1 after writing its RESULT\n");
+  everyEndingWritten();
+  CHECK(readFile(reported.outputPath())
+            .find("[ERROR] exited with code 1 after writing its RESULT\n[COMPLETE] ") !=
+        std::string::npos);
+
+  // Failure, then a signal: Failed, whichever the host read first (the agent's report decides).
+  auto reportedThenKilled =
+      run("reported, then killed", "echo '[RESULT] {\"success\": false}'; kill -SEGV $$");
+  failsWith(reportedThenKilled, Status::Failed, ErrorCode::AgentFailed,
+            "RESULT reports success=false");
+
+  // Success, then the host stops it: Cancelled, as the host's reason says.
+  auto stopped = run("stopped", succeeded + "exec sleep 100");
+  waitForText(stopped.outputPath(), "after\n");
+  stopped.cancel();
+  failsWith(stopped, Status::Cancelled, ErrorCode::Cancelled, "cancelled by the host");
 
   // An agent's RESULT that names a "signal" of its own is no crash.
   auto named = run("named", "echo '[RESULT] {\"success\": false, \"signal\": 9}'");
-  REQUIRE_FALSE(named.wait());
-  CHECK(named.status() == Status::Failed);
+  failsWith(named, Status::Failed, ErrorCode::AgentFailed, "RESULT reports success=false");
+  everyEndingWritten();
 }
 
 TEST_CASE("a child that ignores SIGTERM is killed after the grace period", "[task][process]") {
@@ -533,6 +557,34 @@ TEST_CASE("environment and working directory reach the agent", "[task][process]"
         std::vector<std::string>{"hello from " + std::filesystem::canonical(dir.path()).string()});
 }
 
+// Reliability issue, "Secrets": an agent inherits the host's environment unless the host names
+// what it may inherit; `environment` is added either way.
+TEST_CASE("an agent inherits the host's environment, or only the names it is given",
+          "[task][process]") {
+  TempDir dir;
+  NothingLeftBehind check;
+  REQUIRE(::setenv("BGAGENT_TEST_SECRET", "hunter2", 1) == 0);
+  LaunchOptions options = bash(dir, "environment",
+                               "echo \"secret=[$BGAGENT_TEST_SECRET]\"; "
+                               "env | cut -d= -f1 | sort | paste -sd ' '");
+  options.environment = {{"ADDED", "yes"}};
+  const auto linesOf = [&options](std::optional<std::vector<std::string>> inherited) {
+    options.inheritEnvironment = std::move(inherited);
+    auto task = bgagent::launch(options);
+    REQUIRE(task.wait());
+    return task.snapshot().tail.lines();
+  };
+  const std::vector<std::string> everything = linesOf(std::nullopt);
+  REQUIRE(everything.size() == 2);
+  CHECK(everything[0] == "secret=[hunter2]");
+  CHECK_THAT(everything[1], Catch::Contains("ADDED") && Catch::Contains("BGAGENT_TEST_SECRET"));
+  // The shell adds PWD of its own.
+  CHECK(linesOf(std::vector<std::string>{"PATH", "BGAGENT_TEST_UNSET"}) ==
+        std::vector<std::string>{"secret=[]", "ADDED PATH PWD"});
+  CHECK(linesOf(std::vector<std::string>{}) == std::vector<std::string>{"secret=[]", "ADDED PWD"});
+  ::unsetenv("BGAGENT_TEST_SECRET");
+}
+
 TEST_CASE("a user agent type passes the prompt as an argument, never through a shell",
           "[task][registry]") {
   TempDir dir;
@@ -570,7 +622,8 @@ TEST_CASE("200 agents at once all settle, served by the same two threads", "[tas
   }
 }
 
-TEST_CASE("the output cap counts every line, and only the RESULT passes it", "[task][process]") {
+TEST_CASE("the output cap counts every line, and only the RESULT (or an ERROR) passes it",
+          "[task][process]") {
   TempDir dir;
   NothingLeftBehind check;
   LaunchOptions options = bash(dir, "chatty",
@@ -591,8 +644,8 @@ TEST_CASE("the output cap counts every line, and only the RESULT passes it", "[t
 TEST_CASE("a RESULT that never ends cannot carry output past the cap", "[task][process]") {
   TempDir dir;
   NothingLeftBehind check;
-  // Blank lines: the host's [COMPLETE] ends the RESULT as invalid JSON (P15). An array that
-  // never closes: the reader's own bound on a RESULT fails it (P14).
+  // Blank lines: the relay's [ERROR] where it cuts them ends the RESULT as invalid JSON (P15).
+  // An array that never closes: the reader's own bound on a RESULT fails it first (P14).
   for (const auto& [command, code] :
        {std::pair{"echo '[RESULT]'; head -c 5000000 /dev/zero | tr '\\0' '\\n'",
                   ErrorCode::InvalidResult},
@@ -606,9 +659,10 @@ TEST_CASE("a RESULT that never ends cannot carry output past the cap", "[task][p
     const auto result = task.wait();
     REQUIRE_FALSE(result);
     CHECK(result.error().code == code);
-    CHECK(std::filesystem::file_size(task.outputPath()) < 64 * 1024 + (1 << 20) + 4096);
+    // The cap, one largest RESULT line and a line more (the relay's allowance), the notices.
+    CHECK(std::filesystem::file_size(task.outputPath()) < 64 * 1024 + (1 << 20) + 72 * 1024);
     CHECK(readFile(task.outputPath())
-              .find("bgagent: RESULT and ERROR lines past the output cap exceeded") !=
+              .find("[ERROR] bgagent: RESULT and ERROR lines past the output cap exceeded") !=
           std::string::npos);
   }
 }
@@ -627,8 +681,7 @@ TEST_CASE("a NUL byte in what a process agent is given is refused, nothing runs"
     REQUIRE_FALSE(result);
     CHECK(result.error().code == ErrorCode::InvalidArgument);
     CHECK_THAT(result.error().message, Catch::Contains(says));
-    CHECK_FALSE(std::filesystem::exists(task.outputPath()));  // refused before its file
-    CHECK_FALSE(std::filesystem::exists(marker));
+    CHECK(std::filesystem::is_empty(dir.path()));  // no file, and the command never ran
   };
   refused(bash(dir, "prompt", "touch " + marker + "; exit 0\0; echo after; exit 9"s),
           "the prompt contains a NUL byte at offset " + std::to_string(marker.size() + 14));
@@ -644,6 +697,10 @@ TEST_CASE("a NUL byte in what a process agent is given is refused, nothing runs"
   LaunchOptions directory = bash(dir, "directory", "touch " + marker);
   directory.workingDirectory = dir.path().string() + "\0/elsewhere"s;
   refused(directory, "the working directory contains a NUL byte");
+  LaunchOptions output = bash(dir, "output directory", "touch " + marker);
+  output.outputDirectory = dir.path().string() + "\0/elsewhere"s;
+  refused(output,
+          "the path contains a NUL byte at offset " + std::to_string(dir.path().string().size()));
 }
 
 TEST_CASE("destroying a task that settled early still stops its agent", "[task][process]") {

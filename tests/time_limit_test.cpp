@@ -90,14 +90,14 @@ void collectCodes(const Error& error, std::vector<ErrorCode>& codes) {
 // Reliability issue, item 5: the deadline stops the inputs one by one; an input that settles
 // at once when stopped (a future's task) made all() or race() stop the others as cancelled
 // before the deadline reached them, and their files said "cancelled by the host". The first
-// reason, the deadline, must reach every input.
+// reason, the deadline, must reach every input, in the range and the tuple forms.
 TEST_CASE("withTimeLimit over all or race: every input ends as timed out",
           "[combinators][time_limit][process]") {
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);
-  for (const bool useRace : {false, true}) {
-    INFO((useRace ? "race" : "all"));
+  for (const std::string form : {"all", "race", "all(a, b, c)"}) {
+    INFO(form);
     std::promise<nlohmann::json> never;
     std::vector<Task<>> tasks;
     tasks.push_back(bgagent::fromFuture(never.get_future()));  // settles as soon as stopped
@@ -108,12 +108,18 @@ TEST_CASE("withTimeLimit over all or race: every input ends as timed out",
       files.push_back(tasks.back().outputPath());
     }
     std::optional<Error> error;
-    if (useRace) {
-      const auto result = bgagent::withTimeLimit(bgagent::race(std::move(tasks)), 50ms).wait();
+    const auto keepError = [&error](const auto& result) {
       if (!result) error = result.error();
+    };
+    if (form == "all") {
+      keepError(bgagent::withTimeLimit(bgagent::all(std::move(tasks)), 50ms).wait());
+    } else if (form == "race") {
+      keepError(bgagent::withTimeLimit(bgagent::race(std::move(tasks)), 50ms).wait());
     } else {
-      const auto result = bgagent::withTimeLimit(bgagent::all(std::move(tasks)), 50ms).wait();
-      if (!result) error = result.error();
+      keepError(
+          bgagent::withTimeLimit(
+              bgagent::all(std::move(tasks[0]), std::move(tasks[1]), std::move(tasks[2])), 50ms)
+              .wait());
     }
     REQUIRE(error);
     std::vector<ErrorCode> codes;

@@ -15,7 +15,8 @@
 
 namespace bgagent::test {
 
-/// Waits, through a watcher with a runtime of its own, until `path` contains `text`.
+/// Waits, through a watcher with a runtime of its own, until `path` contains `text`. The text
+/// must come before the file fails or completes: a settled watch reads no more.
 inline void waitForText(const std::filesystem::path& path, const std::string& text) {
   std::mutex mutex;
   std::condition_variable seen;

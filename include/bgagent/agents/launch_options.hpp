@@ -39,7 +39,11 @@ struct LaunchOptions {
   /// for whoever reads the error (which names it); Keep keeps both.
   CleanupPolicy cleanup = CleanupPolicy::DeleteOnSuccess;
   std::map<std::string, std::string> environment{};  ///< added to the host's environment
-  std::filesystem::path workingDirectory{};          ///< empty: the host's
+  /// Which of the host's environment variables a process agent inherits, by name; unset (the
+  /// default): all of them. `{"PATH", "HOME", "LANG"}` keeps the host's tokens and keys away
+  /// from the agent; an empty list gives it only `environment`, which is added either way.
+  std::optional<std::vector<std::string>> inheritEnvironment{};
+  std::filesystem::path workingDirectory{};  ///< empty: the host's
   /// Between SIGTERM and SIGKILL when the agent is cancelled or times out.
   SteadyClock::duration gracePeriod = std::chrono::seconds(2);
   /// Whether the ending is forced to disk. The host reads its agents' files live, through the

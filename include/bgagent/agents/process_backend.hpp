@@ -6,7 +6,9 @@
 // process group of its own. The runtime's process part relays its stdout and stderr into the
 // output file (a child may write PROGRESS, RESULT and ERROR lines, never START or COMPLETE),
 // enforces LaunchOptions::timeLimit, runs the kill sequence on stop (SIGTERM to the group, the
-// grace period, SIGKILL), reaps it, and writes the ending with its exit status or signal.
+// grace period, SIGKILL), reaps it, and writes the ending with its exit status or signal. Its
+// environment is the host's (or the variables LaunchOptions::inheritEnvironment names) plus
+// LaunchOptions::environment.
 // Thread safety: start() from any thread; the builder is called on the launching thread.
 // Errors: the builder's error, and InvalidArgument for a NUL byte in an argument, an environment
 // value or the working directory (a C string would end there: the command would run cut short),

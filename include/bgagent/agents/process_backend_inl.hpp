@@ -83,6 +83,7 @@ BGAGENT_INLINE Result<std::unique_ptr<RunningAgent>> CommandBackend::start(
   detail::ProcessLaunch launch;
   launch.argv = std::move(*argv);
   launch.environment = options.environment;
+  launch.inheritEnvironment = options.inheritEnvironment;
   launch.workingDirectory = options.workingDirectory.string();
   launch.timeLimit = options.timeLimit;
   launch.gracePeriod = options.gracePeriod;

@@ -23,6 +23,7 @@
 #include <bgagent/combinators/sequence.hpp>
 #include <bgagent/combinators/time_limit.hpp>
 #include <bgagent/core/detail/duration_text.hpp>
+#include <bgagent/core/detail/file_system.hpp>
 #include <bgagent/core/detail/renamed_time_limit.hpp>
 #include <bgagent/runtime/detail/default_runtime.hpp>
 #include <chrono>
@@ -65,7 +66,10 @@ struct Backoff {
       std::uniform_real_distribution<double> fraction(0.0, std::min(jitter, 1.0));
       wait *= 1.0 - fraction(random);
     }
-    return std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(wait));
+    // Beyond the clock's range a cast would overflow: the longest wait is the longest duration.
+    using Seconds = std::chrono::duration<double>;
+    if (Seconds(wait) >= Seconds(SteadyClock::duration::max())) return SteadyClock::duration::max();
+    return std::chrono::duration_cast<SteadyClock::duration>(Seconds(wait));
   }
 };
 
@@ -181,7 +185,8 @@ void runAttempt(const std::shared_ptr<StepRunner<T>>& runner,
       });
       // The timer owns the runner while it waits: nothing else runs for it then.
       timer->store(retry->runtime->timers().schedule(
-          SteadyClock::now() + options.backoff.after(attempt), [self, retry, attempt] {
+          saturatingAdd<SteadyClock>(SteadyClock::now(), options.backoff.after(attempt)),
+          [self, retry, attempt] {
             self->setStopper(nullptr);
             runAttempt(self, retry, attempt + 1);
           }));

@@ -46,7 +46,8 @@ struct WriterOptions {
 class OutputWriter {
  public:
   /// Opens `path` for appending, mode 0600, never following a symlink. Errors: NotFound (no
-  /// such directory), InvalidArgument (exists with CreateNew, a symlink, a directory), Io.
+  /// such directory), InvalidArgument (exists with CreateNew, a symlink, a directory, a NUL
+  /// byte in the path), Io.
   static Result<OutputWriter> open(const std::filesystem::path& path, WriterOptions options = {});
 
   /// [START] with the current time, then `Task: description` and the `Writer:` line (this

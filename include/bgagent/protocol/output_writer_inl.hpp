@@ -21,6 +21,11 @@ namespace bgagent {
 BGAGENT_INLINE Result<OutputWriter> OutputWriter::open(const std::filesystem::path& path,
                                                        WriterOptions options) {
   const std::string pathText = path.string();
+  // The kernel would read the path only up to a NUL: another file than the one named.
+  if (const std::size_t nul = pathText.find('\0'); nul != std::string::npos) {
+    return Error::ofFile(ErrorCode::InvalidArgument, pathText.substr(0, nul),
+                         "the path contains a NUL byte at offset " + std::to_string(nul));
+  }
   int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
   if (options.mode == OpenMode::CreateNew) flags |= O_EXCL;
   detail::UniqueFd fd(detail::openFile(pathText.c_str(), flags, 0600));

@@ -11,6 +11,7 @@
 #include <bgagent/runtime/detail/task_events.hpp>
 #include <chrono>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace bgagent::detail {
@@ -31,9 +32,12 @@ struct AgentControl {
   std::atomic<EndReason> endReason{EndReason::None};
   /// Set once the process has been reaped: stopping it then has nothing left to do.
   std::atomic<bool> reaped{false};
-  /// The signal that ended the agent's process (0: it exited, or is no process), set before
-  /// its ending is written: with no stop reason recorded, nobody in the host sent it.
+  /// The signal that killed the agent's process when nobody in the host sent it (0: none),
+  /// set before its ending is written, and after crashReport.
   std::atomic<int> killedBy{0};
+  /// The failure text of the ending the host wrote for that crash: the task is Crashed when
+  /// this record decides its failure, Failed when the agent's own report came first.
+  std::string crashReport;
   /// Settles the task with an error when its file cannot record the ending (a full disk). Set
   /// before the agent starts; called once, from the thread that writes the ending.
   std::function<void(const Error&)> onEndingLost;

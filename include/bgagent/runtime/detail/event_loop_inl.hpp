@@ -7,7 +7,7 @@
 #include <bgagent/runtime/detail/event_loop.hpp>
 // What the bodies use besides their header:
 #include <algorithm>
-#include <bgagent/runtime/detail/loop_syscall.hpp>
+#include <bgagent/runtime/detail/runtime_syscall.hpp>
 #include <cerrno>
 #include <system_error>
 
@@ -18,7 +18,7 @@ BGAGENT_INLINE EventLoop::EventLoop() {
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.u64 = kWakeKey;
-  if (loopSyscalls.epollCtl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &event) != 0) {
+  if (runtimeSyscalls.epollCtl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &event) != 0) {
     throw std::system_error(errno, std::generic_category(), "bgagent: epoll_ctl (wake-up)");
   }
 }
@@ -27,11 +27,11 @@ BGAGENT_INLINE bool EventLoop::add(int fd, std::size_t index, std::uint64_t key)
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.u64 = (static_cast<std::uint64_t>(index + 1) << kTagShift) | key;
-  return loopSyscalls.epollCtl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == 0;
+  return runtimeSyscalls.epollCtl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
 BGAGENT_INLINE void EventLoop::remove(int fd) const noexcept {
-  loopSyscalls.epollCtl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  runtimeSyscalls.epollCtl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
 }
 
 BGAGENT_INLINE void EventLoop::turn() {

@@ -16,6 +16,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace bgagent::detail {
 

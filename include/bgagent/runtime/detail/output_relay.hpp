@@ -6,8 +6,9 @@
 //     pass as they are.
 //   - Past `maxOutputBytes`, one notice is written and every further line is dropped, except
 //     the agent's RESULT, the lines of its value (P13) and its ERROR lines, which decide how the
-//     task ends: of those, at most kPastCapBytes (a largest RESULT, P14) more; then a second
-//     notice, and nothing more. The file never grows past the cap by more than that.
+//     task ends: of those, at most kPastCapBytes (a largest RESULT, P14, and its marker line)
+//     more; then an [ERROR] of the relay's own, so that what was dropped cannot leave the file
+//     an earlier verdict, and nothing more. The file never grows past the cap by more than that.
 //   - A line longer than 64 KiB (1 MiB within a RESULT, P14) is passed on in pieces.
 //   - The last free lines are kept for a crash report.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
@@ -29,8 +30,9 @@ class OutputRelay {
   static constexpr std::size_t kLastLineBytes = 200;
   static constexpr std::size_t kMaxLineBytes = 64 * 1024;
   static constexpr std::size_t kMaxResultLineBytes = 1024 * 1024 + 64;  // P14's bound
-  /// What RESULT and ERROR lines may add past the output cap, in all: one largest RESULT.
-  static constexpr std::size_t kPastCapBytes = kMaxResultLineBytes;
+  /// What RESULT and ERROR lines may add past the output cap, in all: one largest RESULT line
+  /// with its line break, and a line's worth for its marker line and ERROR lines.
+  static constexpr std::size_t kPastCapBytes = kMaxResultLineBytes + 1 + kMaxLineBytes;
 
   explicit OutputRelay(std::uint64_t maxOutputBytes) : maxOutputBytes_(maxOutputBytes) {}
 

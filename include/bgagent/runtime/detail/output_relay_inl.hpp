@@ -90,9 +90,10 @@ BGAGENT_INLINE void OutputRelay::relayLine(std::string_view line) {
                     " bytes; further output is dropped\n";
       }
       if (decisive && !decisiveCut_) {
+        // A dropped RESULT or ERROR could leave an earlier success standing: the file fails.
         decisiveCut_ = true;
-        pending_ += "bgagent: RESULT and ERROR lines past the output cap exceeded " +
-                    std::to_string(kPastCapBytes) + " bytes; they are dropped too\n";
+        pending_ += "[ERROR] bgagent: RESULT and ERROR lines past the output cap exceeded " +
+                    std::to_string(kPastCapBytes) + " bytes; the rest of them is dropped\n";
       }
       return;
     }

@@ -11,20 +11,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bgagent/runtime/detail/runtime_syscall.hpp>
 #include <cerrno>
 
 namespace bgagent::detail {
 
 BGAGENT_INLINE UniqueFd openPidFd(std::int64_t pid, bool& exited) {
   exited = false;
-#ifdef SYS_pidfd_open
-  const long fd = ::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0);
-  if (fd >= 0) {
-    // pidfd_open sets O_CLOEXEC on the descriptor it returns.
-    return UniqueFd(static_cast<int>(fd));
-  }
+  const int fd = runtimeSyscalls.pidFdOpen(static_cast<pid_t>(pid), 0);
+  // pidfd_open sets O_CLOEXEC on the descriptor it returns.
+  if (fd >= 0) return UniqueFd(fd);
   if (errno == ESRCH) exited = true;
-#endif
   return UniqueFd();
 }
 

@@ -35,6 +35,7 @@ namespace bgagent::detail {
 struct ProcessLaunch {
   std::vector<std::string> argv;
   std::map<std::string, std::string> environment;
+  std::optional<std::vector<std::string>> inheritEnvironment;  // unset: all of the host's
   std::string workingDirectory;
   std::optional<std::chrono::steady_clock::duration> timeLimit;
   std::chrono::steady_clock::duration gracePeriod = std::chrono::seconds(2);
@@ -98,7 +99,8 @@ class ProcessSupervisor final : public LoopPart {
     std::shared_ptr<AgentControl> control;
     ProcessLaunch launch;
     std::optional<Clock::time_point> deadline;
-    std::optional<Clock::time_point> killAt;
+    std::optional<Clock::time_point> killAt;  // the kill sequence's SIGKILL (max: never)
+    bool killSent = false;                    // SIGKILL has been sent
     OutputRelay relay;
     bool exited = false;
     bool relayFailed = false;

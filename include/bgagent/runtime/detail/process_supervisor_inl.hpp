@@ -18,6 +18,7 @@
 #include <bgagent/core/detail/file_system.hpp>
 #include <bgagent/protocol/protocol.hpp>
 #include <bgagent/runtime/detail/process_liveness.hpp>
+#include <bgagent/runtime/detail/runtime_syscall.hpp>
 #include <bgagent/runtime/detail/spawn.hpp>
 #include <cerrno>
 #include <string_view>
@@ -27,8 +28,8 @@ namespace bgagent::detail {
 BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::start(
     ProcessLaunch launch, OutputWriter& writer, std::shared_ptr<AgentControl> control) {
   if (closed()) return runtimeShutDownError();
-  Result<SpawnedProcess> spawned =
-      spawnProcess(launch.argv, launch.environment, launch.workingDirectory);
+  Result<SpawnedProcess> spawned = spawnProcess(launch.argv, launch.environment,
+                                                launch.workingDirectory, launch.inheritEnvironment);
   if (!spawned) return spawned.error();
   auto child = std::make_unique<Child>(std::move(writer), launch.maxOutputBytes);
   child->pid = spawned->pid;
@@ -52,7 +53,7 @@ BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::start(
       lock.unlock();
       ::kill(-child->pid, SIGKILL);
       int status = 0;
-      ::waitpid(child->pid, &status, 0);
+      waitForChild(child->pid, status, 0);
       writer = std::move(child->writer);  // the caller's again, to record the refusal
       return runtimeShutDownError();
     }
@@ -103,9 +104,10 @@ BGAGENT_INLINE void ProcessSupervisor::killRemaining() {
   takeQueued();
   for (auto& [id, child] : children_) {
     child->control->recordEnd(EndReason::HostShutdown);
-    if (child->killAt == Clock::time_point::max()) continue;  // SIGKILLed already
+    if (child->killSent) continue;
     ::kill(-child->pid, SIGKILL);
     reportKill(*child, SIGKILL);
+    child->killSent = true;
   }
   while (!children_.empty()) finish(children_.begin()->first);
 }
@@ -143,7 +145,7 @@ BGAGENT_INLINE void ProcessSupervisor::onTurn(Clock::time_point now) {
       // No pidfd (an old kernel, a seccomp filter, no descriptor left): ask at a short
       // interval instead. waitpid reaps it here, so finish() must not wait again.
       int status = 0;
-      if (::waitpid(child->pid, &status, WNOHANG) == child->pid) {
+      if (waitForChild(child->pid, status, WNOHANG) == child->pid) {
         child->status = status;
         child->exited = true;
       }
@@ -155,10 +157,10 @@ BGAGENT_INLINE void ProcessSupervisor::onTurn(Clock::time_point now) {
     if (child->deadline && now >= *child->deadline && !child->killAt) {
       beginKill(*child, EndReason::TimedOut, now);
     }
-    if (child->killAt && now >= *child->killAt) {
+    if (child->killAt && !child->killSent && now >= *child->killAt) {
       ::kill(-child->pid, SIGKILL);  // the grace period is over
       reportKill(*child, SIGKILL);
-      child->killAt = Clock::time_point::max();
+      child->killSent = true;
     }
   }
   for (const std::uint64_t id : finished) finish(id);
@@ -174,7 +176,7 @@ BGAGENT_INLINE std::optional<ProcessSupervisor::Clock::time_point> ProcessSuperv
     if (!child->pidFd || child->pollOutput) earliest(Clock::now() + kReapPoll);
     // Before the kill sequence the deadline is the timer; during it, the end of the grace.
     const std::optional<Clock::time_point> timer = child->killAt ? child->killAt : child->deadline;
-    if (timer && *timer != Clock::time_point::max()) earliest(*timer);
+    if (timer && !child->killSent && *timer != Clock::time_point::max()) earliest(*timer);
   }
   return next;
 }
@@ -220,8 +222,9 @@ BGAGENT_INLINE void ProcessSupervisor::takeQueued() {
       child->control->recordEnd(EndReason::HostShutdown);
       beginKill(*child, EndReason::HostShutdown, now);
     }
-    // Not after SIGKILL was sent (max): that would send it again.
-    if (*child->killAt != Clock::time_point::max() && *child->killAt > lastKill) {
+    // Not after SIGKILL was sent: that would send it again. A grace period too long to
+    // represent (killAt saturated at the clock's end) is cut like any other.
+    if (!child->killSent && *child->killAt > lastKill) {
       child->killAt = lastKill;
     }
   }
@@ -258,12 +261,12 @@ BGAGENT_INLINE void ProcessSupervisor::relayOutput(Child& child) {
   char buffer[64 * 1024];
   // A bounded number of reads per turn, so one chatty child cannot starve the others.
   for (int reads = 0; reads < 16; ++reads) {
-    const ssize_t count = ::read(child.output.get(), buffer, sizeof buffer);
+    const ssize_t count = readPipe(child.output.get(), buffer, sizeof buffer);
     if (count > 0) {
       child.relay.feed(std::string_view(buffer, static_cast<std::size_t>(count)));
       continue;
     }
-    if (count == 0 || (errno != EINTR && errno != EAGAIN)) {
+    if (count == 0 || errno != EAGAIN) {
       closeWatched(child.output);  // EOF: every writer of the pipe is gone
     }
     break;
@@ -287,15 +290,12 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
   // then the leader's zombie keeps its group id from being reused.
   ::kill(-child->pid, SIGKILL);
   int status = child->status.value_or(0);
-  const pid_t reaped = child->status ? child->pid : ::waitpid(child->pid, &status, 0);
-  if (reaped == child->pid && WIFSIGNALED(status)) {
-    child->control->killedBy.store(WTERMSIG(status), std::memory_order_release);
-  }
+  const pid_t reaped = child->status ? child->pid : waitForChild(child->pid, status, 0);
   child->control->reaped.store(true, std::memory_order_release);
   if (child->output) {
     char buffer[64 * 1024];
     ssize_t count = 0;
-    while ((count = ::read(child->output.get(), buffer, sizeof buffer)) > 0) {
+    while ((count = readPipe(child->output.get(), buffer, sizeof buffer)) > 0) {
       child->relay.feed(std::string_view(buffer, static_cast<std::size_t>(count)));
     }
   }
@@ -345,16 +345,23 @@ BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<i
     return text + "; last output: " + (said.empty() ? "(blank lines)" : said);
   };
   std::optional<nlohmann::json> result;
+  std::string failure;  // what the host's own record of an unclean ending says
   if (!child.relay.wroteResult()) {
     result.emplace()["success"] = !unclean && reason == EndReason::None;
     if (status && WIFEXITED(*status)) (*result)["exitCode"] = WEXITSTATUS(*status);
     if (status && WIFSIGNALED(*status)) (*result)["signal"] = WTERMSIG(*status);
-    if (unclean) (*result)["error"] = withLastOutput(*unclean);
+    if (unclean) (*result)["error"] = failure = withLastOutput(*unclean);
     if (!(*result)["success"].get<bool>()) (*result)["lastOutput"] = lastLines;
   } else if (unclean && status && reason == EndReason::None) {
     // The agent's own RESULT does not hide a failing exit or a crash after it: its verdict
     // stands only when the process then ends cleanly, or nobody can tell (docs/errors.md).
-    error = withLastOutput(*unclean + " after writing its RESULT");
+    error = failure = withLastOutput(*unclean + " after writing its RESULT");
+  }
+  if (status && WIFSIGNALED(*status) && reason == EndReason::None) {
+    // A crash, which the task tells from a failure by this record deciding it (published to
+    // the task by killedBy, stored after it).
+    child.control->crashReport = failure;
+    child.control->killedBy.store(WTERMSIG(*status), std::memory_order_release);
   }
   Result<void> written = child.writer.finish(error, result);
   // The file cannot say how the agent ended: tell the task directly, or it would wait forever.

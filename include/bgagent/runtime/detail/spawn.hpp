@@ -13,6 +13,7 @@
 #include <bgagent/core/error.hpp>
 #include <bgagent/core/result.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,12 @@ struct SpawnedProcess {
   UniqueFd output;  // read end of the child's stdout+stderr pipe, O_NONBLOCK | O_CLOEXEC
 };
 
-/// `environment` entries are added to (or replace those of) this process's environment.
-Result<SpawnedProcess> spawnProcess(const std::vector<std::string>& argv,
-                                    const std::map<std::string, std::string>& environment,
-                                    const std::string& workingDirectory);
+/// `environment` entries are added to (or replace those of) this process's environment, of
+/// which the child gets every variable, or only those `inherited` names when it is set.
+Result<SpawnedProcess> spawnProcess(
+    const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
+    const std::string& workingDirectory,
+    const std::optional<std::vector<std::string>>& inherited = std::nullopt);
 
 }  // namespace bgagent::detail
 

@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bgagent/core/detail/syscall.hpp>
 #include <bgagent/core/detail/system_message.hpp>
+#include <bgagent/runtime/detail/runtime_syscall.hpp>
 #include <cerrno>
 #include <string_view>
 #include <utility>
@@ -70,13 +72,15 @@ struct SpawnPlan {
   std::vector<char*> arguments;
 
   SpawnPlan(const std::vector<std::string>& argv,
-            const std::map<std::string, std::string>& extraEnvironment)
+            const std::map<std::string, std::string>& extraEnvironment,
+            const std::optional<std::vector<std::string>>& inherited)
       : argumentText(argv) {
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
       std::string text(*entry);
-      if (!extraEnvironment.contains(text.substr(0, text.find('=')))) {
-        environmentText.push_back(std::move(text));
-      }
+      const std::string name = text.substr(0, text.find('='));
+      const bool passed =
+          !inherited || std::find(inherited->begin(), inherited->end(), name) != inherited->end();
+      if (passed && !extraEnvironment.contains(name)) environmentText.push_back(std::move(text));
     }
     for (const auto& [name, value] : extraEnvironment) {
       environmentText.push_back(name + '=' + value);
@@ -216,7 +220,9 @@ inline Result<SpawnedProcess> spawnWithFork(const std::vector<std::string>& argv
     program = std::move(found);
   }
   int reportFds[2];
-  if (::pipe2(reportFds, O_CLOEXEC) != 0) return startError(argv, workingDirectory, errno);
+  if (runtimeSyscalls.pipe2(reportFds, O_CLOEXEC) != 0) {
+    return startError(argv, workingDirectory, errno);
+  }
   UniqueFd reportRead(aboveStandardStreams(reportFds[0]));
   UniqueFd reportWrite(aboveStandardStreams(reportFds[1]));
   rlimit descriptors{};
@@ -241,11 +247,10 @@ inline Result<SpawnedProcess> spawnWithFork(const std::vector<std::string>& argv
   reportWrite.reset();
 
   int failure = 0;
-  const ssize_t got =
-      retryOnInterrupt([&] { return ::read(reportRead.get(), &failure, sizeof failure); });
+  const ssize_t got = readPipe(reportRead.get(), &failure, sizeof failure);
   if (got == static_cast<ssize_t>(sizeof failure)) {  // the exec failed; the child has exited
     int status = 0;
-    retryOnInterrupt([&] { return ::waitpid(pid, &status, 0); });
+    waitForChild(pid, status, 0);
     return startError(argv, workingDirectory, failure);
   }
   SpawnedProcess process;
@@ -307,13 +312,17 @@ inline Result<SpawnedProcess> spawnWithPosixSpawn(const std::vector<std::string>
 
 BGAGENT_INLINE Result<SpawnedProcess> spawnProcess(
     const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
-    const std::string& workingDirectory) {
+    const std::string& workingDirectory, const std::optional<std::vector<std::string>>& inherited) {
   if (argv.empty() || argv.front().empty()) {
     return Error::of(ErrorCode::InvalidArgument, "cannot start an agent without a program");
   }
   int pipeFds[2];
-  if (::pipe2(pipeFds, O_CLOEXEC) != 0) {
-    return Error{ErrorCode::Io, "cannot create a pipe for '" + argv.front() + "'", "", 0, errno};
+  if (runtimeSyscalls.pipe2(pipeFds, O_CLOEXEC) != 0) {
+    const int error = errno;  // before the message's allocations
+    return Error{ErrorCode::Io,
+                 "cannot start '" + argv.front() +
+                     "': cannot create its output pipe: " + systemMessage(error),
+                 "", 0, error};
   }
   UniqueFd readEnd(spawn_detail::aboveStandardStreams(pipeFds[0]));
   const UniqueFd writeEnd(spawn_detail::aboveStandardStreams(pipeFds[1]));
@@ -330,7 +339,7 @@ BGAGENT_INLINE Result<SpawnedProcess> spawnProcess(
     }
   }
 
-  spawn_detail::SpawnPlan plan(argv, environment);
+  spawn_detail::SpawnPlan plan(argv, environment, inherited);
   const auto path = environment.find("PATH");
   const std::string agentPath = path != environment.end() ? path->second : std::string();
 #if BGAGENT_SPAWN_WITH_FORK
