@@ -297,3 +297,17 @@ TEST_CASE("P9: a Writer pid outside pid_t's range is no pid, with a warning", "[
   CHECK(bgagent::parseOutput(std::string(kStartLine) + "Writer: pid=2147483647\n").writer.pid ==
         2147483647);
 }
+
+// Found by the fuzzer in CI: a line that starts with '[' without being a marker lost both CRs
+// of "\r\r\n" when read whole, one when read in pieces. P1 removes one.
+TEST_CASE("P1: one CR before the LF is removed, on every path through the parser", "[parser]") {
+  const std::string text =
+      std::string(kStartLine) + "[PROGRESS]\r x\r\r\n[DEBUG] y\r\r\nfree\r\r\n[PROGRESS] 1/2\r\r\n";
+  const auto whole = bgagent::parseOutput(text);
+  CHECK(whole.tail.lines() ==
+        std::vector<std::string>{"[PROGRESS]\r x\r", "[DEBUG] y\r", "free\r"});
+  CHECK(whole.progress.text == "1/2\r");
+  OutputParser bytewise("");
+  for (const char c : text) bytewise.feed(std::string_view(&c, 1));
+  CHECK(bytewise.snapshot() == whole);
+}

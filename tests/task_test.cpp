@@ -184,6 +184,14 @@ TEST_CASE("a RESULT of the agent's own does not hide a crash or a failing exit a
             .find("[ERROR] killed by signal 11 (SIGSEGV) after writing its RESULT") !=
         std::string::npos);
 
+  // A RESULT the crash cut short: Crashed, not the agent's invalid JSON.
+  auto cut = run("cut short", "printf '[RESULT] {\"a\":\\n'; kill -SEGV $$");
+  const auto cutResult = cut.wait();
+  REQUIRE_FALSE(cutResult);
+  CHECK(cut.status() == Status::Crashed);
+  CHECK(cutResult.error().code == ErrorCode::AgentKilled);
+  CHECK_THAT(cutResult.error().message, Catch::Contains("line 4: RESULT is not valid JSON"));
+
   // Success, then a failing exit: Failed with the exit code.
   auto failing = run("failing exit", succeeded + "exit 7");
   failsWith(failing, Status::Failed, ErrorCode::AgentFailed,
@@ -215,6 +223,46 @@ TEST_CASE("a RESULT of the agent's own does not hide a crash or a failing exit a
   auto named = run("named", "echo '[RESULT] {\"success\": false, \"signal\": 9}'");
   failsWith(named, Status::Failed, ErrorCode::AgentFailed, "RESULT reports success=false");
   everyEndingWritten();
+}
+
+// The decision itself, apart from the order in which a runtime happens to read a file and reap
+// its agent: a crash is Crashed, unless the agent reported its failure before it (docs/errors.md).
+TEST_CASE("a crash is Crashed unless the agent reported its failure first", "[task]") {
+  const auto settle = [](int killedBy, ErrorCode code, std::string message) {
+    auto state = std::make_shared<bgagent::detail::TaskState<nlohmann::json>>();
+    state->description = "agent";
+    state->control->crashRecord = "killed by signal 11 (SIGSEGV)";
+    state->control->killedBy.store(killedBy);
+    bgagent::WaitOutcome waited;
+    waited.status = Status::Failed;
+    waited.error = bgagent::Error::of(code, std::move(message));
+    state->settle(std::move(waited));
+    const std::lock_guard lock(state->mutex);
+    return std::pair{state->status, state->outcome->error().code};
+  };
+  const auto crashed = std::pair{Status::Crashed, ErrorCode::AgentKilled};
+  const auto failed = std::pair{Status::Failed, ErrorCode::AgentFailed};
+  // The host's record decides, whatever the last output it quotes became in the file.
+  CHECK(settle(SIGSEGV, ErrorCode::AgentFailed,
+               "line 5: RESULT reports success=false: killed by signal 11 (SIGSEGV); last "
+               "output: 50% 100%") == crashed);
+  CHECK(settle(SIGSEGV, ErrorCode::AgentFailed,
+               "line 5: agent reported an error: killed by signal 11 (SIGSEGV) after writing its "
+               "RESULT; last output: \xef\xbf\xbd") == crashed);
+  // A RESULT the crash cut short, or the relay's cut at the output cap: the crash's doing.
+  CHECK(settle(SIGSEGV, ErrorCode::InvalidResult, "line 2: RESULT is not valid JSON: ...") ==
+        std::pair{Status::Crashed, ErrorCode::AgentKilled});
+  CHECK(settle(SIGSEGV, ErrorCode::AgentFailed,
+               "line 9: agent reported an error: " + std::string(bgagent::detail::kOutputCapCut) +
+                   " 1114177 bytes") == crashed);
+  // The agent's own report came first: Failed.
+  CHECK(settle(SIGSEGV, ErrorCode::AgentFailed, "line 2: RESULT reports success=false: bad") ==
+        failed);
+  CHECK(settle(SIGSEGV, ErrorCode::AgentFailed, "line 2: agent reported an error: disk full") ==
+        failed);
+  // No signal reaped: words alone make nothing Crashed.
+  CHECK(settle(0, ErrorCode::AgentFailed,
+               "line 2: RESULT reports success=false: killed by signal 11 (SIGSEGV)") == failed);
 }
 
 TEST_CASE("a child that ignores SIGTERM is killed after the grace period", "[task][process]") {
@@ -563,7 +611,12 @@ TEST_CASE("an agent inherits the host's environment, or only the names it is giv
           "[task][process]") {
   TempDir dir;
   NothingLeftBehind check;
-  REQUIRE(::setenv("BGAGENT_TEST_SECRET", "hunter2", 1) == 0);
+  struct Secret {
+    Secret() { REQUIRE(::setenv("BGAGENT_TEST_SECRET", "hunter2", 1) == 0); }
+    ~Secret() { ::unsetenv("BGAGENT_TEST_SECRET"); }
+    Secret(const Secret&) = delete;
+    Secret& operator=(const Secret&) = delete;
+  } secret;  // gone with the test, passed or failed
   LaunchOptions options = bash(dir, "environment",
                                "echo \"secret=[$BGAGENT_TEST_SECRET]\"; "
                                "env | cut -d= -f1 | sort | paste -sd ' '");
@@ -578,11 +631,10 @@ TEST_CASE("an agent inherits the host's environment, or only the names it is giv
   REQUIRE(everything.size() == 2);
   CHECK(everything[0] == "secret=[hunter2]");
   CHECK_THAT(everything[1], Catch::Contains("ADDED") && Catch::Contains("BGAGENT_TEST_SECRET"));
-  // The shell adds PWD of its own.
+  // /bin/sh (dash) adds PWD of its own.
   CHECK(linesOf(std::vector<std::string>{"PATH", "BGAGENT_TEST_UNSET"}) ==
         std::vector<std::string>{"secret=[]", "ADDED PATH PWD"});
   CHECK(linesOf(std::vector<std::string>{}) == std::vector<std::string>{"secret=[]", "ADDED PWD"});
-  ::unsetenv("BGAGENT_TEST_SECRET");
 }
 
 TEST_CASE("a user agent type passes the prompt as an argument, never through a shell",

@@ -41,7 +41,8 @@ struct LaunchOptions {
   std::map<std::string, std::string> environment{};  ///< added to the host's environment
   /// Which of the host's environment variables a process agent inherits, by name; unset (the
   /// default): all of them. `{"PATH", "HOME", "LANG"}` keeps the host's tokens and keys away
-  /// from the agent; an empty list gives it only `environment`, which is added either way.
+  /// from the agent; an empty list gives it only `environment`, which is added either way. (A
+  /// bare program name is still found through the host's PATH.)
   std::optional<std::vector<std::string>> inheritEnvironment{};
   std::filesystem::path workingDirectory{};  ///< empty: the host's
   /// Between SIGTERM and SIGKILL when the agent is cancelled or times out.

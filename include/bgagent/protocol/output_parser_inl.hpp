@@ -95,14 +95,17 @@ BGAGENT_INLINE std::uint64_t OutputParser::feed(std::string_view bytes) {
     // PROGRESS line, the bulk of a marker-dense one.
     if ((phase_ == Phase::Body || phase_ == Phase::BeforeStart) &&
         line.size() <= limits_.maxLineBytes) {
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty() || line[0] != '[') {
-        freeLine(line);
+      // P1 for these paths only: interpret() below removes the CR itself, once.
+      std::string_view clean = line;
+      if (!clean.empty() && clean.back() == '\r') clean.remove_suffix(1);
+      if (clean.empty() || clean[0] != '[') {
+        freeLine(clean);
         continue;
       }
-      if (phase_ == Phase::Body && line.starts_with(protocol::kProgress) &&
-          (line.size() == protocol::kProgress.size() || line[protocol::kProgress.size()] == ' ')) {
-        progressLine(line.substr(std::min(line.size(), protocol::kProgress.size() + 1)));
+      if (phase_ == Phase::Body && clean.starts_with(protocol::kProgress) &&
+          (clean.size() == protocol::kProgress.size() ||
+           clean[protocol::kProgress.size()] == ' ')) {
+        progressLine(clean.substr(std::min(clean.size(), protocol::kProgress.size() + 1)));
         continue;
       }
     }

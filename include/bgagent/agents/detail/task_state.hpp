@@ -51,12 +51,11 @@ struct TaskState : TaskCore {
       default:
         break;
     }
-    // A process agent killed by a signal the host did not send crashed, when the host's record
-    // of it decides the failure; one that reported its failure first failed, whichever of the
-    // two this read reached first.
+    // A process agent killed by a signal the host did not send crashed, unless it reported its
+    // failure before: then it failed, whichever of the two this read reached first.
     if (finalStatus == Status::Failed && reason == EndReason::None && error &&
         control->killedBy.load(std::memory_order_acquire) != 0 &&
-        error->message.ends_with(control->crashReport)) {
+        !control->reportedItsOwnFailure(*error)) {
       finalStatus = Status::Crashed;
       error->code = ErrorCode::AgentKilled;
     }

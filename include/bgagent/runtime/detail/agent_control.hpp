@@ -25,6 +25,11 @@ inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing 
 /// How an agent's file records that the runtime shut down under it.
 inline constexpr std::string_view kHostShutDown = "the host shut down";
 
+/// How the relay's [ERROR] begins when the output cap drops a RESULT or ERROR line: a failure
+/// of the host's making, not the agent's report.
+inline constexpr std::string_view kOutputCapCut =
+    "bgagent: RESULT and ERROR lines past the output cap exceeded";
+
 /// The error of work started on a runtime that has shut down.
 Error runtimeShutDownError();
 
@@ -33,11 +38,15 @@ struct AgentControl {
   /// Set once the process has been reaped: stopping it then has nothing left to do.
   std::atomic<bool> reaped{false};
   /// The signal that killed the agent's process when nobody in the host sent it (0: none),
-  /// set before its ending is written, and after crashReport.
+  /// set before its ending is written, and after crashRecord.
   std::atomic<int> killedBy{0};
-  /// The failure text of the ending the host wrote for that crash: the task is Crashed when
-  /// this record decides its failure, Failed when the agent's own report came first.
-  std::string crashReport;
+  /// How the ending the host wrote for that crash begins ("killed by signal 11 (SIGSEGV)"),
+  /// which the failure's message holds when that record decides it.
+  std::string crashRecord;
+
+  /// Whether a task whose agent crashed failed of the agent's own report instead (an ERROR or a
+  /// RESULT with "success": false before the crash): then it is Failed, not Crashed.
+  bool reportedItsOwnFailure(const Error& failure) const;
   /// Settles the task with an error when its file cannot record the ending (a full disk). Set
   /// before the agent starts; called once, from the thread that writes the ending.
   std::function<void(const Error&)> onEndingLost;

@@ -20,4 +20,13 @@ BGAGENT_INLINE EndReason AgentControl::recordEnd(EndReason reason) noexcept {
   return expected;
 }
 
+BGAGENT_INLINE bool AgentControl::reportedItsOwnFailure(const Error& failure) const {
+  // The agent's reports fail a file as AgentFailed; a RESULT cut short by the crash fails it as
+  // InvalidResult or MalformedOutput, which is the crash's doing. Of the AgentFailed ones, the
+  // host's record of the crash and the relay's cut are the host's words, not the agent's.
+  return failure.code == ErrorCode::AgentFailed &&
+         failure.message.find(": " + crashRecord) == std::string::npos &&
+         failure.message.find(kOutputCapCut) == std::string::npos;
+}
+
 }  // namespace bgagent::detail

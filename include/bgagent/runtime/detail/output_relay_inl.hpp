@@ -7,6 +7,7 @@
 #include <bgagent/runtime/detail/output_relay.hpp>
 // What the bodies use besides their header:
 #include <bgagent/protocol/protocol.hpp>
+#include <bgagent/runtime/detail/agent_control.hpp>
 #include <optional>
 #include <utility>
 
@@ -92,8 +93,8 @@ BGAGENT_INLINE void OutputRelay::relayLine(std::string_view line) {
       if (decisive && !decisiveCut_) {
         // A dropped RESULT or ERROR could leave an earlier success standing: the file fails.
         decisiveCut_ = true;
-        pending_ += "[ERROR] bgagent: RESULT and ERROR lines past the output cap exceeded " +
-                    std::to_string(kPastCapBytes) + " bytes; the rest of them is dropped\n";
+        pending_ += "[ERROR] " + std::string(kOutputCapCut) + " " + std::to_string(kPastCapBytes) +
+                    " bytes; the rest of them is dropped\n";
       }
       return;
     }

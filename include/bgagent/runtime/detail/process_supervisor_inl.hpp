@@ -345,22 +345,21 @@ BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<i
     return text + "; last output: " + (said.empty() ? "(blank lines)" : said);
   };
   std::optional<nlohmann::json> result;
-  std::string failure;  // what the host's own record of an unclean ending says
   if (!child.relay.wroteResult()) {
     result.emplace()["success"] = !unclean && reason == EndReason::None;
     if (status && WIFEXITED(*status)) (*result)["exitCode"] = WEXITSTATUS(*status);
     if (status && WIFSIGNALED(*status)) (*result)["signal"] = WTERMSIG(*status);
-    if (unclean) (*result)["error"] = failure = withLastOutput(*unclean);
+    if (unclean) (*result)["error"] = withLastOutput(*unclean);
     if (!(*result)["success"].get<bool>()) (*result)["lastOutput"] = lastLines;
   } else if (unclean && status && reason == EndReason::None) {
     // The agent's own RESULT does not hide a failing exit or a crash after it: its verdict
     // stands only when the process then ends cleanly, or nobody can tell (docs/errors.md).
-    error = failure = withLastOutput(*unclean + " after writing its RESULT");
+    *unclean += " after writing its RESULT";
+    error = withLastOutput(*unclean);
   }
   if (status && WIFSIGNALED(*status) && reason == EndReason::None) {
-    // A crash, which the task tells from a failure by this record deciding it (published to
-    // the task by killedBy, stored after it).
-    child.control->crashReport = failure;
+    // A crash, published to the task by killedBy (stored after the record's words).
+    child.control->crashRecord = *unclean;
     child.control->killedBy.store(WTERMSIG(*status), std::memory_order_release);
   }
   Result<void> written = child.writer.finish(error, result);
