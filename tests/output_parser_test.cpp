@@ -298,6 +298,37 @@ TEST_CASE("P9: a Writer pid outside pid_t's range is no pid, with a warning", "[
         2147483647);
 }
 
+// Reliability issue, item 6: a process agent's file names the process that runs it, so that
+// a host started later can follow it, stop it, and tell a reused pid from it.
+TEST_CASE("P9: the Agent line names the agent's process, group and start time", "[parser]") {
+  const auto snapshot = bgagent::parseOutput(
+      std::string(kStartLine) +
+      "Task: t\nAgent: pid=5151 group=5150 started=123456789 later=x\nWriter: pid=7\n");
+  CHECK(snapshot.agent == bgagent::AgentProcessInfo{5151, 5150, 123456789});
+  CHECK(snapshot.writer.pid == 7);  // still the header after it
+  CHECK(snapshot.warningCount == 0);
+  CHECK(snapshot.tail.empty());
+
+  // Once, and only in the header: another Agent line is free output and changes nothing.
+  const auto later = bgagent::parseOutput(std::string(kStartLine) +
+                                          "Agent: pid=1 group=1 started=1\n"
+                                          "Agent: pid=2 group=2 started=2\nfree\n"
+                                          "Agent: pid=3 group=3 started=3\n");
+  CHECK(later.agent == bgagent::AgentProcessInfo{1, 1, 1});
+  CHECK(later.tail.lines() == std::vector<std::string>{"Agent: pid=2 group=2 started=2", "free",
+                                                       "Agent: pid=3 group=3 started=3"});
+
+  // Values that cannot be a process or a start time are none, each with a warning.
+  const auto bad = bgagent::parseOutput(std::string(kStartLine) +
+                                        "Agent: pid=4294967297 group=-1 started=soon\n");
+  CHECK(bad.agent == bgagent::AgentProcessInfo{});
+  REQUIRE(bad.warnings.size() == 3);
+  CHECK(bad.warnings[0].message == "line 2: Agent pid '4294967297' is not a process id");
+  CHECK(bad.warnings[1].message == "line 2: Agent group '-1' is not a process id");
+  CHECK(bad.warnings[2].message ==
+        "line 2: Agent start time 'soon' is not a number of clock ticks");
+}
+
 // Found by the fuzzer in CI: a line that starts with '[' without being a marker lost both CRs
 // of "\r\r\n" when read whole, one when read in pieces. P1 removes one.
 TEST_CASE("P1: one CR before the LF is removed, on every path through the parser", "[parser]") {

@@ -29,6 +29,7 @@ TEST_CASE("records written by OutputWriter read back as the same agent state", "
   const auto path = dir / "agent.out";
   auto writer = OutputWriter::open(path).value();
   REQUIRE(writer.start("Run full test suite"));
+  REQUIRE(writer.agentProcess({.pid = 4242, .group = 4242, .started = 987654}));
   REQUIRE(writer.progress("3/7 tests"));
   REQUIRE(writer.output("compiling a\ncompiling b\n"));
   REQUIRE(writer.heartbeat());
@@ -41,6 +42,8 @@ TEST_CASE("records written by OutputWriter read back as the same agent state", "
   CHECK(snapshot.writer.pid == ::getpid());
   CHECK_FALSE(snapshot.writer.host.empty());
   CHECK(snapshot.writer.protocolMajor == 1);
+  CHECK(snapshot.writer.protocolMinor == 1);
+  CHECK(snapshot.agent == bgagent::AgentProcessInfo{4242, 4242, 987654});
   CHECK(snapshot.progress.percent.value() == Approx(300.0 / 7));
   CHECK(snapshot.tail.lines() == std::vector<std::string>{"compiling a", "compiling b"});
   CHECK(snapshot.heartbeats == 1);

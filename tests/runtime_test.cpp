@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <bgagent/bgagent.hpp>
+#include <bgagent/runtime/detail/process_liveness.hpp>
 #include <bgagent/runtime/detail/runtime_syscall.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -54,6 +55,20 @@ using bgagent::test::waitForText;
 #endif
 
 namespace {
+
+// A shell agent that runs in `dir`, where its relative paths point.
+LaunchOptions shellIn(const TempDir& dir, std::string description, std::string command) {
+  LaunchOptions options = shell(dir, std::move(description), std::move(command));
+  options.workingDirectory = dir.path();
+  return options;
+}
+
+// The pid a shell agent wrote (`echo $$ > file`); 0 when there is none.
+pid_t pidIn(const std::filesystem::path& path) {
+  pid_t pid = 0;
+  std::ifstream(path) >> pid;
+  return pid;
+}
 
 LaunchOptions on(Runtime& runtime, LaunchOptions options) {
   options.runtime = &runtime;
@@ -379,7 +394,140 @@ TEST_CASE("at exit the default runtime asks its running agents to stop with SIGT
   CHECK(file.find("[COMPLETE]") != std::string::npos);
 }
 
+namespace {
+
+// Whether process `pid` ends within `timeout`: its pidfd (any process's, not only a child's)
+// becomes readable when it exits. A zombie has exited; PID 1 here may never reap one.
+bool endsWithin(pid_t pid, std::chrono::milliseconds timeout) {
+  const int pidFd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidFd < 0) return errno == ESRCH;
+  pollfd exited{pidFd, POLLIN, 0};
+  const int polled = ::poll(&exited, 1, static_cast<int>(timeout.count()));
+  ::close(pidFd);
+  return polled == 1;
+}
+
+enum class HostEnd { SigKilled, CalledExit };
+
+// A host process (a fork of this one) launches `agents` agents, each with a grandchild in its
+// group, and ends as `how` says once they run; with `keeperKilledFirst`, the keeper is killed
+// from outside after the first launch, so the second launch must start another that holds
+// both. Checks that every agent, grandchild and keeper ends after the host.
+void checkAgentsEndWithTheirHost(HostEnd how, int agents, bool keeperKilledFirst) {
+  TempDir dir;
+  const auto ready = dir / "ready";
+  REQUIRE(::mkfifo(ready.c_str(), 0600) == 0);
+  int report[2];
+  REQUIRE(::pipe2(report, O_CLOEXEC) == 0);
+  std::cout.flush();
+  std::fflush(nullptr);
+  const pid_t host = ::fork();
+  REQUIRE(host >= 0);
+  if (host == 0) {
+    // Another process: no test macro. A failure reports keeper pid 0.
+    ::close(report[0]);
+    std::vector<bgagent::Task<>> tasks;
+    pid_t keeper = 0;
+    for (int index = 0; index < agents; ++index) {
+      if (index == 1 && keeperKilledFirst) {
+        const pid_t first = bgagent::detail::DefaultRuntime::get()->processes().hostExitKeeperPid();
+        siginfo_t info{};
+        // Dead, not reaped: the runtime finds it gone at its next record and reaps it.
+        if (first <= 0 || ::kill(first, SIGKILL) != 0 ||
+            ::waitid(P_PID, static_cast<id_t>(first), &info, WEXITED | WNOWAIT) != 0) {
+          ::_exit(1);
+        }
+      }
+      const std::string name = "agent-" + std::to_string(index);
+      tasks.push_back(bgagent::launch(shellIn(dir, name,
+                                              "echo $$ > " + name + ".pid; sleep 100 & echo $! > " +
+                                                  name + "-grandchild.pid; echo up > '" +
+                                                  ready.string() + "'; wait")));
+      std::ofstream(dir / (name + ".path")) << tasks.back().outputPath().string();
+      std::string line;
+      std::ifstream(ready) >> line;  // the agent runs, its pids are written
+      if (line != "up") ::_exit(1);
+    }
+    keeper = bgagent::detail::DefaultRuntime::get()->processes().hostExitKeeperPid();
+    if (::write(report[1], &keeper, sizeof keeper) != sizeof keeper) ::_exit(1);
+    if (how == HostEnd::CalledExit) ::_exit(0);  // no destructor, no atexit handler runs
+    while (true) ::pause();                      // until the SIGKILL
+  }
+  ::close(report[1]);
+  pollfd readable{report[0], POLLIN, 0};
+  const bool ran = ::poll(&readable, 1, 30'000) == 1;
+  pid_t keeper = 0;
+  const bool reported = ran && ::read(report[0], &keeper, sizeof keeper) == sizeof keeper;
+  ::close(report[0]);
+  if (!reported || how == HostEnd::SigKilled) ::kill(host, SIGKILL);
+  const int status = exitStatusOf(host, 30s);
+  REQUIRE(reported);
+  CHECK((how == HostEnd::SigKilled ? WIFSIGNALED(status) : WIFEXITED(status)));
+
+  for (int index = 0; index < agents; ++index) {
+    const std::string name = "agent-" + std::to_string(index);
+    INFO(name);
+    // The file names the agent's process, group and start time.
+    bgagent::OutputFile file(readFile(dir / (name + ".path")));
+    REQUIRE(file.readAppended());
+    const pid_t agent = pidIn(dir / (name + ".pid"));
+    CHECK(file.snapshot().agent.pid == agent);
+    CHECK(file.snapshot().agent.group == agent);
+    CHECK(file.snapshot().agent.started > 0);
+    CHECK(endsWithin(agent, 20s));
+    CHECK(endsWithin(pidIn(dir / (name + "-grandchild.pid")), 20s));
+  }
+  CHECK(keeper > 0);
+  CHECK((keeper > 0 && endsWithin(keeper, 20s)));
+}
+
+}  // namespace
+
+// Reliability issue, item 6: a host that dies leaves no agent behind, even when no code of it
+// can run any more (SIGKILL, _exit); each file names the agent's process.
+TEST_CASE("agents and their children end when their host is SIGKILLed", "[runtime][fork]") {
+  checkAgentsEndWithTheirHost(HostEnd::SigKilled, 2, false);
+}
+
+TEST_CASE("agents and their children end when their host calls _exit", "[runtime][fork]") {
+  checkAgentsEndWithTheirHost(HostEnd::CalledExit, 1, false);
+}
+
+TEST_CASE("a keeper killed from outside is replaced by one that holds every running agent",
+          "[runtime][fork]") {
+  checkAgentsEndWithTheirHost(HostEnd::SigKilled, 2, true);
+}
+
 #endif
+
+// The keeper is the runtime's own child: started by its first process agent, reaped at its end.
+TEST_CASE("a runtime's keeper starts with its first process agent and is reaped at its end",
+          "[runtime][shutdown]") {
+  TempDir dir;
+  pid_t keeper = 0;
+  {
+    Runtime runtime;
+    const auto& processes = runtime.core()->processes();
+    CHECK(processes.hostExitKeeperPid() == -1);
+    auto task = bgagent::launch(
+        on(runtime, shellIn(dir, "one", "echo $$ > one.pid; echo up; exec sleep 100")));
+    waitForText(task.outputPath(), "up\n");
+    keeper = processes.hostExitKeeperPid();
+    REQUIRE(keeper > 0);
+    CHECK(readFile("/proc/" + std::to_string(keeper) + "/comm") == "bgagent-keeper\n");
+    // The file names the agent's process as /proc knows it.
+    const pid_t agent = pidIn(dir / "one.pid");
+    bgagent::OutputFile file(task.outputPath());
+    REQUIRE(file.readAppended());
+    CHECK(
+        file.snapshot().agent ==
+        bgagent::AgentProcessInfo{agent, agent, bgagent::detail::processStartTicks(agent).value()});
+    task.cancel();
+    CHECK(task.wait().error().code == ErrorCode::Cancelled);
+  }
+  CHECK(::kill(keeper, 0) == -1);  // reaped, not a zombie
+  CHECK(errno == ESRCH);
+}
 
 namespace {
 

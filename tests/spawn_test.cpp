@@ -193,7 +193,7 @@ TEST_CASE("without close_range, the descriptors /proc/self/fd lists are closed, 
   CHECK(inChildProcess([] {
     int opened[3];
     for (int& fd : opened) fd = ::open("/dev/null", O_RDONLY);
-    if (!bgagent::detail::spawn_detail::closeListedDescriptors(opened[0], opened[1])) {
+    if (!bgagent::detail::closeListedDescriptors(opened[0], opened[1])) {
       return false;
     }
     const auto isOpen = [](int fd) { return ::fcntl(fd, F_GETFD) != -1; };

@@ -117,7 +117,7 @@ TEST_CASE("an agent's exit code without a RESULT decides its outcome", "[task][p
   CHECK(failed.status() == Status::Failed);
   CHECK(result.error().code == ErrorCode::AgentFailed);
   CHECK(result.error().message == "agent 'broken': output file '" + failed.outputPath().string() +
-                                      "' line 7: RESULT reports success=false: exited with code 3; "
+                                      "' line 8: RESULT reports success=false: exited with code 3; "
                                       "last output: step 1 | disk full");
   CHECK(failed.snapshot().result.at("lastOutput") == nlohmann::json{"step 1", "disk full"});
   try {
@@ -190,7 +190,7 @@ TEST_CASE("a RESULT of the agent's own does not hide a crash or a failing exit a
   REQUIRE_FALSE(cutResult);
   CHECK(cut.status() == Status::Crashed);
   CHECK(cutResult.error().code == ErrorCode::AgentKilled);
-  CHECK_THAT(cutResult.error().message, Catch::Contains("line 4: RESULT is not valid JSON"));
+  CHECK_THAT(cutResult.error().message, Catch::Contains("line 5: RESULT is not valid JSON"));
 
   // Success, then a failing exit: Failed with the exit code.
   auto failing = run("failing exit", succeeded + "exit 7");

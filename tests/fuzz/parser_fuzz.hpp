@@ -197,6 +197,9 @@ inline std::string firstDifference(const OutputSnapshot& expected, const OutputS
   compare("writer.host", expected.writer.host, got.writer.host);
   compare("writer.protocolMajor", expected.writer.protocolMajor, got.writer.protocolMajor);
   compare("writer.protocolMinor", expected.writer.protocolMinor, got.writer.protocolMinor);
+  compare("agent.pid", expected.agent.pid, got.agent.pid);
+  compare("agent.group", expected.agent.group, got.agent.group);
+  compare("agent.started", expected.agent.started, got.agent.started);
   compare("progress.text", expected.progress.text, got.progress.text);
   compare("progress.percent", expected.progress.percent, got.progress.percent);
   compare("progress.updates", expected.progress.updates, got.progress.updates);

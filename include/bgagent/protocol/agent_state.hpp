@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // bgagent/protocol/agent_state.hpp: everything known about an agent from its output file so far.
 //
-// Owns: WriterInfo (the header's Writer: line), OutputTail (a bounded tail of free output),
-// OutputSnapshot (with the Status the file implies, docs/protocol.md "State"), the value
-// OutputParser keeps up to date, and OutputEvent, what it reports
-// line by line.
+// Owns: WriterInfo and AgentProcessInfo (the header's Writer: and Agent: lines), OutputTail (a
+// bounded tail of free output), OutputSnapshot (with the Status the file implies,
+// docs/protocol.md "State"), the value OutputParser keeps up to date, and OutputEvent, what it
+// reports line by line.
 // Thread safety: value types. A snapshot is owned by one parser; copy it to share it.
 #pragma once
 
@@ -32,6 +32,16 @@ struct WriterInfo {
   int protocolMinor = 0;  ///< 0 when `protocol=` gives the major version only
   /// Equal when every field is.
   friend bool operator==(const WriterInfo&, const WriterInfo&) = default;
+};
+
+/// The header's `Agent:` line (P9): the process that runs the agent, when it is not the writer
+/// (a process agent whose host relays its output). `started` tells a reused pid from it.
+struct AgentProcessInfo {
+  std::int64_t pid = 0;       ///< 0 when unknown
+  std::int64_t group = 0;     ///< its process group; 0 when unknown
+  std::uint64_t started = 0;  ///< its start time in clock ticks after boot (/proc/PID/stat)
+  /// Equal when every field is.
+  friend bool operator==(const AgentProcessInfo&, const AgentProcessInfo&) = default;
 };
 
 /// The last `capacity` free-output lines, each cut to `lineBytes` bytes. A ring: pushing reuses
@@ -87,6 +97,7 @@ struct OutputSnapshot {
   std::uint64_t heartbeats = 0;    ///< [HEARTBEAT] lines read
   std::string description;         ///< the `Task:` line
   WriterInfo writer;               ///< the `Writer:` line; defaults when the file has none
+  AgentProcessInfo agent;          ///< the `Agent:` line; defaults when the file has none
   Progress progress;               ///< the latest [PROGRESS] record
   bool hasResult = false;          ///< a RESULT value was read (valid JSON, null included)
   nlohmann::json result;           ///< the last RESULT value; null when there is none

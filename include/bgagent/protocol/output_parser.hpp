@@ -83,10 +83,15 @@ class OutputParser {
 
   void interpretMarker(protocol::Marker marker, std::string_view text);
 
-  // P9: `Task:` and `Writer:` right after [START], each once. False ends the header.
+  // P9: `Task:`, `Writer:` and `Agent:` right after [START], each once. False ends the header.
   bool readHeaderLine(std::string_view line);
 
-  void readWriterFields(std::string_view fields);
+  // Calls onField(key, value) for each `key=value` of a header line; other words are skipped.
+  template <typename OnField>
+  static void readHeaderFields(std::string_view fields, OnField onField);
+
+  // 1 to INT32_MAX, else a warning naming `what` and 0.
+  std::int64_t readProcessId(std::string_view what, std::string_view value);
 
   void readProtocolVersion(std::string_view value);  // P10
 
@@ -143,6 +148,7 @@ class OutputParser {
   std::uint64_t startLine_ = 0;
   bool sawTask_ = false;
   bool sawWriter_ = false;
+  bool sawAgent_ = false;
 
   // The line held back until its '\n' arrives (P2), cut at its bound (P4, P14).
   std::string carry_;

@@ -42,7 +42,7 @@ BGAGENT_INLINE void OutputParser::restart() {
   snapshot_.restarts = restarts;
   phase_ = Phase::BeforeStart;
   startLine_ = 0;
-  sawTask_ = sawWriter_ = false;
+  sawTask_ = sawWriter_ = sawAgent_ = false;
   endResult();
   carry_.clear();
   carryCut_ = false;
@@ -239,6 +239,18 @@ BGAGENT_INLINE void OutputParser::interpretMarker(protocol::Marker marker, std::
   }
 }
 
+template <typename OnField>
+void OutputParser::readHeaderFields(std::string_view fields, OnField onField) {
+  while (!fields.empty()) {
+    const std::size_t space = fields.find(' ');
+    const std::string_view field = fields.substr(0, space);
+    fields = space == std::string_view::npos ? std::string_view{} : fields.substr(space + 1);
+    const std::size_t equals = field.find('=');
+    if (equals != std::string_view::npos)
+      onField(field.substr(0, equals), field.substr(equals + 1));
+  }
+}
+
 BGAGENT_INLINE bool OutputParser::readHeaderLine(std::string_view line) {
   if (!sawTask_ && (line == protocol::kTaskKey || line.starts_with("Task: "))) {
     sawTask_ = true;
@@ -247,35 +259,45 @@ BGAGENT_INLINE bool OutputParser::readHeaderLine(std::string_view line) {
   }
   if (!sawWriter_ && line.starts_with("Writer: ")) {
     sawWriter_ = true;
-    readWriterFields(line.substr(protocol::kWriterKey.size() + 1));
+    readHeaderFields(line.substr(protocol::kWriterKey.size() + 1), [&](auto key, auto value) {
+      if (key == "pid") {
+        snapshot_.writer.pid = readProcessId("Writer pid", value);
+      } else if (key == "host") {
+        snapshot_.writer.host.assign(value);
+      } else if (key == "protocol") {
+        readProtocolVersion(value);
+      }
+    });
+    return true;
+  }
+  if (!sawAgent_ && line.starts_with("Agent: ")) {
+    sawAgent_ = true;
+    readHeaderFields(line.substr(protocol::kAgentKey.size() + 1), [&](auto key, auto value) {
+      if (key == "pid") {
+        snapshot_.agent.pid = readProcessId("Agent pid", value);
+      } else if (key == "group") {
+        snapshot_.agent.group = readProcessId("Agent group", value);
+      } else if (key == "started") {
+        const std::optional<std::int64_t> ticks = detail::parseDecimal(value);
+        if (ticks && *ticks > 0) {
+          snapshot_.agent.started = static_cast<std::uint64_t>(*ticks);
+        } else {
+          warn("Agent start time '" + std::string(value) + "' is not a number of clock ticks");
+        }
+      }
+    });
     return true;
   }
   return false;
 }
 
-BGAGENT_INLINE void OutputParser::readWriterFields(std::string_view fields) {
-  while (!fields.empty()) {
-    const std::size_t space = fields.find(' ');
-    const std::string_view field = fields.substr(0, space);
-    fields = space == std::string_view::npos ? std::string_view{} : fields.substr(space + 1);
-    const std::size_t equals = field.find('=');
-    if (equals == std::string_view::npos) continue;
-    const std::string_view key = field.substr(0, equals);
-    const std::string_view value = field.substr(equals + 1);
-    if (key == "pid") {
-      const std::optional<std::int64_t> pid = detail::parseDecimal(value);
-      // A pid_t is 32 bits: a larger number would be cast to another process's id.
-      if (pid && *pid > 0 && *pid <= std::numeric_limits<std::int32_t>::max()) {
-        snapshot_.writer.pid = *pid;
-      } else {
-        warn("Writer pid '" + std::string(value) + "' is not a process id");
-      }
-    } else if (key == "host") {
-      snapshot_.writer.host.assign(value);
-    } else if (key == "protocol") {
-      readProtocolVersion(value);
-    }
-  }
+BGAGENT_INLINE std::int64_t OutputParser::readProcessId(std::string_view what,
+                                                        std::string_view value) {
+  const std::optional<std::int64_t> pid = detail::parseDecimal(value);
+  // A pid_t is 32 bits: a larger number would be cast to another process's id.
+  if (pid && *pid > 0 && *pid <= std::numeric_limits<std::int32_t>::max()) return *pid;
+  warn(std::string(what) + " '" + std::string(value) + "' is not a process id");
+  return 0;
 }
 
 BGAGENT_INLINE void OutputParser::readProtocolVersion(std::string_view value) {

@@ -20,6 +20,7 @@
 #include <bgagent/core/detail/unique_fd.hpp>
 #include <bgagent/core/fsync_policy.hpp>
 #include <bgagent/core/result.hpp>
+#include <bgagent/protocol/agent_state.hpp>
 #include <bgagent/protocol/protocol.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -53,6 +54,10 @@ class OutputWriter {
   /// [START] with the current time, then `Task: description` and the `Writer:` line (this
   /// process's pid and host, the protocol version), as one record.
   Result<void> start(std::string_view description);
+
+  /// The `Agent:` header line (P9), right after start(): the process that runs the agent when
+  /// it is not this one, so a reader can follow it, stop it, and tell a reused pid from it.
+  Result<void> agentProcess(const AgentProcessInfo& process);
 
   /// [PROGRESS] text. Start it with `NN%` or `k/n` to give a percentage.
   Result<void> progress(std::string_view text) {

@@ -46,6 +46,14 @@ BGAGENT_INLINE Result<void> OutputWriter::start(std::string_view description) {
   return writeRecord(record, protocol::kStart, false);
 }
 
+BGAGENT_INLINE Result<void> OutputWriter::agentProcess(const AgentProcessInfo& process) {
+  const std::string record = std::string(protocol::kAgentKey) +
+                             " pid=" + std::to_string(process.pid) +
+                             " group=" + std::to_string(process.group) +
+                             " started=" + std::to_string(process.started) + '\n';
+  return writeRecord(record, protocol::kAgentKey, false);
+}
+
 BGAGENT_INLINE Result<void> OutputWriter::output(std::string_view text) {
   if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   std::string record;

@@ -15,7 +15,7 @@ namespace bgagent::protocol {
 
 /// The protocol version this library writes, and the major version it reads (P10).
 inline constexpr int kMajorVersion = 1;
-inline constexpr int kMinorVersion = 0;
+inline constexpr int kMinorVersion = 1;  // 1.1 added the `Agent:` header line
 
 /// The known markers (P5). Any other `[TAG]` is free output (P6).
 enum class Marker { Start, Progress, Result, Error, Complete, Heartbeat };
@@ -30,6 +30,7 @@ inline constexpr std::string_view kHeartbeat = "[HEARTBEAT]";
 /// Header lines right after [START] (P9).
 inline constexpr std::string_view kTaskKey = "Task:";
 inline constexpr std::string_view kWriterKey = "Writer:";
+inline constexpr std::string_view kAgentKey = "Agent:";
 
 /// The marker's spelling, brackets included.
 constexpr std::string_view spelling(Marker marker) noexcept {

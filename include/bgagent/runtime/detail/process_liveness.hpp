@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // bgagent/runtime/detail/process_liveness.hpp: knowing when a writer process exits. A pidfd
 // (Linux 5.3) becomes readable when the process exits, so the runtime's epoll learns it at once;
-// without pidfd support, kill(pid, 0) is asked at the poll interval.
+// without pidfd support, kill(pid, 0) is asked at the poll interval. A process's start time
+// tells it from a later one with the same pid.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
 #include <bgagent/core/detail/unique_fd.hpp>
 #include <cstdint>
+#include <optional>
 
 namespace bgagent::detail {
 
@@ -16,6 +18,10 @@ UniqueFd openPidFd(std::int64_t pid, bool& exited);
 
 /// Whether a process with this id exists (a zombie counts as existing).
 bool isAlive(std::int64_t pid);
+
+/// When the process started, in clock ticks after boot (/proc/PID/stat's 22nd field): with its
+/// pid, what tells it from a later process given the same pid. None when it cannot be read.
+std::optional<std::uint64_t> processStartTicks(std::int64_t pid);
 
 }  // namespace bgagent::detail
 

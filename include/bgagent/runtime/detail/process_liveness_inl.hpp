@@ -13,6 +13,11 @@
 
 #include <bgagent/runtime/detail/runtime_syscall.hpp>
 #include <cerrno>
+#include <charconv>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
 
 namespace bgagent::detail {
 
@@ -27,6 +32,25 @@ BGAGENT_INLINE UniqueFd openPidFd(std::int64_t pid, bool& exited) {
 
 BGAGENT_INLINE bool isAlive(std::int64_t pid) {
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+BGAGENT_INLINE std::optional<std::uint64_t> processStartTicks(std::int64_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  const std::string text{std::istreambuf_iterator<char>(stat), std::istreambuf_iterator<char>()};
+  // The command name, second field, is in parentheses and may hold spaces and ')': the fields
+  // that follow start after its last ')', with the state (field 3).
+  const std::size_t nameEnd = text.rfind(')');
+  if (nameEnd == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(nameEnd + 1));
+  std::string field;
+  for (int index = 3; index <= 22 && fields >> field; ++index) {
+    std::uint64_t ticks = 0;
+    if (index == 22 &&
+        std::from_chars(field.data(), field.data() + field.size(), ticks).ec == std::errc()) {
+      return ticks;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace bgagent::detail

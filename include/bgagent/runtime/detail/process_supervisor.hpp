@@ -16,6 +16,7 @@
 #include <bgagent/protocol/output_writer.hpp>
 #include <bgagent/runtime/detail/agent_control.hpp>
 #include <bgagent/runtime/detail/event_loop.hpp>
+#include <bgagent/runtime/detail/host_exit_guard.hpp>
 #include <bgagent/runtime/detail/output_relay.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -76,6 +77,10 @@ class ProcessSupervisor final : public LoopPart {
   bool waitUntilIdle(Clock::duration timeout);
 
   std::size_t childCount() const;
+
+  /// The pid of the process that kills this runtime's agents if the host dies; -1 while none
+  /// runs (before the first launch, after the last turn).
+  pid_t hostExitKeeperPid() const { return hostExitGuard_.keeperPid(); }
 
   void onReady(std::uint64_t key) override;
 
@@ -139,6 +144,7 @@ class ProcessSupervisor final : public LoopPart {
   Clock::duration shutdownGrace_{};                         // guarded by mutex_
   std::condition_variable idle_;                            // notified when childCount_ changes
   std::unordered_map<std::uint64_t, std::unique_ptr<Child>> children_;  // the loop's own
+  HostExitGuard hostExitGuard_;  // every child's group, from its start until its reap
 };
 
 }  // namespace bgagent::detail

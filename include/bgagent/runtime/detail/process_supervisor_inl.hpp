@@ -31,8 +31,21 @@ BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::start(
   Result<SpawnedProcess> spawned = spawnProcess(launch.argv, launch.environment,
                                                 launch.workingDirectory, launch.inheritEnvironment);
   if (!spawned) return spawned.error();
+  const pid_t pid = spawned->pid;
+  if (Result<void> held = hostExitGuard_.protect(pid); !held) {
+    ::kill(-pid, SIGKILL);
+    int status = 0;
+    waitForChild(pid, status, 0);
+    return Error{held.error().code,
+                 "cannot start '" + launch.argv.front() + "': " + held.error().message, "", 0,
+                 held.error().systemError};
+  }
+  // Read now, while the child cannot have been reaped: its pid cannot belong to another yet.
+  // A failed write is reported by the ending, as a relay's is (flushPending).
+  static_cast<void>(
+      writer.agentProcess(AgentProcessInfo{pid, pid, processStartTicks(pid).value_or(0)}));
   auto child = std::make_unique<Child>(std::move(writer), launch.maxOutputBytes);
-  child->pid = spawned->pid;
+  child->pid = pid;
   child->output = std::move(spawned->output);
   child->pidFd = openPidFd(child->pid, child->exited);
   child->control = std::move(control);
@@ -52,6 +65,7 @@ BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::start(
       // stop or reap this child, so it ends now, before anything of it is registered.
       lock.unlock();
       ::kill(-child->pid, SIGKILL);
+      hostExitGuard_.release(child->pid);
       int status = 0;
       waitForChild(child->pid, status, 0);
       writer = std::move(child->writer);  // the caller's again, to record the refusal
@@ -110,6 +124,7 @@ BGAGENT_INLINE void ProcessSupervisor::killRemaining() {
     child->killSent = true;
   }
   while (!children_.empty()) finish(children_.begin()->first);
+  hostExitGuard_.end();  // nothing left to guard: started again only by a launch
 }
 
 BGAGENT_INLINE void ProcessSupervisor::killAllGroupsNow() noexcept {
@@ -289,6 +304,7 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
   // Background processes the agent left in its group end with it. Before the reap: until
   // then the leader's zombie keeps its group id from being reused.
   ::kill(-child->pid, SIGKILL);
+  hostExitGuard_.release(child->pid);
   int status = child->status.value_or(0);
   const pid_t reaped = child->status ? child->pid : waitForChild(child->pid, status, 0);
   child->control->reaped.store(true, std::memory_order_release);
