@@ -150,6 +150,40 @@ TEST_CASE("a file removed after COMPLETE is cleanup, not an error", "[file]") {
   CHECK(file.snapshot().status == Status::Succeeded);
 }
 
+// A reader that cannot hold a descriptor per file (the watcher, out of descriptors) lets go of
+// it between reads and loses nothing: the same file goes on where it was, another starts over.
+TEST_CASE("a file read without holding its descriptor goes on, or starts over when replaced",
+          "[file]") {
+  TempDir dir;
+  const auto path = dir / "agent.out";
+  writeFile(path, std::string(kStartLine) + "[PROGRESS] 1/4\n");
+  OutputFile file(path);
+  REQUIRE(file.refresh().value() == 44);
+  file.closeDescriptor();
+  CHECK_FALSE(file.isOpen());
+
+  appendFile(path, "[PROGRESS] 2/4\n");
+  CHECK(file.refresh().value() == 15);  // only the new bytes
+  CHECK(file.snapshot().progress.updates == 2);
+  CHECK(file.snapshot().restarts == 0);
+  file.closeDescriptor();
+
+  const auto replacement = dir / "replacement.out";
+  writeFile(replacement, std::string(kStartLine) + "[PROGRESS] 3/4\n");
+  std::filesystem::rename(replacement, path);
+  CHECK(file.refresh().value() == 44);
+  CHECK(file.snapshot().progress.updates == 1);
+  CHECK(file.snapshot().restarts == 1);
+  file.closeDescriptor();
+
+  std::filesystem::remove(path);
+  const auto removed = file.refresh();
+  REQUIRE_FALSE(removed);
+  CHECK(removed.error().code == ErrorCode::NotFound);
+  CHECK(removed.error().message ==
+        "output file '" + path.string() + "': was removed before [COMPLETE]");
+}
+
 TEST_CASE("a directory or a FIFO at the path is refused without blocking", "[file]") {
   TempDir dir;
   std::filesystem::create_directory(dir / "a.out");

@@ -508,6 +508,54 @@ TEST_CASE("an in-process agent's value becomes its RESULT and its exception its 
                                       "' line 4: agent reported an error: threw: boom");
 }
 
+// Found by the stress program (docs/reliability.md, "Stress"): a stop asked after the agent's
+// own failure was in its file, but before the runtime read it, settled the task Cancelled while
+// the file kept only the agent's failure. The ending's writer claims it first: a later stop is
+// not recorded, and the file's verdict stands. A polling runtime reads a process agent's file
+// at its 5 s interval, so the cancel below comes between the ending and the read; an in-process
+// agent's end wakes the runtime at once, so for it the window is narrow, the outcome the same.
+TEST_CASE("a stop asked after an agent's own ending does not relabel its failure",
+          "[task][regression]") {
+  TempDir dir;
+  bgagent::Runtime runtime(bgagent::RuntimeOptions{.forcePolling = true});
+  LaunchOptions options = bash(dir, "exits 3", "exit 3");
+  options.runtime = &runtime;
+  auto process = bgagent::launch(options);
+  waitForText(process.outputPath(), "[COMPLETE]");
+  process.cancel();
+  const auto processResult = process.wait();
+  REQUIRE_FALSE(processResult);
+  CHECK(process.status() == Status::Failed);
+  CHECK(processResult.error().code == ErrorCode::AgentFailed);
+  CHECK_THAT(processResult.error().message, Catch::Contains("exited with code 3"));
+
+  options.description = "throws";
+  auto inProcess =
+      bgagent::runInThread(options, [](std::stop_token, bgagent::OutputWriter&) -> int {
+        throw std::runtime_error("failing on purpose");
+      });
+  waitForText(inProcess.outputPath(), "[COMPLETE]");
+  inProcess.cancel();
+  const auto inProcessResult = inProcess.wait();
+  REQUIRE_FALSE(inProcessResult);
+  CHECK(inProcess.status() == Status::Failed);
+  CHECK(inProcessResult.error().code == ErrorCode::AgentFailed);
+  CHECK_THAT(inProcessResult.error().message, Catch::Contains("threw: failing on purpose"));
+
+  // A stop asked before the ending still decides it.
+  options.description = "waits";
+  auto stopped = bgagent::runInThread(options, [](std::stop_token stop, bgagent::OutputWriter&) {
+    std::mutex mutex;
+    std::condition_variable_any never;
+    std::unique_lock lock(mutex);
+    never.wait(lock, stop, [] { return false; });
+    return 1;
+  });
+  stopped.cancel();
+  CHECK(stopped.wait().error().code == ErrorCode::Cancelled);
+  CHECK(stopped.status() == Status::Cancelled);
+}
+
 TEST_CASE("cancelling an in-process agent requests its stop token", "[task][function]") {
   TempDir dir;
   NothingLeftBehind check;

@@ -2,16 +2,21 @@
 // Watcher and waitForCompletion: kernel-woken waits on many files from one thread, with
 // timeouts, cancellation, idle and crash detection. No sleeps: each test writes the bytes, then
 // waits for the watcher's answer; time bounds are lower bounds, upper bounds only catch hangs.
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bgagent/core/detail/unique_fd.hpp>
 #include <bgagent/runtime/runtime.hpp>
 #include <bgagent/runtime/wait.hpp>
 #include <bgagent/runtime/watcher.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -380,6 +385,95 @@ TEST_CASE("1,000 concurrent waits are served by one watcher thread", "[watcher][
     CHECK(before.threadsAdded() == 1);
   }
   CHECK_FALSE(before.leaked());
+}
+
+namespace {
+
+// The highest descriptor number open in this process (RLIMIT_NOFILE bounds numbers, not counts).
+int highestDescriptor() {
+  int highest = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    highest = std::max(highest, std::stoi(entry.path().filename().string()));
+  }
+  return highest;
+}
+
+// Lowers this process's descriptor limit for a scope, and puts it back.
+class DescriptorLimit {
+ public:
+  explicit DescriptorLimit(rlim_t limit) {
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved_) == 0);
+    rlimit lowered = saved_;
+    lowered.rlim_cur = limit;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+  }
+  DescriptorLimit(const DescriptorLimit&) = delete;
+  DescriptorLimit& operator=(const DescriptorLimit&) = delete;
+  ~DescriptorLimit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+
+ private:
+  rlimit saved_{};
+};
+
+}  // namespace
+
+// Reliability issue: 3,000 watches under a 1,024-descriptor limit used to fail 1,984 of them at
+// once ("cannot open: Too many open files"). A watch that finds no descriptor left reads its
+// file by path instead, opening it for each read through a descriptor the watcher keeps in
+// reserve, and goes on from where it was. No descriptor comes free here: the writers stay open.
+TEST_CASE("watches past the descriptor limit read their files by path and all settle",
+          "[watcher][scale][fault]") {
+  TempDir dir;
+  constexpr int kFiles = 300;
+  constexpr int kRoom = 40;  // descriptors left for the watches to hold
+  Watcher watcher;           // its runtime, inotify and reserve first, within the usual limit
+  std::vector<bgagent::detail::UniqueFd> writers;
+  for (int i = 0; i < kFiles; ++i) {
+    const auto path = dir / ("agent-" + std::to_string(i) + ".out");
+    writeFile(path, kStartLine);
+    writers.emplace_back(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+    REQUIRE(writers.back());
+  }
+  const auto writeAll = [&writers](const auto& text) {
+    for (int i = 0; i < kFiles; ++i) {
+      const std::string record = text(i);
+      REQUIRE(::write(writers[static_cast<std::size_t>(i)].get(), record.data(), record.size()) ==
+              static_cast<ssize_t>(record.size()));
+    }
+  };
+  std::mutex mutex;
+  std::condition_variable progressed;
+  int halfway = 0;  // files whose 1/2 progress a watch has read
+  WaitOptions options;
+  options.onUpdate = [&](const bgagent::OutputSnapshot& snapshot) {
+    if (snapshot.progress.updates != 1) return;
+    std::lock_guard lock(mutex);
+    ++halfway;
+    progressed.notify_all();
+  };
+  std::vector<std::unique_ptr<PendingOutcome>> pending;
+  const DescriptorLimit limit(static_cast<rlim_t>(highestDescriptor() + kRoom));
+  for (int i = 0; i < kFiles; ++i) {
+    pending.push_back(std::make_unique<PendingOutcome>(
+        watcher, dir / ("agent-" + std::to_string(i) + ".out"), options));
+  }
+  // Two steps, so that a watch without a descriptor must go on from its offset.
+  writeAll([](int) { return std::string("[PROGRESS] 1/2\n"); });
+  {
+    std::unique_lock lock(mutex);
+    REQUIRE(progressed.wait_for(lock, kHang, [&] { return halfway == kFiles; }));
+  }
+  writeAll([](int i) {
+    return "[RESULT] {\"success\": true, \"index\": " + std::to_string(i) + "}\n" + kCompleteLine;
+  });
+  for (int i = 0; i < kFiles; ++i) {
+    INFO("file " << i);
+    const WaitOutcome outcome = pending[static_cast<std::size_t>(i)]->get();
+    REQUIRE(outcome.status == Status::Succeeded);
+    CHECK(outcome.result().at("index") == i);
+    CHECK(outcome.snapshot.progress.updates == 1);
+    CHECK(outcome.snapshot.restarts == 0);
+  }
 }
 
 TEST_CASE("an inotify queue overflow is recovered by re-reading every file", "[watcher]") {

@@ -57,6 +57,12 @@ class AgentLink {
   /// Records why the agent is being stopped unless an earlier reason was; the reason that stands.
   StopReason recordStop(StopReason reason) const noexcept { return control_->recordEnd(reason); }
 
+  /// Call just before writing the agent's ending: the stop reason recorded so far, which the
+  /// ending should state. When it is None the ending is the agent's own verdict, and a stop
+  /// asked from now on is not recorded, so it cannot turn a failure the agent reported into a
+  /// cancellation. A backend that does not call it lets a late stop relabel the failure.
+  StopReason claimEnding() const noexcept { return control_->claimEnding(); }
+
   /// Tells the runtime the agent has ended (RunningAgent::ended() is true from now on), after
   /// its ending was written: a shutdown waiting for it goes on at once rather than at its bound.
   void agentEnded() const;

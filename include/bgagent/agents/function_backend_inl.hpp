@@ -27,6 +27,8 @@ BGAGENT_INLINE std::optional<std::string> stopText(StopReason reason, const Laun
                                : std::string(kEnclosingDeadline);
     case StopReason::HostShutdown:
       return std::string(kHostShutDown);
+    case StopReason::Cancelled:
+      return std::string("cancelled by the host");
     default:
       if (stopRequested) return std::string("cancelled by the host");
       return std::nullopt;
@@ -62,18 +64,24 @@ BGAGENT_INLINE Result<std::unique_ptr<RunningAgent>> FunctionBackend::start(
     detail::WorkerThreads::markAgentThread(record->waker.get());
     std::optional<std::string> error;
     std::optional<nlohmann::json> value;
+    bool returned = false;
     {
       // The body and what it owns end here, before the thread says it has finished.
       FunctionBody work = std::move(body);
       try {
         value = work(stop, writer, options);
-        error = detail::stopText(link.stopReason(), options, stop.stop_requested());
+        returned = true;
       } catch (const std::exception& exception) {
         error = std::string("threw: ") + exception.what();
       } catch (...) {
         error = "threw an exception that is not a std::exception";
       }
     }
+    // From here a stop no longer changes what the task says: the ending states it or not. A
+    // stop asked without a reason (the handle let go) is read first: a later one is not ours.
+    const bool stopAsked = stop.stop_requested();
+    const StopReason reason = link.claimEnding();
+    if (returned) error = detail::stopText(reason, options, stopAsked);
     // One record, so a reader sees the ending whole.
     if (Result<void> written = writer.finish(error, value); !written) {
       link.endingLost(written.error());

@@ -49,6 +49,17 @@ class OutputFile {
   const OutputSnapshot& snapshot() const noexcept { return parser_.snapshot(); }
   /// The path given at construction.
   const std::string& path() const noexcept { return path_; }
+  /// Closes the descriptor and keeps what was read: the next read opens the path again and
+  /// goes on from the same offset when it names the same file (the same inode, beginning with
+  /// the same bytes: a freed inode number can be given to the next file made), or starts over
+  /// when another file took its place (P26). For a reader that cannot hold a descriptor per
+  /// file.
+  void closeDescriptor() noexcept {
+    if (!fd_) return;
+    fd_.reset();
+    reopening_ = true;
+  }
+
   /// Bytes read so far from the current file.
   std::uint64_t offset() const noexcept { return offset_; }
   /// Whether a descriptor of the file is held open now.
@@ -67,12 +78,20 @@ class OutputFile {
 
   Error removedError() const;
 
+  // Whether the file open at `fd` begins with head_ (one pread).
+  bool startsWithHead(int fd) const;
+
   std::string path_;
   OutputParser parser_;
   detail::UniqueFd fd_;
   std::uint64_t offset_ = 0;
   bool hadFile_ = false;
   bool removed_ = false;
+  bool reopening_ = false;  // closeDescriptor() let go of the file at device_ and inode_
+  std::uint64_t device_ = 0;
+  std::uint64_t inode_ = 0;
+  std::string head_;  // the file's first bytes, up to kHeadBytes: what a reopen compares
+  static constexpr std::size_t kHeadBytes = 256;
 };
 
 }  // namespace bgagent

@@ -35,6 +35,9 @@ BGAGENT_INLINE Result<std::size_t> OutputFile::readAppended(std::size_t maxBytes
     if (count < 0) return Error::ofErrno(path_, "cannot read");
     if (count == 0) break;
     const auto bytes = static_cast<std::size_t>(count);
+    if (head_.size() < kHeadBytes && offset_ == head_.size()) {
+      head_.append(buffer.data(), std::min(bytes, kHeadBytes - head_.size()));
+    }
     parser_.feed(std::string_view(buffer.data(), bytes));
     offset_ += bytes;
     total += bytes;
@@ -51,6 +54,7 @@ BGAGENT_INLINE Result<std::size_t> OutputFile::refresh(std::size_t maxBytes) {
   if (static_cast<std::uint64_t>(opened.st_size) < offset_) {
     parser_.restart();  // truncated in place
     offset_ = 0;
+    head_.clear();
     return readAppended(maxBytes);
   }
   struct stat named {};
@@ -74,8 +78,11 @@ BGAGENT_INLINE Result<bool> OutputFile::openFile() {
   // O_NONBLOCK: opening a FIFO must not block until a writer appears; it is refused below.
   detail::UniqueFd fd(detail::openFile(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd) {
-    if (errno == ENOENT) return false;
-    return Error::ofErrno(path_, "cannot open");
+    if (errno != ENOENT) return Error::ofErrno(path_, "cannot open");
+    // Gone while no descriptor held it: removed before [COMPLETE], as refresh() would say.
+    if (reopening_ && !parser_.snapshot().completed) removed_ = true;
+    reopening_ = false;
+    return false;
   }
   struct stat status {};
   if (detail::statFd(fd.get(), status) != 0) return Error::ofErrno(path_, "cannot stat");
@@ -84,12 +91,27 @@ BGAGENT_INLINE Result<bool> OutputFile::openFile() {
         ErrorCode::InvalidArgument, path_,
         S_ISDIR(status.st_mode) ? "is a directory, not a file" : "is not a regular file");
   }
-  if (hadFile_) parser_.restart();  // a new file at the path: start over (P26)
+  const bool sameFile = reopening_ && static_cast<std::uint64_t>(status.st_dev) == device_ &&
+                        static_cast<std::uint64_t>(status.st_ino) == inode_ &&
+                        startsWithHead(fd.get());
+  if (!sameFile) {
+    if (hadFile_) parser_.restart();  // a new file at the path: start over (P26)
+    offset_ = 0;
+    head_.clear();
+  }
   hadFile_ = true;
   removed_ = false;
-  offset_ = 0;
+  reopening_ = false;
+  device_ = static_cast<std::uint64_t>(status.st_dev);
+  inode_ = static_cast<std::uint64_t>(status.st_ino);
   fd_ = std::move(fd);
   return true;
+}
+
+BGAGENT_INLINE bool OutputFile::startsWithHead(int fd) const {
+  std::string found(head_.size(), '\0');
+  const ssize_t count = detail::preadSome(fd, found.data(), found.size(), 0);
+  return count == static_cast<ssize_t>(found.size()) && found == head_;
 }
 
 BGAGENT_INLINE Error OutputFile::removedError() const {

@@ -46,8 +46,7 @@ BGAGENT_INLINE void TaskCore::update(const OutputSnapshot& latest) {
 }
 
 BGAGENT_INLINE void TaskCore::requestStop(EndReason reason) {
-  EndReason expected = EndReason::None;
-  if (control->endReason.compare_exchange_strong(expected, reason)) {
+  if (control->tryRecordEnd(reason)) {
     // Under the lock, as subscribe() catches up: a subscriber added now sees the request.
     std::lock_guard lock(mutex);
     if (!settledAt) {

@@ -11,6 +11,7 @@
 #include <bgagent/runtime/detail/task_events.hpp>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -58,8 +59,21 @@ struct AgentControl {
   /// When the task was made, for the events' elapsed time.
   std::chrono::steady_clock::time_point launchedAt = std::chrono::steady_clock::now();
 
-  /// Records `reason` unless an earlier one was recorded: the first reason wins.
+  /// Records `reason` unless an earlier one was recorded, or the agent's own ending was
+  /// claimed first (claimEnding): the first wins. Returns the reason that stands.
   EndReason recordEnd(EndReason reason) noexcept;
+
+  /// Like recordEnd, true only for the call that recorded `reason`.
+  bool tryRecordEnd(EndReason reason) noexcept;
+
+  /// For whoever writes the agent's ending, just before: the reason recorded so far. When it is
+  /// None, the ending is the agent's own verdict, and a stop asked after it is not recorded,
+  /// so it cannot relabel the task (an own failure settled as cancelled).
+  EndReason claimEnding() noexcept;
+
+ private:
+  std::mutex endMutex_;
+  bool endingClaimed_ = false;  // guarded by endMutex_
 };
 
 }  // namespace bgagent::detail

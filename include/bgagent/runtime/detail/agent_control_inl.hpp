@@ -13,11 +13,21 @@ BGAGENT_INLINE Error runtimeShutDownError() {
 }
 
 BGAGENT_INLINE EndReason AgentControl::recordEnd(EndReason reason) noexcept {
+  tryRecordEnd(reason);
+  return endReason.load(std::memory_order_acquire);
+}
+
+BGAGENT_INLINE bool AgentControl::tryRecordEnd(EndReason reason) noexcept {
+  std::lock_guard lock(endMutex_);
+  if (endingClaimed_) return false;
   EndReason expected = EndReason::None;
-  if (endReason.compare_exchange_strong(expected, reason, std::memory_order_acq_rel)) {
-    return reason;
-  }
-  return expected;
+  return endReason.compare_exchange_strong(expected, reason, std::memory_order_acq_rel);
+}
+
+BGAGENT_INLINE EndReason AgentControl::claimEnding() noexcept {
+  std::lock_guard lock(endMutex_);
+  endingClaimed_ = true;
+  return endReason.load(std::memory_order_acquire);
 }
 
 BGAGENT_INLINE bool AgentControl::reportedItsOwnFailure(const Error& failure) const {

@@ -10,6 +10,7 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
+#include <bgagent/core/detail/unique_fd.hpp>
 #include <bgagent/protocol/wait_outcome.hpp>
 #include <bgagent/runtime/detail/event_loop.hpp>
 #include <bgagent/runtime/detail/inotify_watch.hpp>
@@ -96,6 +97,10 @@ class FileWatches final : public LoopPart, public WatchCanceller {
 
   std::optional<WaitOutcome> check(WatchEntry& entry, SteadyClock::time_point now);
 
+  // A read when the process has no descriptor left: the reserve is closed for the file's open,
+  // and taken back after.
+  Result<std::size_t> readThroughReserve(WatchEntry& entry);
+
   // A file's `Writer: pid=N host=H` names a process this watcher can follow when H is this host.
   void adoptWriterFromHeader(WatchEntry& entry);
 
@@ -106,6 +111,7 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   bool forcePolling_;
   std::string hostName_;
   InotifyWatch inotify_;
+  UniqueFd reserve_;  // /dev/null, kept so that a watch can still read when none is left
 
   std::mutex mutex_;
   std::uint64_t lastId_ = kInotifyKey;              // guarded by mutex_

@@ -6,12 +6,14 @@
 
 #include <bgagent/runtime/detail/file_watches.hpp>
 // What the bodies use besides their header:
+#include <fcntl.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <bgagent/core/detail/file_system.hpp>
 #include <bgagent/runtime/detail/process_liveness.hpp>
+#include <cerrno>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -29,6 +31,7 @@ BGAGENT_INLINE FileWatches::FileWatches(const EventLoop& loop, std::size_t partI
   }
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) == 0) hostName_ = host;
+  reserve_ = UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
 BGAGENT_INLINE std::uint64_t FileWatches::watch(const std::filesystem::path& outputFile,
@@ -299,7 +302,28 @@ BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
     if (pollDue && entry.pid > 0 && !entry.pidFd && !isAlive(entry.pid)) {
       entry.writerExited = true;
     }
+    const auto outOfDescriptors = [](const Result<std::size_t>& result) {
+      return !result &&
+             (result.error().systemError == EMFILE || result.error().systemError == ENFILE);
+    };
     Result<std::size_t> read = entry.file.refresh(kReadBudget);
+    if (outOfDescriptors(read)) {
+      // No descriptor left in the process (or the system): this watch reads its file by path
+      // from now on, opening it for each read only (on inotify's events, at the poll interval).
+      if (!entry.withoutDescriptor) {
+        entry.withoutDescriptor = true;
+        entry.nextPoll = saturatingAdd<SteadyClock>(now, entry.options.pollInterval);
+      }
+      read = readThroughReserve(entry);
+    }
+    if (entry.withoutDescriptor) entry.file.closeDescriptor();
+    // Not even the reserve: nothing was read, so nothing may be concluded (a writer that
+    // completed and exited is not crashed, a quiet file not stalled); a later turn reads.
+    const bool unread = outOfDescriptors(read);
+    if (unread) {
+      read = std::size_t{0};
+      entry.lastActivity = now;
+    }
     if (!read) return WaitOutcome{Status::Failed, read.error(), entry.file.snapshot()};
     if (*read == kReadBudget) entry.dirty = true;  // more waits: read on at the next turn
     if (*read > 0) {
@@ -317,7 +341,7 @@ BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
     }
     if (std::optional<WaitOutcome> outcome = entry.outcomeFromFile()) return outcome;
     adoptWriterFromHeader(entry);
-    if (entry.writerExited) return entry.crashedOutcome();
+    if (entry.writerExited && !unread) return entry.crashedOutcome();
   }
   if (entry.deadline && now >= *entry.deadline) {
     // A polled file may have appeared since its last read: look once more before saying it
@@ -329,6 +353,17 @@ BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
     return entry.stalledOutcome();
   }
   return std::nullopt;
+}
+
+BGAGENT_INLINE Result<std::size_t> FileWatches::readThroughReserve(WatchEntry& entry) {
+  const auto openReserve = [] { return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)); };
+  if (!reserve_) reserve_ = openReserve();  // lost to another thread's open at the last read
+  if (!reserve_) return entry.file.refresh(kReadBudget);
+  reserve_.reset();
+  Result<std::size_t> read = entry.file.refresh(kReadBudget);
+  entry.file.closeDescriptor();
+  reserve_ = openReserve();
+  return read;
 }
 
 BGAGENT_INLINE void FileWatches::adoptWriterFromHeader(WatchEntry& entry) {

@@ -329,7 +329,7 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
 }
 
 BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<int> status) {
-  const EndReason reason = child.control->endReason.load(std::memory_order_acquire);
+  const EndReason reason = child.control->claimEnding();
   std::optional<std::string> error;
   if (reason == EndReason::Cancelled) error = "cancelled by the host";
   if (reason == EndReason::TimedOut)

@@ -29,7 +29,9 @@ struct WatchEntry {
   std::optional<SteadyClock::time_point> nextTimer() const;
 
   /// Read by the poll interval rather than woken by inotify (or a pid without a pidfd).
-  bool polled() const noexcept { return wd < 0 || (pid > 0 && !pidFd && !writerExited); }
+  bool polled() const noexcept {
+    return wd < 0 || withoutDescriptor || (pid > 0 && !pidFd && !writerExited);
+  }
 
   /// The outcome when the file's own state settles the wait, else nullopt.
   std::optional<WaitOutcome> outcomeFromFile() const;
@@ -57,8 +59,9 @@ struct WatchEntry {
   std::int64_t pid = 0;
   UniqueFd pidFd;
   bool writerExited = false;
-  bool dirty = true;             // read at the next turn (registration, an event, an overflow)
-  std::string missingDirectory;  // why the file can never appear (found at the call), or empty
+  bool withoutDescriptor = false;  // none was left to open the file: it is opened per read
+  bool dirty = true;               // read at the next turn (registration, an event, an overflow)
+  std::string missingDirectory;    // why the file can never appear (found at the call), or empty
   // Last: destroyed first, so a callback in flight finishes before the flag goes away.
   std::optional<std::stop_callback<std::function<void()>>> stopCallback;
 };
