@@ -409,11 +409,19 @@ bool endsWithin(pid_t pid, std::chrono::milliseconds timeout) {
 
 enum class HostEnd { SigKilled, CalledExit };
 
+// What else happens to the host before it ends.
+enum class Twist {
+  None,
+  KeeperKilledFirst,   // its keeper is killed from outside after the first launch
+  ForkedChildLivesOn,  // it forks a child that does not exec and outlives it
+};
+
 // A host process (a fork of this one) launches `agents` agents, each with a grandchild in its
-// group, and ends as `how` says once they run; with `keeperKilledFirst`, the keeper is killed
-// from outside after the first launch, so the second launch must start another that holds
-// both. Checks that every agent, grandchild and keeper ends after the host.
-void checkAgentsEndWithTheirHost(HostEnd how, int agents, bool keeperKilledFirst) {
+// group, and ends as `how` says once they run, after `twist`: a keeper killed from outside
+// must be replaced at the second launch by one that holds both agents; a forked child must not
+// keep the keeper from seeing its host end. Checks that every agent, grandchild and keeper ends
+// after the host.
+void checkAgentsEndWithTheirHost(HostEnd how, int agents, Twist twist) {
   TempDir dir;
   const auto ready = dir / "ready";
   REQUIRE(::mkfifo(ready.c_str(), 0600) == 0);
@@ -429,7 +437,7 @@ void checkAgentsEndWithTheirHost(HostEnd how, int agents, bool keeperKilledFirst
     std::vector<bgagent::Task<>> tasks;
     pid_t keeper = 0;
     for (int index = 0; index < agents; ++index) {
-      if (index == 1 && keeperKilledFirst) {
+      if (index == 1 && twist == Twist::KeeperKilledFirst) {
         const pid_t first = bgagent::detail::DefaultRuntime::get()->processes().hostExitKeeperPid();
         siginfo_t info{};
         // Dead, not reaped: the runtime finds it gone at its next record and reaps it.
@@ -449,15 +457,25 @@ void checkAgentsEndWithTheirHost(HostEnd how, int agents, bool keeperKilledFirst
       if (line != "up") ::_exit(1);
     }
     keeper = bgagent::detail::DefaultRuntime::get()->processes().hostExitKeeperPid();
-    if (::write(report[1], &keeper, sizeof keeper) != sizeof keeper) ::_exit(1);
+    pid_t forked = 0;
+    if (twist == Twist::ForkedChildLivesOn) {
+      forked = ::fork();
+      if (forked == 0) {
+        while (true) ::pause();  // until the test's SIGKILL
+      }
+    }
+    const pid_t pids[] = {keeper, forked};
+    if (::write(report[1], pids, sizeof pids) != sizeof pids) ::_exit(1);
     if (how == HostEnd::CalledExit) ::_exit(0);  // no destructor, no atexit handler runs
     while (true) ::pause();                      // until the SIGKILL
   }
   ::close(report[1]);
   pollfd readable{report[0], POLLIN, 0};
   const bool ran = ::poll(&readable, 1, 30'000) == 1;
-  pid_t keeper = 0;
-  const bool reported = ran && ::read(report[0], &keeper, sizeof keeper) == sizeof keeper;
+  pid_t pids[2] = {0, 0};
+  const bool reported = ran && ::read(report[0], pids, sizeof pids) == sizeof pids;
+  const pid_t keeper = pids[0];
+  const pid_t forked = pids[1];
   ::close(report[0]);
   if (!reported || how == HostEnd::SigKilled) ::kill(host, SIGKILL);
   const int status = exitStatusOf(host, 30s);
@@ -479,6 +497,10 @@ void checkAgentsEndWithTheirHost(HostEnd how, int agents, bool keeperKilledFirst
   }
   CHECK(keeper > 0);
   CHECK((keeper > 0 && endsWithin(keeper, 20s)));
+  if (forked > 0) {
+    CHECK(::kill(forked, SIGKILL) == 0);
+    CHECK(endsWithin(forked, 20s));
+  }
 }
 
 }  // namespace
@@ -486,16 +508,21 @@ void checkAgentsEndWithTheirHost(HostEnd how, int agents, bool keeperKilledFirst
 // Reliability issue, item 6: a host that dies leaves no agent behind, even when no code of it
 // can run any more (SIGKILL, _exit); each file names the agent's process.
 TEST_CASE("agents and their children end when their host is SIGKILLed", "[runtime][fork]") {
-  checkAgentsEndWithTheirHost(HostEnd::SigKilled, 2, false);
+  checkAgentsEndWithTheirHost(HostEnd::SigKilled, 2, Twist::None);
 }
 
 TEST_CASE("agents and their children end when their host calls _exit", "[runtime][fork]") {
-  checkAgentsEndWithTheirHost(HostEnd::CalledExit, 1, false);
+  checkAgentsEndWithTheirHost(HostEnd::CalledExit, 1, Twist::None);
 }
 
 TEST_CASE("a keeper killed from outside is replaced by one that holds every running agent",
           "[runtime][fork]") {
-  checkAgentsEndWithTheirHost(HostEnd::SigKilled, 2, true);
+  checkAgentsEndWithTheirHost(HostEnd::SigKilled, 2, Twist::KeeperKilledFirst);
+}
+
+TEST_CASE("a child the host forked without exec does not keep its agents alive after it",
+          "[runtime][fork]") {
+  checkAgentsEndWithTheirHost(HostEnd::SigKilled, 1, Twist::ForkedChildLivesOn);
 }
 
 #endif
@@ -505,6 +532,7 @@ TEST_CASE("a runtime's keeper starts with its first process agent and is reaped 
           "[runtime][shutdown]") {
   TempDir dir;
   pid_t keeper = 0;
+  int keeperPidFd = -1;
   {
     Runtime runtime;
     const auto& processes = runtime.core()->processes();
@@ -514,7 +542,10 @@ TEST_CASE("a runtime's keeper starts with its first process agent and is reaped 
     waitForText(task.outputPath(), "up\n");
     keeper = processes.hostExitKeeperPid();
     REQUIRE(keeper > 0);
-    CHECK(readFile("/proc/" + std::to_string(keeper) + "/comm") == "bgagent-keeper\n");
+    CHECK(readFile("/proc/" + std::to_string(keeper) + "/cmdline")
+              .find(bgagent::detail::HostExitGuard::kKeeperMarker) != std::string::npos);
+    keeperPidFd = static_cast<int>(::syscall(SYS_pidfd_open, keeper, 0));
+    REQUIRE(keeperPidFd >= 0);
     // The file names the agent's process as /proc knows it.
     const pid_t agent = pidIn(dir / "one.pid");
     bgagent::OutputFile file(task.outputPath());
@@ -525,8 +556,13 @@ TEST_CASE("a runtime's keeper starts with its first process agent and is reaped 
     task.cancel();
     CHECK(task.wait().error().code == ErrorCode::Cancelled);
   }
-  CHECK(::kill(keeper, 0) == -1);  // reaped, not a zombie
-  CHECK(errno == ESRCH);
+  // Reaped by the runtime: its pidfd says it exited, and no child of ours has its pid.
+  pollfd exited{keeperPidFd, POLLIN, 0};
+  CHECK(::poll(&exited, 1, 0) == 1);
+  ::close(keeperPidFd);
+  int status = 0;
+  CHECK(::waitpid(keeper, &status, WNOHANG) == -1);
+  CHECK(errno == ECHILD);
 }
 
 namespace {

@@ -542,18 +542,24 @@ TEST_CASE("a stop asked after an agent's own ending does not relabel its failure
   CHECK(inProcessResult.error().code == ErrorCode::AgentFailed);
   CHECK_THAT(inProcessResult.error().message, Catch::Contains("threw: failing on purpose"));
 
-  // A stop asked before the ending still decides it.
+  // A stop asked before the ending still decides it, and the ending names it first.
   options.description = "waits";
-  auto stopped = bgagent::runInThread(options, [](std::stop_token stop, bgagent::OutputWriter&) {
-    std::mutex mutex;
-    std::condition_variable_any never;
-    std::unique_lock lock(mutex);
-    never.wait(lock, stop, [] { return false; });
-    return 1;
-  });
+  auto stopped =
+      bgagent::runInThread(options, [](std::stop_token stop, bgagent::OutputWriter&) -> int {
+        std::mutex mutex;
+        std::condition_variable_any never;
+        std::unique_lock lock(mutex);
+        never.wait(lock, stop, [] { return false; });
+        throw std::runtime_error("stopped");
+      });
   stopped.cancel();
-  CHECK(stopped.wait().error().code == ErrorCode::Cancelled);
+  const auto stoppedResult = stopped.wait();
+  REQUIRE_FALSE(stoppedResult);
+  CHECK(stoppedResult.error().code == ErrorCode::Cancelled);
   CHECK(stopped.status() == Status::Cancelled);
+  CHECK_THAT(
+      stoppedResult.error().message,
+      Catch::EndsWith("agent reported an error: cancelled by the host; then threw: stopped"));
 }
 
 TEST_CASE("cancelling an in-process agent requests its stop token", "[task][function]") {

@@ -21,15 +21,14 @@
 //     codes allSettled and runLimited collected, a sequence's last stage, a deadline's TimedOut);
 //   - every output file is complete, parses without a protocol error or warning (a later
 //     failure kept as a warning, P24, is counted), agrees with its task, and names why a stopped
-//     agent ended; two races where the task and the file legitimately part are allowed only in
-//     their exact shape and counted: a stop recorded after the agent's own failure was written
-//     (the task takes the stop's state, the file keeps the failure), and an in-process agent's
-//     time limit handled after the agent succeeded (the task TimedOut, the file a success);
+//     agent ended; one race where the task and the file part is allowed only in its exact shape
+//     and counted: an in-process agent's time limit handled after the agent succeeded (the task
+//     TimedOut, the file a success);
 //   - once the program's own Runtime is shut down: as many descriptors (/proc/self/fd) and
 //     threads (/proc/self/task) as before the storm, no child process (children of every
-//     /proc/self/task/*/children, zombies included; a `bgagent-keeper` helper only as many as
-//     before, i.e. the default runtime's), and no orphan: no live process in an agent's process
-//     group, none of the pids the agents wrote down.
+//     /proc/self/task/*/children, zombies included; a keeper (`role=bgagent-keeper`) only as
+//     many as before, i.e. the default runtime's), and no orphan: no live process in an agent's
+//     process group, none of the pids the agents wrote down.
 // Threads: the main thread plans and launches; one std::jthread plays the cancels and kills at
 // their times; the runtimes' threads run the launches that combinators make later, and every
 // listener and continuation. Sleeps happen only in the workload (agents' work, the moments of
@@ -390,11 +389,12 @@ std::vector<pid_t> childPids() {
   return pids;
 }
 
-/// A child is a keeper when its command is `bgagent-keeper`: a helper a runtime may keep for as
-/// long as it lives.
+/// A child is a keeper when its arguments hold the keeper's marker: a helper a runtime keeps
+/// for as long as it lives.
 bool isKeeper(pid_t pid) {
-  const auto stat = readStat(pid);
-  return stat && stat->command == "bgagent-keeper";
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  const std::string command((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return command.find(bgagent::detail::HostExitGuard::kKeeperMarker) != std::string::npos;
 }
 
 std::size_t keeperCount() {
@@ -1462,7 +1462,7 @@ void checkProcesses(const Storm& storm, std::size_t keepersBefore, std::uint64_t
                     Checks& checks, Leftovers& left) {
   for (pid_t child : childPids()) {
     const auto stat = readStat(child);
-    if (stat && stat->command == "bgagent-keeper" && keepersBefore > 0) {
+    if (isKeeper(child) && keepersBefore > 0) {
       --keepersBefore;  // the default runtime's, alive as it is
       continue;
     }

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -80,6 +81,11 @@ class EveryAgentFinished {
   EveryAgentFinished& operator=(const EveryAgentFinished&) = delete;
   ~EveryAgentFinished() {
     for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+      // A file already complete may be removed by its task's cleanup at any moment: a wait
+      // that began after that would wait for it to appear again until its timeout.
+      std::ifstream in(entry.path(), std::ios::binary);
+      const std::string text(std::istreambuf_iterator<char>(in), {});
+      if (!in.is_open() || text.find("\n[COMPLETE]") != std::string::npos) continue;
       bgagent::WaitOptions options;
       options.timeout = std::chrono::seconds(20);
       // Complete, not merely settled: a cancelled agent's ending (ERROR, RESULT, COMPLETE) is

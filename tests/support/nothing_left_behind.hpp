@@ -15,18 +15,17 @@
 
 namespace bgagent::test {
 
-/// Children of this process, from /proc (zombies included: they are not reaped yet), but a
-/// runtime's keeper, which lives as long as its runtime (the default one's, as long as the
-/// process); that a runtime reaps its keeper at its end is a test of its own.
+/// Children of this process, from /proc (zombies included: they are not reaped yet), but the
+/// keepers of runtimes alive (the default one's lives as long as the process); that a runtime
+/// reaps its own at its end is a test of its own.
 inline std::size_t childProcessCount() {
   std::size_t count = 0;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream children(task.path() / "children");
     std::string pid;
     while (children >> pid) {
-      std::string name;
-      std::ifstream("/proc/" + pid + "/comm") >> name;
-      if (name != detail::HostExitGuard::kKeeperName) ++count;
+      const std::string command = readFile("/proc/" + pid + "/cmdline");
+      if (command.find(detail::HostExitGuard::kKeeperMarker) == std::string::npos) ++count;
     }
   }
   return count;

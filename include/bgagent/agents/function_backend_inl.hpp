@@ -28,9 +28,9 @@ BGAGENT_INLINE std::optional<std::string> stopText(StopReason reason, const Laun
     case StopReason::HostShutdown:
       return std::string(kHostShutDown);
     case StopReason::Cancelled:
-      return std::string("cancelled by the host");
+      return std::string(kCancelledByHost);
     default:
-      if (stopRequested) return std::string("cancelled by the host");
+      if (stopRequested) return std::string(kCancelledByHost);
       return std::nullopt;
   }
 }
@@ -81,7 +81,12 @@ BGAGENT_INLINE Result<std::unique_ptr<RunningAgent>> FunctionBackend::start(
     // stop asked without a reason (the handle let go) is read first: a later one is not ours.
     const bool stopAsked = stop.stop_requested();
     const StopReason reason = link.claimEnding();
-    if (returned) error = detail::stopText(reason, options, stopAsked);
+    if (returned) {
+      error = detail::stopText(reason, options, stopAsked);
+    } else if (std::optional<std::string> stopped = detail::stopText(reason, options, false)) {
+      // Stopped before it threw (likely why it threw): the ending says so first.
+      error = *stopped + "; then " + *error;
+    }
     // One record, so a reader sees the ending whole.
     if (Result<void> written = writer.finish(error, value); !written) {
       link.endingLost(written.error());

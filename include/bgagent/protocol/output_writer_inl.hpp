@@ -47,10 +47,12 @@ BGAGENT_INLINE Result<void> OutputWriter::start(std::string_view description) {
 }
 
 BGAGENT_INLINE Result<void> OutputWriter::agentProcess(const AgentProcessInfo& process) {
-  const std::string record = std::string(protocol::kAgentKey) +
-                             " pid=" + std::to_string(process.pid) +
-                             " group=" + std::to_string(process.group) +
-                             " started=" + std::to_string(process.started) + '\n';
+  // A start time that could not be read (0) is left out: the line must not say what is not
+  // known, and a reader warns of a 0.
+  std::string record = std::string(protocol::kAgentKey) + " pid=" + std::to_string(process.pid) +
+                       " group=" + std::to_string(process.group);
+  if (process.started != 0) record += " started=" + std::to_string(process.started);
+  record += '\n';
   return writeRecord(record, protocol::kAgentKey, false);
 }
 

@@ -23,6 +23,9 @@ using EndReason = StopReason;
 /// How an agent with no time limit of its own records the deadline of an enclosing withTimeLimit.
 inline constexpr std::string_view kEnclosingDeadline = "timed out (an enclosing deadline passed)";
 
+/// How an agent's file records that the host cancelled it.
+inline constexpr std::string_view kCancelledByHost = "cancelled by the host";
+
 /// How an agent's file records that the runtime shut down under it.
 inline constexpr std::string_view kHostShutDown = "the host shut down";
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // bgagent/runtime/detail/close_descriptors.hpp: closing every descriptor of a forked child but
 // one, with async-signal-safe calls only (the child of a fork in a threaded host may make no
-// other): an agent started through fork() before its exec, and the host-exit keeper.
+// other): an agent started through fork() before its exec (spawn_inl.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 

@@ -32,7 +32,9 @@ BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::start(
                                                 launch.workingDirectory, launch.inheritEnvironment);
   if (!spawned) return spawned.error();
   const pid_t pid = spawned->pid;
-  if (Result<void> held = hostExitGuard_.protect(pid); !held) {
+  // Read now, while the child cannot have been reaped: its pid cannot belong to another yet.
+  const std::uint64_t started = processStartTicks(pid).value_or(0);
+  if (Result<void> held = hostExitGuard_.protect(pid, started); !held) {
     ::kill(-pid, SIGKILL);
     int status = 0;
     waitForChild(pid, status, 0);
@@ -40,10 +42,8 @@ BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::start(
                  "cannot start '" + launch.argv.front() + "': " + held.error().message, "", 0,
                  held.error().systemError};
   }
-  // Read now, while the child cannot have been reaped: its pid cannot belong to another yet.
   // A failed write is reported by the ending, as a relay's is (flushPending).
-  static_cast<void>(
-      writer.agentProcess(AgentProcessInfo{pid, pid, processStartTicks(pid).value_or(0)}));
+  static_cast<void>(writer.agentProcess(AgentProcessInfo{pid, pid, started}));
   auto child = std::make_unique<Child>(std::move(writer), launch.maxOutputBytes);
   child->pid = pid;
   child->output = std::move(spawned->output);
@@ -124,7 +124,7 @@ BGAGENT_INLINE void ProcessSupervisor::killRemaining() {
     child->killSent = true;
   }
   while (!children_.empty()) finish(children_.begin()->first);
-  hostExitGuard_.end();  // nothing left to guard: started again only by a launch
+  hostExitGuard_.stopKeeper();  // nothing left to guard, and no launch from now on
 }
 
 BGAGENT_INLINE void ProcessSupervisor::killAllGroupsNow() noexcept {
@@ -331,7 +331,7 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
 BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<int> status) {
   const EndReason reason = child.control->claimEnding();
   std::optional<std::string> error;
-  if (reason == EndReason::Cancelled) error = "cancelled by the host";
+  if (reason == EndReason::Cancelled) error = std::string(kCancelledByHost);
   if (reason == EndReason::TimedOut)
     error = child.launch.timeLimit ? "timed out after " + durationText(*child.launch.timeLimit)
                                    : std::string(kEnclosingDeadline);
