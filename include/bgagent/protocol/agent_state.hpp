@@ -39,7 +39,7 @@ struct WriterInfo {
 struct AgentProcessInfo {
   std::int64_t pid = 0;       ///< 0 when unknown
   std::int64_t group = 0;     ///< its process group; 0 when unknown
-  std::uint64_t started = 0;  ///< its start time in clock ticks after boot (/proc/PID/stat)
+  std::uint64_t started = 0;  ///< its start in clock ticks after boot (/proc/PID/stat); 0 unknown
   /// Equal when every field is.
   friend bool operator==(const AgentProcessInfo&, const AgentProcessInfo&) = default;
 };

@@ -56,7 +56,8 @@ class OutputWriter {
   Result<void> start(std::string_view description);
 
   /// The `Agent:` header line (P9), right after start(): the process that runs the agent when
-  /// it is not this one, so a reader can follow it, stop it, and tell a reused pid from it.
+  /// it is not this one, so a reader can follow it, stop it, and tell a reused pid from it. A
+  /// `started` of 0 (unknown) is left out of the line.
   Result<void> agentProcess(const AgentProcessInfo& process);
 
   /// [PROGRESS] text. Start it with `NN%` or `k/n` to give a percentage.
