@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <bgagent/core/detail/unique_fd.hpp>
+#include <bgagent/runtime/detail/process_liveness.hpp>
 #include <bgagent/runtime/runtime.hpp>
 #include <bgagent/runtime/wait.hpp>
 #include <bgagent/runtime/watcher.hpp>
@@ -74,15 +75,22 @@ class ShellProcess {
     REQUIRE(::posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, argv.data(), environ) == 0);
   }
   ~ShellProcess() {
+    if (reaped_) return;  // its pid may be another process's by now
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
   ShellProcess(const ShellProcess&) = delete;
   ShellProcess& operator=(const ShellProcess&) = delete;
   pid_t pid() const { return pid_; }
+  /// Waits for the shell to exit by itself and reaps it.
+  void reap() {
+    REQUIRE(::waitpid(pid_, nullptr, 0) == pid_);
+    reaped_ = true;
+  }
 
  private:
   pid_t pid_ = -1;
+  bool reaped_ = false;
 };
 
 // Blocks until the watcher has read `bytes` bytes of a file, as onUpdate reports them.
@@ -343,6 +351,73 @@ TEST_CASE("a writer killed with SIGKILL mid-run ends the wait as Crashed", "[wat
   CHECK(outcome.error->message == "output file '" + path.string() + "': writer pid " +
                                       std::to_string(writer.pid()) +
                                       " exited without [COMPLETE]; last output: working on it");
+}
+
+// A header as a host writes it for an agent that survives it (P9): the writer's pid, then the
+// agent's, with its start time when `started` is set.
+std::string survivorHeader(pid_t writer, pid_t agent, std::optional<std::uint64_t> started) {
+  char host[256] = {};
+  REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+  std::string header = std::string(kStartLine) +
+                       "Task: survivor\nWriter: pid=" + std::to_string(writer) + " host=" + host +
+                       " protocol=1.1\nAgent: pid=" + std::to_string(agent) +
+                       " group=" + std::to_string(agent);
+  if (started) header += " started=" + std::to_string(*started);
+  return header + "\n";
+}
+
+TEST_CASE("an agent its writer left running is followed until it exits", "[watcher][process]") {
+  TempDir dir;
+  const auto path = dir / "survivor.out";
+  ShellProcess agent("exec tail -f /dev/null");
+  const std::optional<std::uint64_t> started = bgagent::detail::processStartTicks(agent.pid());
+  REQUIRE(started);
+  const bool startKnown = GENERATE(true, false);
+  INFO("the Agent: line has started=: " << startKnown);
+  // The writer has exited, and is reaped, before the wait begins: only the agent runs on.
+  ShellProcess writer("exit 0");
+  writer.reap();
+  const std::string header =
+      survivorHeader(writer.pid(), agent.pid(), startKnown ? started : std::nullopt);
+  writeFile(path, header);
+  Watcher watcher;
+  ReadProgress progress;
+  WaitOptions options;
+  options.onUpdate = progress.observer();
+  PendingOutcome pending(watcher, path, options);
+  progress.waitForBytes(header.size());
+  // Still watched after the writer's exit was seen: the agent's progress arrives.
+  const std::string more = "[PROGRESS] 1/2 still running\n";
+  appendFile(path, more);
+  CHECK(progress.waitForBytes(header.size() + more.size()).progress.text == "1/2 still running");
+  ::kill(agent.pid(), SIGKILL);
+
+  const WaitOutcome outcome = pending.get();
+  CHECK(outcome.status == Status::Crashed);
+  CHECK(outcome.error->code == ErrorCode::AgentKilled);
+  CHECK(outcome.error->message == "output file '" + path.string() + "': agent pid " +
+                                      std::to_string(agent.pid()) +
+                                      " (left running by writer pid " +
+                                      std::to_string(writer.pid()) + ") exited without [COMPLETE]");
+}
+
+TEST_CASE("an Agent: pid that names a later process is not taken for the agent",
+          "[watcher][process]") {
+  TempDir dir;
+  const auto path = dir / "reused.out";
+  ShellProcess other("exec tail -f /dev/null");
+  const std::optional<std::uint64_t> started = bgagent::detail::processStartTicks(other.pid());
+  REQUIRE(started);
+  ShellProcess writer("exit 0");
+  writer.reap();
+  // The agent started one tick before the process that has its pid now.
+  writeFile(path, survivorHeader(writer.pid(), other.pid(), *started - 1));
+  const WaitOutcome outcome = bgagent::waitForCompletion(path, kHang);
+  CHECK(outcome.status == Status::Crashed);
+  CHECK_THAT(outcome.error->message,
+             Catch::Matchers::Contains("agent pid " + std::to_string(other.pid()) +
+                                       " (left running by writer pid " +
+                                       std::to_string(writer.pid()) + ")"));
 }
 
 TEST_CASE("a writer that completes and exits is not reported as crashed", "[watcher][process]") {

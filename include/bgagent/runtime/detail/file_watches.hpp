@@ -104,6 +104,10 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   // A file's `Writer: pid=N host=H` names a process this watcher can follow when H is this host.
   void adoptWriterFromHeader(WatchEntry& entry);
 
+  // Once the writer has exited, the agent's own process when the header names one (an agent
+  // that survives its host): true when it still runs and is followed from now on.
+  bool followAgentAfterWriter(WatchEntry& entry);
+
   void deliverSettled();
 
   const EventLoop& loop_;

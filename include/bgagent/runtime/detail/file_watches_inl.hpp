@@ -341,7 +341,9 @@ BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
     }
     if (std::optional<WaitOutcome> outcome = entry.outcomeFromFile()) return outcome;
     adoptWriterFromHeader(entry);
-    if (entry.writerExited && !unread) return entry.crashedOutcome();
+    if (entry.writerExited && !unread && !followAgentAfterWriter(entry)) {
+      return entry.crashedOutcome();
+    }
   }
   if (entry.deadline && now >= *entry.deadline) {
     // A polled file may have appeared since its last read: look once more before saying it
@@ -376,6 +378,31 @@ BGAGENT_INLINE void FileWatches::adoptWriterFromHeader(WatchEntry& entry) {
   entry.pid = writer.pid;
   followWriter(entry);
   if (!entry.pidFd && !entry.writerExited) entry.nextPoll = SteadyClock::now();
+}
+
+BGAGENT_INLINE bool FileWatches::followAgentAfterWriter(WatchEntry& entry) {
+  const OutputSnapshot& snapshot = entry.file.snapshot();
+  const AgentProcessInfo& agent = snapshot.agent;
+  if (entry.followedAgent != 0 || agent.pid <= 0 || agent.pid == entry.pid ||
+      snapshot.writer.host != hostName_) {
+    return false;
+  }
+  entry.followedAgent = agent.pid;
+  entry.exitedWriter = entry.pid;
+  entry.writerExited = false;
+  if (entry.pidFd) {
+    loop_.remove(entry.pidFd.get());  // unregistered before it closes (detach())
+    entry.pidFd.reset();
+  }
+  entry.pid = agent.pid;
+  followWriter(entry);
+  // Compared after the pidfd is open, which pins the process: a pid the agent's exit freed
+  // and another process took since is not the agent. (Unknown start time: the pid alone.)
+  if (agent.started != 0 && processStartTicks(agent.pid) != agent.started) {
+    entry.writerExited = true;
+  }
+  if (!entry.pidFd && !entry.writerExited) entry.nextPoll = SteadyClock::now();
+  return !entry.writerExited;
 }
 
 BGAGENT_INLINE void FileWatches::deliverSettled() {

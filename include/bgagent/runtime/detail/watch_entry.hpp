@@ -58,7 +58,9 @@ struct WatchEntry {
   int wd = -1;  // inotify watch on `directory`, or -1 when polled
   std::int64_t pid = 0;
   UniqueFd pidFd;
-  bool writerExited = false;
+  bool writerExited = false;       // the followed process (`pid`) has exited
+  std::int64_t followedAgent = 0;  // the Agent: pid followed since the writer exited, or 0
+  std::int64_t exitedWriter = 0;   // that writer's pid, for the message
   bool withoutDescriptor = false;  // none was left to open the file: it is opened per read
   bool dirty = true;               // read at the next turn (registration, an event, an overflow)
   std::string missingDirectory;    // why the file can never appear (found at the call), or empty

@@ -57,7 +57,11 @@ BGAGENT_INLINE WaitOutcome WatchEntry::outcome(Status status, ErrorCode code,
 }
 
 BGAGENT_INLINE WaitOutcome WatchEntry::crashedOutcome() const {
-  std::string what = "writer pid " + std::to_string(pid) + " exited without [COMPLETE]";
+  std::string what = followedAgent != 0
+                         ? "agent pid " + std::to_string(followedAgent) +
+                               " (left running by writer pid " + std::to_string(exitedWriter) +
+                               ") exited without [COMPLETE]"
+                         : "writer pid " + std::to_string(pid) + " exited without [COMPLETE]";
   const OutputTail& tail = file.snapshot().tail;
   if (!tail.empty()) what += "; last output: " + tail[tail.size() - 1];
   return outcome(Status::Crashed, ErrorCode::AgentKilled, what);
