@@ -24,6 +24,7 @@
 #include "catch.hpp"
 #include "support/gated_agents.hpp"
 #include "support/nothing_left_behind.hpp"
+#include "support/process_checks.hpp"
 #include "support/test_support.hpp"
 #include "support/wait_for_text.hpp"
 
@@ -34,25 +35,12 @@ using bgagent::Runtime;
 using bgagent::Status;
 using bgagent::Task;
 using bgagent::test::childProcessCount;
+using bgagent::test::endsWithin;
 using bgagent::test::readFile;
 using bgagent::test::ResourceCounts;
 using bgagent::test::shell;
 using bgagent::test::TempDir;
 using bgagent::test::waitForText;
-
-// ThreadSanitizer refuses to start threads in a child forked from a multi-threaded process
-// ("starting new threads after multi-threaded fork is not supported"), which is what these
-// tests do on purpose; they run in the dev and asan builds.
-#if defined(__SANITIZE_THREAD__)
-#define BGAGENT_TEST_FORK 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define BGAGENT_TEST_FORK 0
-#endif
-#endif
-#ifndef BGAGENT_TEST_FORK
-#define BGAGENT_TEST_FORK 1
-#endif
 
 namespace {
 
@@ -395,17 +383,6 @@ TEST_CASE("at exit the default runtime asks its running agents to stop with SIGT
 }
 
 namespace {
-
-// Whether process `pid` ends within `timeout`: its pidfd (any process's, not only a child's)
-// becomes readable when it exits. A zombie has exited; PID 1 here may never reap one.
-bool endsWithin(pid_t pid, std::chrono::milliseconds timeout) {
-  const int pidFd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (pidFd < 0) return errno == ESRCH;
-  pollfd exited{pidFd, POLLIN, 0};
-  const int polled = ::poll(&exited, 1, static_cast<int>(timeout.count()));
-  ::close(pidFd);
-  return polled == 1;
-}
 
 enum class HostEnd { SigKilled, CalledExit };
 

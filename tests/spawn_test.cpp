@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,6 +80,58 @@ TEST_CASE("a spawned agent leads its own process group", "[spawn]") {
       "read -r pid comm state ppid pgrp rest < /proc/$$/stat; "
       "[ \"$pid\" = \"$pgrp\" ] && echo leader");
   CHECK(finished.output == "leader\n");
+}
+
+TEST_CASE("a survivor's spawn writes into its file, waits for its gate, and leads a session",
+          "[spawn]") {
+  TempDir dir;
+  const auto path = dir / "survivor.out";
+  const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  REQUIRE(file >= 0);
+  int gate[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) == 0);
+  const bgagent::detail::SurvivorStreams streams{file, gate[1]};
+  // /proc/<pid>/stat: pid (comm) state ppid pgrp session ...; stdin is /dev/null again.
+  auto process = spawnProcess({"sh", "-c",
+                               "read -r pid comm state ppid pgrp session rest < /proc/$$/stat; "
+                               "[ \"$pid\" = \"$session\" ] && [ \"$pid\" = \"$pgrp\" ] && "
+                               "echo leader; readlink /proc/self/fd/0; echo err >&2"},
+                              {}, {}, std::nullopt, &streams);
+  ::close(gate[1]);
+  REQUIRE(process);
+  CHECK(!process->output);  // no pipe: the file is its stdout
+  // Held at the gate: the line written now comes before any of its own.
+  CHECK(bgagent::test::readFile(path).empty());
+  const std::string first = "the host's line\n";
+  REQUIRE(::write(file, first.data(), first.size()) == static_cast<ssize_t>(first.size()));
+  REQUIRE(::write(gate[0], "\n", 1) == 1);
+  ::close(gate[0]);
+  int status = 0;
+  REQUIRE(::waitpid(process->pid, &status, 0) == process->pid);
+  ::close(file);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(bgagent::test::readFile(path) == first + "leader\n/dev/null\nerr\n");
+}
+
+TEST_CASE("a survivor's gate closed without its line runs nothing", "[spawn]") {
+  TempDir dir;
+  const auto path = dir / "never.out";
+  const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  REQUIRE(file >= 0);
+  int gate[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) == 0);
+  const bgagent::detail::SurvivorStreams streams{file, gate[1]};
+  auto process = spawnProcess({"sh", "-c", "echo ran"}, {}, {}, std::nullopt, &streams);
+  ::close(gate[1]);
+  REQUIRE(process);
+  ::close(gate[0]);  // as a host that died before it wrote the Agent: line
+  int status = 0;
+  REQUIRE(::waitpid(process->pid, &status, 0) == process->pid);
+  ::close(file);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 125);
+  CHECK(bgagent::test::readFile(path).empty());
 }
 
 TEST_CASE("a spawned agent starts with default signal dispositions and no blocked signal",
@@ -161,6 +215,35 @@ bool inChildProcess(const std::function<bool()>& check) {
   int status = 0;
   REQUIRE(::waitpid(child, &status, 0) == child);
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST_CASE("a survivor's file and gate in the host's standard descriptors reach it intact",
+          "[spawn]") {
+  TempDir dir;
+  const std::string path = (dir / "low.out").string();
+  CHECK(inChildProcess([&path] {
+    ::close(STDIN_FILENO);
+    ::close(STDOUT_FILENO);
+    // The file gets descriptor 0, the gate 1 (and 3): the child's dup2 onto 0 must not
+    // overwrite the file before it becomes stdout.
+    const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int gate[2];
+    if (file != 0 || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) != 0 ||
+        gate[0] != 1) {
+      return false;
+    }
+    const bgagent::detail::SurvivorStreams streams{file, gate[0]};
+    auto process =
+        spawnProcess({"/bin/sh", "-c", "echo out; echo err >&2"}, {}, {}, std::nullopt, &streams);
+    if (!process || ::write(gate[1], "\n", 1) != 1) return false;
+    ::close(gate[1]);
+    int status = 0;
+    if (::waitpid(process->pid, &status, 0) != process->pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+      return false;
+    }
+    return bgagent::test::readFile(path) == "out\nerr\n";
+  }));
 }
 
 TEST_CASE("a host started with its standard streams closed still reads its agents' output",

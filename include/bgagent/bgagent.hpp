@@ -8,6 +8,7 @@
 #include <bgagent/agents/function_backend.hpp>
 #include <bgagent/agents/launch_options.hpp>
 #include <bgagent/agents/process_backend.hpp>
+#include <bgagent/agents/reattach.hpp>
 #include <bgagent/agents/task.hpp>
 #include <bgagent/agents/task_view.hpp>
 #include <bgagent/combinators/combinators.hpp>

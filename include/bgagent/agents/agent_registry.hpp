@@ -58,11 +58,14 @@ std::shared_ptr<TaskState<T>> failedState(const LaunchOptions& options, Error er
 
 /// The watch that settles `state` from its output file; it ends the agent at `timeLimit` when
 /// the agent does not enforce it itself (in-process agents; the supervisor times processes out).
+/// `writerPid`: WaitOptions::writerPid (this process's pid: no process is followed, since this
+/// host writes the ending, as for an agent re-attached from an earlier host).
 template <typename T>
 void watchTask(const std::shared_ptr<TaskState<T>>& state,
-               std::optional<SteadyClock::duration> timeLimit) {
+               std::optional<SteadyClock::duration> timeLimit, std::int64_t writerPid = 0) {
   WaitOptions waitOptions;
   waitOptions.timeout = timeLimit;
+  waitOptions.writerPid = writerPid;
   waitOptions.onUpdate = [state](const OutputSnapshot& snapshot) { state->update(snapshot); };
   FileWatches& watches = state->runtime->watches();
   const std::uint64_t id =

@@ -51,6 +51,10 @@ BGAGENT_INLINE void FunctionAgent::detach() {
 
 BGAGENT_INLINE Result<std::unique_ptr<RunningAgent>> FunctionBackend::start(
     AgentStart& start) const {
+  if (start.options().survivesHost) {
+    return Error::of(ErrorCode::InvalidArgument,
+                     "survivesHost is for process agents: an in-process agent ends with its host");
+  }
   if (Result<void> made = start.createOutputFile(); !made) return made.error();
   detail::BackendAccess::markFollowedByRuntime(start);  // the runtime follows it already
   detail::RuntimeCore& runtime = detail::BackendAccess::runtime(start);

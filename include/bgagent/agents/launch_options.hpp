@@ -55,6 +55,16 @@ struct LaunchOptions {
   /// are kept past it, up to one largest RESULT (1 MiB) more in all; the ending is always
   /// written. The file stays within this plus about 1 MiB whatever the agent prints.
   std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
+  /// A process agent that outlives its host: by default an agent ends with the host that
+  /// started it, even when the host is killed with SIGKILL. With this set it runs on in a
+  /// session of its own and writes its output file itself (no relay: its lines are the file's,
+  /// as in the protocol, and maxOutputBytes cannot cut them), so a later host finds it in
+  /// `outputDirectory` with reattach() and can wait for it or stop it. While the host lives it
+  /// is followed as any agent; a runtime that shuts down leaves it running, and its task
+  /// settles Cancelled. Its Task still cancels it when destroyed unsettled, as any task does:
+  /// detach() one that is to outlive its handle. Process agents only: an in-process agent
+  /// asked to survive fails at launch (InvalidArgument).
+  bool survivesHost = false;
   /// The runtime that runs the agent and settles its task; null: the process-wide default. A
   /// launch on a runtime that has shut down (or, in a forked child, on one the parent made)
   /// returns a task already failed with the reason.

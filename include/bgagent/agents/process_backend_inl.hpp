@@ -88,6 +88,7 @@ BGAGENT_INLINE Result<std::unique_ptr<RunningAgent>> CommandBackend::start(
   launch.timeLimit = options.timeLimit;
   launch.gracePeriod = options.gracePeriod;
   launch.maxOutputBytes = options.maxOutputBytes;
+  launch.survivesHost = options.survivesHost;
   detail::ProcessSupervisor& supervisor = detail::BackendAccess::runtime(start).processes();
   const std::shared_ptr<detail::AgentControl>& control = detail::BackendAccess::control(start);
   // Takes the writer over on success; on an error it stays in `start` to record the error.

@@ -31,6 +31,10 @@
 
 namespace bgagent {
 
+namespace detail {
+struct OutputWriterAccess;
+}  // namespace detail
+
 /// How the file is opened.
 enum class OpenMode {
   CreateNew,  ///< O_EXCL: fail if the path exists (a planted file or symlink cannot redirect us)
@@ -103,6 +107,8 @@ class OutputWriter {
   OutputWriter(std::string path, detail::UniqueFd fd, FsyncPolicy fsync)
       : path_(std::move(path)), fd_(std::move(fd)), fsync_(fsync) {}
 
+  friend struct detail::OutputWriterAccess;
+
   static std::string resultRecord(const nlohmann::json& value);
 
   static std::string now();
@@ -121,6 +127,17 @@ class OutputWriter {
   FsyncPolicy fsync_;
   bool partialLine_ = false;  // a record was cut short by a failed write
 };
+
+namespace detail {
+
+/// What the runtime needs of a writer beyond its API: the descriptor an agent that writes its
+/// own file gets as its stdout (the same open file, so its appends and the host's records share
+/// one O_APPEND file description).
+struct OutputWriterAccess {
+  static int descriptor(const OutputWriter& writer) noexcept { return writer.fd_.get(); }
+};
+
+}  // namespace detail
 
 }  // namespace bgagent
 

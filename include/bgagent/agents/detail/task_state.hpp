@@ -73,8 +73,10 @@ struct TaskState : TaskCore {
     }
     Result<T> result = error ? Result<T>(nameAgent(*error)) : convert(waited.snapshot);
     if (!result && finalStatus == Status::Succeeded) finalStatus = Status::Failed;
-    if (cleanup == CleanupPolicy::DeleteAlways ||
-        (cleanup == CleanupPolicy::DeleteOnSuccess && finalStatus == Status::Succeeded)) {
+    const bool stillWritten = control->leftRunning.load(std::memory_order_acquire);
+    if (!stillWritten &&
+        (cleanup == CleanupPolicy::DeleteAlways ||
+         (cleanup == CleanupPolicy::DeleteOnSuccess && finalStatus == Status::Succeeded))) {
       std::error_code ignored;
       std::filesystem::remove(outputPath, ignored);
     }

@@ -41,6 +41,9 @@ struct AgentControl {
   std::atomic<EndReason> endReason{EndReason::None};
   /// Set once the process has been reaped: stopping it then has nothing left to do.
   std::atomic<bool> reaped{false};
+  /// Set when the runtime shut down and let the agent run on (one that survives its host):
+  /// its file is the agent's still, for a later host, and no cleanup policy removes it.
+  std::atomic<bool> leftRunning{false};
   /// The signal that killed the agent's process when nobody in the host sent it (0: none),
   /// set before its ending is written, and after crashRecord.
   std::atomic<int> killedBy{0};

@@ -62,7 +62,7 @@ BGAGENT_INLINE void DefaultRuntime::shutdownAtExit() noexcept {
   if (core == nullptr || core->forkedAway()) return;
   try {
     if (core->isLoopThread()) {
-      core->killAllNow();  // exit() from a callback: no agent outlives the host
+      core->killAllNow();  // exit() from a callback: no agent outlives the host but survivors
     } else {
       core->shutdown();  // from an in-process agent's thread, only asks
     }

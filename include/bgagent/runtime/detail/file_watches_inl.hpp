@@ -372,7 +372,8 @@ BGAGENT_INLINE void FileWatches::adoptWriterFromHeader(WatchEntry& entry) {
   const WriterInfo& writer = entry.file.snapshot().writer;
   // Our own pid (the supervisor and in-process agents write as this process) can never exit
   // while we watch: a pidfd on it would only cost a descriptor.
-  if (entry.pid != 0 || writer.pid <= 0 || writer.host != hostName_ || writer.pid == ::getpid()) {
+  if (entry.pid != 0 || entry.writerIsThisProcess || writer.pid <= 0 || writer.host != hostName_ ||
+      writer.pid == ::getpid()) {
     return;
   }
   entry.pid = writer.pid;

@@ -34,23 +34,44 @@ BGAGENT_INLINE bool isAlive(std::int64_t pid) {
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
-BGAGENT_INLINE std::optional<std::uint64_t> processStartTicks(std::int64_t pid) {
+namespace liveness_detail {
+
+// Field `wanted` (3 or later) of /proc/PID/stat, or empty.
+inline std::string statField(std::int64_t pid, int wanted) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   const std::string text{std::istreambuf_iterator<char>(stat), std::istreambuf_iterator<char>()};
   // The command name, second field, is in parentheses and may hold spaces and ')': the fields
   // that follow start after its last ')', with the state (field 3).
   const std::size_t nameEnd = text.rfind(')');
-  if (nameEnd == std::string::npos) return std::nullopt;
+  if (nameEnd == std::string::npos) return {};
   std::istringstream fields(text.substr(nameEnd + 1));
   std::string field;
-  for (int index = 3; index <= 22 && fields >> field; ++index) {
-    std::uint64_t ticks = 0;
-    if (index == 22 &&
-        std::from_chars(field.data(), field.data() + field.size(), ticks).ec == std::errc()) {
-      return ticks;
-    }
+  for (int index = 3; index <= wanted && fields >> field; ++index) {
+    if (index == wanted) return field;
   }
-  return std::nullopt;
+  return {};
+}
+
+inline std::optional<std::uint64_t> number(const std::string& field) {
+  std::uint64_t value = 0;
+  if (field.empty() ||
+      std::from_chars(field.data(), field.data() + field.size(), value).ec != std::errc()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace liveness_detail
+
+BGAGENT_INLINE std::optional<std::uint64_t> processStartTicks(std::int64_t pid) {
+  return liveness_detail::number(liveness_detail::statField(pid, 22));
+}
+
+BGAGENT_INLINE std::optional<std::int64_t> processGroupOf(std::int64_t pid) {
+  const std::optional<std::uint64_t> group =
+      liveness_detail::number(liveness_detail::statField(pid, 5));
+  if (!group) return std::nullopt;
+  return static_cast<std::int64_t>(*group);
 }
 
 }  // namespace bgagent::detail

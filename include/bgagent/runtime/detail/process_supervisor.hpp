@@ -41,6 +41,7 @@ struct ProcessLaunch {
   std::optional<std::chrono::steady_clock::duration> timeLimit;
   std::chrono::steady_clock::duration gracePeriod = std::chrono::seconds(2);
   std::uint64_t maxOutputBytes = std::uint64_t{64} << 20;
+  bool survivesHost = false;  // LaunchOptions::survivesHost: writes its file itself
 };
 
 class ProcessSupervisor final : public LoopPart {
@@ -56,20 +57,29 @@ class ProcessSupervisor final : public LoopPart {
   Result<std::uint64_t> start(ProcessLaunch launch, OutputWriter& writer,
                               std::shared_ptr<AgentControl> control);
 
+  /// Follows a process an earlier host started and left running (reattach()). It is no child
+  /// of this process: its exit is learnt through a pidfd (or asked at a short interval) and
+  /// its status is unknown. stop() ends its group; `writer`, appending to its file, writes the
+  /// ending. A process whose start time is not `agent.started` (its pid was reused) counts as
+  /// gone already. Returns the id for stop(), or why it cannot be followed.
+  Result<std::uint64_t> adopt(const AgentProcessInfo& agent, OutputWriter writer,
+                              std::shared_ptr<AgentControl> control, Clock::duration gracePeriod);
+
   /// Starts the kill sequence for agent `id` (if it still runs), recording `reason`.
   void stop(std::uint64_t id, EndReason reason);
 
   /// From now on every child gets SIGTERM, then SIGKILL after its grace period or `grace`,
   /// whichever is shorter; its file records that the host shut down (unless it was already
-  /// being stopped for another reason).
+  /// being stopped for another reason). Agents that survive the host are let go at once,
+  /// running: their tasks settle Cancelled, their files stay theirs (releaseSurvivors).
   void beginShutdown(Clock::duration grace);
 
-  /// Kills what is left at once and writes every ending (the runtime's last turn); from then
-  /// on start() refuses.
+  /// Kills what is left at once and writes every ending (the runtime's last turn), but lets
+  /// agents that survive the host run on, unfollowed; from then on start() refuses.
   void killRemaining();
 
-  /// SIGKILL to every child's group, nothing else: for an exit called from the runtime's own
-  /// thread, which cannot wait for the reaping.
+  /// SIGKILL to every child's group (survivors' aside), nothing else: for an exit called from the
+  /// runtime's own thread, which cannot wait for the reaping.
   void killAllGroupsNow() noexcept;
 
   /// Blocks until no child is supervised (tests: everything reaped and closed), at most
@@ -98,6 +108,11 @@ class ProcessSupervisor final : public LoopPart {
         : writer(std::move(outputWriter)), relay(maxOutputBytes) {}
     std::uint64_t id = 0;
     pid_t pid = -1;
+    pid_t group = -1;           // what the kill sequence signals (the Agent: line's group)
+    bool wholeGroup = true;     // false: its group could not be confirmed, signal it alone
+    std::uint64_t started = 0;  // its start time (/proc ticks), which tells it from a reused pid
+    bool survivor = false;      // writes its own file (no pipe), is left running at shutdown
+    bool adopted = false;       // started by an earlier host: not this process's child
     UniqueFd output;
     UniqueFd pidFd;
     OutputWriter writer;
@@ -118,9 +133,24 @@ class ProcessSupervisor final : public LoopPart {
   // coming. Unregister first, then close.
   void closeWatched(UniqueFd& fd);
 
+  // Registers a child with the loop and takes it, handed over at the next turn; a refused one
+  // (the runtime's last turn has come) stays the caller's.
+  Result<std::uint64_t> supervise(std::unique_ptr<Child>& child);
+
   void takeQueued();
 
   static void beginKill(Child& child, EndReason reason, Clock::time_point now);
+
+  // Sends `signal` to the agent's group (to the agent alone when its group is unconfirmed).
+  // An adopted agent is signalled only while its leader has not exited: no zombie of this
+  // host pins its pid and group id then, which may be anyone's.
+  static void signalAgent(Child& child, int signal);
+
+  // Whether an adopted agent's leader has exited (or its pid names a later process).
+  static bool adoptedLeaderGone(const Child& child);
+
+  // Lets every survivor the host is not stopping run on, unfollowed (at shutdown).
+  void releaseSurvivors();
 
   static void reportKill(Child& child, int signal);
 
@@ -130,7 +160,17 @@ class ProcessSupervisor final : public LoopPart {
 
   void finish(std::uint64_t id);
 
-  static void writeEnding(Child& child, std::optional<int> status);
+  // What an agent that writes its own file said there, read once when it has ended (a last
+  // line it left unfinished is ended first, through `writer`).
+  struct OwnOutput {
+    bool wroteResult = false;
+    bool completed = false;  // [COMPLETE] is there already: nothing after it would count
+    std::vector<std::string> lastLines;
+  };
+  static OwnOutput readOwnOutput(OutputWriter& writer);
+
+  static void writeEnding(Child& child, std::optional<int> status, bool wroteResult,
+                          const std::vector<std::string>& lastLines);
 
   const EventLoop& loop_;
   std::size_t partIndex_;
@@ -144,7 +184,7 @@ class ProcessSupervisor final : public LoopPart {
   Clock::duration shutdownGrace_{};                         // guarded by mutex_
   std::condition_variable idle_;                            // notified when childCount_ changes
   std::unordered_map<std::uint64_t, std::unique_ptr<Child>> children_;  // the loop's own
-  HostExitGuard hostExitGuard_;  // every child's group, from its start until its reap
+  HostExitGuard hostExitGuard_;  // every child's group but survivors', from start until reap
 };
 
 }  // namespace bgagent::detail

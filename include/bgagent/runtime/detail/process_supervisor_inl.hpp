@@ -7,8 +7,12 @@
 
 #include <bgagent/runtime/detail/process_supervisor.hpp>
 // What the bodies use besides their header:
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,11 +20,14 @@
 #include <atomic>
 #include <bgagent/core/detail/duration_text.hpp>
 #include <bgagent/core/detail/file_system.hpp>
+#include <bgagent/core/detail/system_message.hpp>
+#include <bgagent/protocol/output_file.hpp>
 #include <bgagent/protocol/protocol.hpp>
 #include <bgagent/runtime/detail/process_liveness.hpp>
 #include <bgagent/runtime/detail/runtime_syscall.hpp>
 #include <bgagent/runtime/detail/spawn.hpp>
 #include <cerrno>
+#include <limits>
 #include <string_view>
 
 namespace bgagent::detail {
@@ -28,24 +35,64 @@ namespace bgagent::detail {
 BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::start(
     ProcessLaunch launch, OutputWriter& writer, std::shared_ptr<AgentControl> control) {
   if (closed()) return runtimeShutDownError();
-  Result<SpawnedProcess> spawned = spawnProcess(launch.argv, launch.environment,
-                                                launch.workingDirectory, launch.inheritEnvironment);
+  const bool survives = launch.survivesHost;
+  const auto cannotStart = [&launch](const Error& why) {
+    return Error{why.code, "cannot start '" + launch.argv.front() + "': " + why.message, "", 0,
+                 why.systemError};
+  };
+  // A survivor gets an open description of its file of its own: flags a program sets on its
+  // stdout (O_NONBLOCK, O_APPEND cleared) must not become the host writer's, nor the host's
+  // lock the agent's. Its gate is a socket rather than a pipe, so a send to an agent killed
+  // meanwhile is an error (MSG_NOSIGNAL), not a SIGPIPE that would end the host.
+  UniqueFd ownDescription;
+  UniqueFd gate;
+  UniqueFd gateOfChild;
+  if (survives) {
+    const int writerFd = OutputWriterAccess::descriptor(writer);
+    ownDescription = UniqueFd(::open(("/proc/self/fd/" + std::to_string(writerFd)).c_str(),
+                                     O_WRONLY | O_APPEND | O_CLOEXEC));
+    int ends[2];
+    if (!ownDescription || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
+      const int error = errno;  // before the message's allocations
+      return cannotStart(Error{ErrorCode::Io, systemMessage(error), "", 0, error});
+    }
+    gate = UniqueFd(ends[0]);
+    gateOfChild = UniqueFd(ends[1]);
+    // While this host follows the agent, a host that would re-attach to it skips its file.
+    static_cast<void>(::flock(writerFd, LOCK_EX | LOCK_NB));
+  }
+  const SurvivorStreams streams{ownDescription.get(), gateOfChild.get()};
+  Result<SpawnedProcess> spawned =
+      spawnProcess(launch.argv, launch.environment, launch.workingDirectory,
+                   launch.inheritEnvironment, survives ? &streams : nullptr);
+  ownDescription.reset();
+  gateOfChild.reset();
   if (!spawned) return spawned.error();
   const pid_t pid = spawned->pid;
-  // Read now, while the child cannot have been reaped: its pid cannot belong to another yet.
-  const std::uint64_t started = processStartTicks(pid).value_or(0);
-  if (Result<void> held = hostExitGuard_.protect(pid, started); !held) {
+  const auto abandon = [pid] {
     ::kill(-pid, SIGKILL);
     int status = 0;
     waitForChild(pid, status, 0);
-    return Error{held.error().code,
-                 "cannot start '" + launch.argv.front() + "': " + held.error().message, "", 0,
-                 held.error().systemError};
+  };
+  // Read now, while the child cannot have been reaped: its pid cannot belong to another yet.
+  const std::uint64_t started = processStartTicks(pid).value_or(0);
+  // A survivor is not the keeper's to kill when the host dies.
+  if (Result<void> held = survives ? Result<void>() : hostExitGuard_.protect(pid, started); !held) {
+    abandon();
+    return cannotStart(held.error());
   }
-  // A failed write is reported by the ending, as a relay's is (flushPending).
-  static_cast<void>(writer.agentProcess(AgentProcessInfo{pid, pid, started}));
+  // A failed write is reported by the ending, as a relay's is (flushPending); a survivor's
+  // file must have it, or no later host could follow it: it runs nothing then (its gate).
+  if (Result<void> recorded = writer.agentProcess(AgentProcessInfo{pid, pid, started});
+      !recorded && survives) {
+    abandon();
+    return cannotStart(recorded.error());
+  }
   auto child = std::make_unique<Child>(std::move(writer), launch.maxOutputBytes);
   child->pid = pid;
+  child->group = pid;
+  child->started = started;
+  child->survivor = survives;
   child->output = std::move(spawned->output);
   child->pidFd = openPidFd(child->pid, child->exited);
   child->control = std::move(control);
@@ -53,27 +100,79 @@ BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::start(
   if (child->launch.timeLimit) {
     child->deadline = saturatingAdd<Clock>(Clock::now(), *child->launch.timeLimit);
   }
+  Result<std::uint64_t> id = supervise(child);
+  if (!id) {
+    writer = std::move(child->writer);  // the caller's again, to record the refusal
+    return id;
+  }
+  if (survives) {
+    // Only now may the program run: the Agent: line is in the file before any line of its
+    // own. A failed send leaves it at EOF, where it exits 125 having run nothing; its ending
+    // says so.
+    static_cast<void>(retryOnInterrupt([&] { return ::send(gate.get(), "\n", 1, MSG_NOSIGNAL); }));
+  }
+  return id;
+}
+
+BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::adopt(const AgentProcessInfo& agent,
+                                                              OutputWriter writer,
+                                                              std::shared_ptr<AgentControl> control,
+                                                              Clock::duration gracePeriod) {
+  if (closed()) return runtimeShutDownError();
+  if (agent.pid <= 0 || agent.pid > std::numeric_limits<pid_t>::max()) {
+    return Error::of(ErrorCode::InvalidArgument,
+                     "agent pid " + std::to_string(agent.pid) + " is not a process id");
+  }
+  if (agent.started == 0) {
+    return Error::of(ErrorCode::InvalidArgument,
+                     "agent pid " + std::to_string(agent.pid) +
+                         " has no start time: a later process given its pid could not be told "
+                         "from it");
+  }
+  auto child = std::make_unique<Child>(std::move(writer), 0);
+  child->pid = static_cast<pid_t>(agent.pid);
+  child->started = agent.started;
+  child->survivor = true;
+  child->adopted = true;
+  child->pidFd = openPidFd(child->pid, child->exited);
+  // Compared after the pidfd is open: if the start time matches now, the pidfd is the agent's
+  // (a pid is reused only once its process is gone, and then the time differs).
+  if (processStartTicks(child->pid) != agent.started) child->exited = true;
+  // The group the file names is signalled only when the agent is in it now, and never 0 or 1
+  // (kill(-1) would reach every process this user may signal).
+  const std::optional<std::int64_t> group = processGroupOf(child->pid);
+  child->wholeGroup = !child->exited && group == agent.group && agent.group > 1;
+  child->group = child->wholeGroup ? static_cast<pid_t>(agent.group) : child->pid;
+  child->control = std::move(control);
+  child->launch.gracePeriod = gracePeriod;
+  child->launch.argv = {"agent pid " + std::to_string(agent.pid)};
+  return supervise(child);
+}
+
+BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::supervise(std::unique_ptr<Child>& child) {
   // Registered here, not by the loop: epoll is level-triggered, so an event that comes
   // before the loop has taken the child over comes again after. The loop only needs waking
-  // for a timer: a deadline, or the reaping poll when there is no pidfd.
-  bool needsTimer = child->deadline || !child->pidFd;
+  // for a timer: a deadline, the reaping poll when there is no pidfd, or an exit seen already.
+  bool needsTimer = child->deadline || !child->pidFd || child->exited;
   std::uint64_t id = 0;
   {
     std::unique_lock lock(mutex_);
     if (closed_) {
       // The runtime's last turn came between the check above and here: nobody would ever
-      // stop or reap this child, so it ends now, before anything of it is registered.
+      // stop or reap this child, so it ends now, before anything of it is registered. (One
+      // an earlier host started is left as it was found.)
       lock.unlock();
-      ::kill(-child->pid, SIGKILL);
-      hostExitGuard_.release(child->pid);
-      int status = 0;
-      waitForChild(child->pid, status, 0);
-      writer = std::move(child->writer);  // the caller's again, to record the refusal
+      if (!child->adopted) {
+        ::kill(-child->group, SIGKILL);
+        if (!child->survivor) hostExitGuard_.release(child->pid);
+        int status = 0;
+        waitForChild(child->pid, status, 0);
+      }
       return runtimeShutDownError();
     }
     child->id = ++lastId_;
     id = child->id;
-    if (!loop_.add(child->output.get(), partIndex_, id * 2)) {
+    if (child->output && !loop_.add(child->output.get(), partIndex_, id * 2)) {
       // Without the pipe's events its output would wait for the exit: read it at the
       // reaping poll instead.
       child->pollOutput = true;
@@ -116,10 +215,11 @@ BGAGENT_INLINE void ProcessSupervisor::killRemaining() {
     closed_ = true;
   }
   takeQueued();
+  releaseSurvivors();
   for (auto& [id, child] : children_) {
     child->control->recordEnd(EndReason::HostShutdown);
     if (child->killSent) continue;
-    ::kill(-child->pid, SIGKILL);
+    signalAgent(*child, SIGKILL);
     reportKill(*child, SIGKILL);
     child->killSent = true;
   }
@@ -128,7 +228,9 @@ BGAGENT_INLINE void ProcessSupervisor::killRemaining() {
 }
 
 BGAGENT_INLINE void ProcessSupervisor::killAllGroupsNow() noexcept {
-  for (const auto& [id, child] : children_) ::kill(-child->pid, SIGKILL);
+  for (const auto& [id, child] : children_) {
+    if (!child->survivor) ::kill(-child->group, SIGKILL);
+  }
 }
 
 BGAGENT_INLINE bool ProcessSupervisor::waitUntilIdle(Clock::duration timeout) {
@@ -158,9 +260,12 @@ BGAGENT_INLINE void ProcessSupervisor::onTurn(Clock::time_point now) {
     if (child->pollOutput && child->output) relayOutput(*child);
     if (!child->pidFd && !child->exited) {
       // No pidfd (an old kernel, a seccomp filter, no descriptor left): ask at a short
-      // interval instead. waitpid reaps it here, so finish() must not wait again.
+      // interval instead. waitpid reaps it here, so finish() must not wait again. Another's
+      // child can only be asked whether it still exists.
       int status = 0;
-      if (waitForChild(child->pid, status, WNOHANG) == child->pid) {
+      if (child->adopted) {
+        child->exited = adoptedLeaderGone(*child);
+      } else if (waitForChild(child->pid, status, WNOHANG) == child->pid) {
         child->status = status;
         child->exited = true;
       }
@@ -173,7 +278,7 @@ BGAGENT_INLINE void ProcessSupervisor::onTurn(Clock::time_point now) {
       beginKill(*child, EndReason::TimedOut, now);
     }
     if (child->killAt && !child->killSent && now >= *child->killAt) {
-      ::kill(-child->pid, SIGKILL);  // the grace period is over
+      signalAgent(*child, SIGKILL);  // the grace period is over
       reportKill(*child, SIGKILL);
       child->killSent = true;
     }
@@ -230,6 +335,7 @@ BGAGENT_INLINE void ProcessSupervisor::takeQueued() {
     }
   }
   if (!shuttingDown) return;
+  releaseSurvivors();
   const Clock::time_point lastKill = saturatingAdd<Clock>(now, grace);
   for (auto& [id, child] : children_) {
     if (child->exited) continue;
@@ -251,9 +357,49 @@ BGAGENT_INLINE void ProcessSupervisor::beginKill(Child& child, EndReason reason,
   // meanwhile, as cancelled, stays timed out (the stops reach this queue in either order).
   if (reason != EndReason::HostShutdown) child.control->recordEnd(reason);
   // The whole group: `sh -c 'work & wait'` leaves no grandchild behind.
-  ::kill(-child.pid, SIGTERM);
+  signalAgent(child, SIGTERM);
   reportKill(child, SIGTERM);
   child.killAt = saturatingAdd<Clock>(now, child.launch.gracePeriod);
+}
+
+BGAGENT_INLINE void ProcessSupervisor::signalAgent(Child& child, int signal) {
+  if (child.adopted && !child.exited && adoptedLeaderGone(child)) child.exited = true;
+  if (child.adopted && child.exited) return;
+  ::kill(child.wholeGroup ? -child.group : child.pid, signal);
+}
+
+BGAGENT_INLINE bool ProcessSupervisor::adoptedLeaderGone(const Child& child) {
+  if (child.pidFd) {
+    pollfd exited{child.pidFd.get(), POLLIN, 0};
+    return ::poll(&exited, 1, 0) == 1;
+  }
+  return !isAlive(child.pid) || processStartTicks(child.pid) != child.started;
+}
+
+BGAGENT_INLINE void ProcessSupervisor::releaseSurvivors() {
+  bool released = false;
+  for (auto it = children_.begin(); it != children_.end();) {
+    Child& child = *it->second;
+    if (!child.survivor || child.killAt || child.exited) {
+      ++it;
+      continue;
+    }
+    // It runs on, unfollowed, for a later host to re-attach to; its task settles Cancelled
+    // with the runtime's watches. One started here stays this process's child: a zombie if it
+    // ends before the process does.
+    child.control->leftRunning.store(true, std::memory_order_release);
+    child.control->recordEnd(EndReason::HostShutdown);
+    closeWatched(child.pidFd);
+    it = children_.erase(it);  // its writer closes: its lock goes, a later host may follow it
+    released = true;
+  }
+  if (!released) return;
+  {
+    std::lock_guard lock(mutex_);
+    childCount_ = children_.size();
+  }
+  idle_.notify_all();
+  loop_.wake();  // a drain that waits for the count to reach 0 looks again
 }
 
 BGAGENT_INLINE void ProcessSupervisor::reportKill(Child& child, int signal) {
@@ -302,11 +448,15 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
   std::unique_ptr<Child> child = std::move(found->second);
   children_.erase(found);
   // Background processes the agent left in its group end with it. Before the reap: until
-  // then the leader's zombie keeps its group id from being reused.
-  ::kill(-child->pid, SIGKILL);
-  hostExitGuard_.release(child->pid);
+  // then the leader's zombie keeps its group id from being reused. (An adopted agent has no
+  // zombie here to pin it: its group id may be anyone's once it has exited, so what it left
+  // behind runs on.)
+  if (!child->adopted) ::kill(-child->group, SIGKILL);
+  if (!child->survivor) hostExitGuard_.release(child->pid);
   int status = child->status.value_or(0);
-  const pid_t reaped = child->status ? child->pid : waitForChild(child->pid, status, 0);
+  const pid_t reaped = child->adopted  ? pid_t{-1}
+                       : child->status ? child->pid
+                                       : waitForChild(child->pid, status, 0);
   child->control->reaped.store(true, std::memory_order_release);
   if (child->output) {
     char buffer[64 * 1024];
@@ -315,9 +465,21 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
       child->relay.feed(std::string_view(buffer, static_cast<std::size_t>(count)));
     }
   }
-  child->relay.endOfOutput();
-  flushPending(*child);
-  writeEnding(*child, reaped == child->pid ? std::optional<int>(status) : std::nullopt);
+  const std::optional<int> exitStatus =
+      reaped == child->pid ? std::optional<int>(status) : std::nullopt;
+  if (child->survivor) {
+    const OwnOutput own = readOwnOutput(child->writer);
+    // After its own [COMPLETE] nothing more would count (P19): the file has its verdict.
+    if (own.completed) {
+      static_cast<void>(child->control->claimEnding());
+    } else {
+      writeEnding(*child, exitStatus, own.wroteResult, own.lastLines);
+    }
+  } else {
+    child->relay.endOfOutput();
+    flushPending(*child);
+    writeEnding(*child, exitStatus, child->relay.wroteResult(), child->relay.lastLines());
+  }
   closeWatched(child->output);
   closeWatched(child->pidFd);
   child.reset();  // its descriptors close before it stops counting
@@ -328,7 +490,34 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
   idle_.notify_all();
 }
 
-BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<int> status) {
+BGAGENT_INLINE ProcessSupervisor::OwnOutput ProcessSupervisor::readOwnOutput(OutputWriter& writer) {
+  // Through the writer's descriptor: the file it writes, whatever is at its path by now.
+  OutputFile file("/proc/self/fd/" + std::to_string(OutputWriterAccess::descriptor(writer)));
+  // A read that fails leaves what it read; the ending is written either way.
+  static_cast<void>(file.refresh());
+  if (file.snapshot().pendingBytes > 0 && !file.snapshot().completed) {
+    // Its last line was cut short: ended here, so the ending starts on a line of its own and
+    // that line counts among the last ones.
+    static_cast<void>(writer.relay("\n"));
+    static_cast<void>(file.refresh());
+  }
+  const OutputSnapshot& snapshot = file.snapshot();
+  OwnOutput own;
+  own.wroteResult = snapshot.hasResult;
+  own.completed = snapshot.completed;
+  // As many lines, as long, as a relay keeps for the error message.
+  constexpr std::size_t kLines = 5;
+  constexpr std::size_t kLineBytes = 200;
+  const std::size_t count = snapshot.tail.size();
+  for (std::size_t index = count > kLines ? count - kLines : 0; index < count; ++index) {
+    own.lastLines.push_back(snapshot.tail[index].substr(0, kLineBytes));
+  }
+  return own;
+}
+
+BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<int> status,
+                                                   bool wroteResult,
+                                                   const std::vector<std::string>& lastLines) {
   const EndReason reason = child.control->claimEnding();
   std::optional<std::string> error;
   if (reason == EndReason::Cancelled) error = std::string(kCancelledByHost);
@@ -339,7 +528,8 @@ BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<i
   // How the process ended when that was not a clean exit, which the file always records.
   std::optional<std::string> unclean;
   if (!status) {
-    unclean = "exit status unknown (reaped elsewhere)";
+    unclean = child.adopted ? "exit status unknown (started by an earlier host)"
+                            : "exit status unknown (reaped elsewhere)";
   } else if (WIFEXITED(*status) && WEXITSTATUS(*status) != 0) {
     unclean = "exited with code " + std::to_string(WEXITSTATUS(*status));
   } else if (WIFSIGNALED(*status)) {
@@ -349,8 +539,7 @@ BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<i
               (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
   }
   // The last lines usually say why ("sh: 1: eslintt: not found"): the error carries them (at
-  // most the relay's 5 lines of 200 bytes).
-  const std::vector<std::string> lastLines = child.relay.lastLines();
+  // most 5 lines of 200 bytes).
   const auto withLastOutput = [&lastLines](std::string text) {
     if (lastLines.empty()) return text;
     std::string said;
@@ -361,7 +550,7 @@ BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<i
     return text + "; last output: " + (said.empty() ? "(blank lines)" : said);
   };
   std::optional<nlohmann::json> result;
-  if (!child.relay.wroteResult()) {
+  if (!wroteResult) {
     result.emplace()["success"] = !unclean && reason == EndReason::None;
     if (status && WIFEXITED(*status)) (*result)["exitCode"] = WEXITSTATUS(*status);
     if (status && WIFSIGNALED(*status)) (*result)["signal"] = WTERMSIG(*status);

@@ -24,12 +24,23 @@ struct SpawnedProcess {
   UniqueFd output;  // read end of the child's stdout+stderr pipe, O_NONBLOCK | O_CLOEXEC
 };
 
+/// How an agent that survives its host starts instead: its stdout and stderr go straight into
+/// `outputFile` (a descriptor of its output file, O_APPEND), since no host may be left to relay
+/// them; it reads one line from `gate` (its stdin, through /bin/sh) before the program runs,
+/// so the host writes the `Agent:` line before any of the agent's own; and it leads a session
+/// of its own, out of reach of the host's terminal. No pipe is made (`output` stays empty).
+struct SurvivorStreams {
+  int outputFile = -1;
+  int gate = -1;
+};
+
 /// `environment` entries are added to (or replace those of) this process's environment, of
 /// which the child gets every variable, or only those `inherited` names when it is set.
 Result<SpawnedProcess> spawnProcess(
     const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
     const std::string& workingDirectory,
-    const std::optional<std::vector<std::string>>& inherited = std::nullopt);
+    const std::optional<std::vector<std::string>>& inherited = std::nullopt,
+    const SurvivorStreams* survivor = nullptr);
 
 }  // namespace bgagent::detail
 

@@ -18,6 +18,7 @@
 #include <bgagent/runtime/detail/close_descriptors.hpp>
 #include <bgagent/runtime/detail/runtime_syscall.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <string_view>
 #include <utility>
 
@@ -62,6 +63,15 @@ inline std::string findInPath(const std::string& program, std::string_view direc
     if (colon == std::string_view::npos) return {};
     directories.remove_prefix(colon + 1);
   }
+}
+
+// A bare program name searched in the agent's PATH when the options set one, then in the
+// host's (or, without one, execvp's default); empty if none has it.
+inline std::string findProgram(const std::string& program, const std::string& agentPath) {
+  const char* hostPath = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): read only
+  std::string found = agentPath.empty() ? std::string() : findInPath(program, agentPath);
+  if (found.empty()) found = findInPath(program, hostPath != nullptr ? hostPath : "/bin:/usr/bin");
+  return found;
 }
 
 // What both ways of starting need, built before the child exists: the child of a fork may only
@@ -114,19 +124,46 @@ inline Error startError(const std::vector<std::string>& argv, const std::string&
   return Error{code, message + ": " + systemMessage(errorNumber), "", 0, errorNumber};
 }
 
+// A survivor's command line behind its gate (SurvivorStreams): /bin/sh waits for one line on
+// stdin, then replaces itself with the program, so the pid, group and start time the host
+// records are the program's. The program is found here, as a launch without the gate would
+// find it, so a missing one is still an error at once rather than the shell's exit code 127.
+inline Result<std::vector<std::string>> behindGate(const std::vector<std::string>& argv,
+                                                   const std::string& workingDirectory,
+                                                   const std::string& agentPath) {
+  std::string program = argv.front();
+  if (program.find('/') == std::string::npos) {
+    program = findProgram(program, agentPath);
+    if (program.empty()) return startError(argv, workingDirectory, ENOENT);
+  } else {
+    const std::string at = program.front() == '/' || workingDirectory.empty()
+                               ? program
+                               : workingDirectory + "/" + program;
+    if (::access(at.c_str(), X_OK) != 0) return startError(argv, workingDirectory, errno);
+  }
+  // EOF instead of the line (the host died before it wrote the Agent: line) runs nothing.
+  std::vector<std::string> gated{"/bin/sh", "-c",
+                                 "IFS= read -r go || exit 125; exec \"$@\" </dev/null",
+                                 "bgagent-gate", std::move(program)};
+  gated.insert(gated.end(), argv.begin() + 1, argv.end());
+  return gated;
+}
+
 #if BGAGENT_SPAWN_WITH_FORK
 
 // The child's side: async-signal-safe calls only. Reports a failure's errno on `report` (closed
 // by a successful exec, O_CLOEXEC) and exits 127.
 [[noreturn]] inline void runChild(const char* program, char* const* arguments,
-                                  char* const* environment, const char* workingDirectory,
-                                  int output, int report, int descriptorLimit) noexcept {
+                                  char* const* environment, const char* workingDirectory, int input,
+                                  int output, bool newSession, int report,
+                                  int descriptorLimit) noexcept {
   struct sigaction defaults {};
   defaults.sa_handler = SIG_DFL;
   for (int signal = 1; signal < NSIG; ++signal) ::sigaction(signal, &defaults, nullptr);
   int failure = 0;
-  if (::setpgid(0, 0) != 0) failure = errno;  // its own group, led by itself
-  const int nothing = failure == 0 ? ::open("/dev/null", O_RDONLY) : -1;
+  // Its own group, led by itself (a session leader leads its group too).
+  if (newSession ? ::setsid() < 0 : ::setpgid(0, 0) != 0) failure = errno;
+  const int nothing = failure == 0 && input < 0 ? ::open("/dev/null", O_RDONLY) : input;
   if (failure == 0 && nothing < 0) failure = errno;
   if (failure == 0 && (::dup2(nothing, STDIN_FILENO) < 0 || ::dup2(output, STDOUT_FILENO) < 0 ||
                        ::dup2(output, STDERR_FILENO) < 0)) {
@@ -150,18 +187,14 @@ inline Error startError(const std::vector<std::string>& argv, const std::string&
 inline Result<SpawnedProcess> spawnWithFork(const std::vector<std::string>& argv, SpawnPlan& plan,
                                             const std::string& workingDirectory,
                                             const std::string& agentPath, UniqueFd readEnd,
-                                            const UniqueFd& writeEnd) {
+                                            const UniqueFd& writeEnd,
+                                            const SurvivorStreams* survivor) {
   // The search spawnWithPosixSpawn makes: the agent's PATH when the options set one, then the
   // host's (or, without one, execvp's default).
   std::string program = argv.front();
   if (program.find('/') == std::string::npos) {
-    const char* hostPath = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): read only
-    std::string found = agentPath.empty() ? std::string() : findInPath(program, agentPath);
-    if (found.empty()) {
-      found = findInPath(program, hostPath != nullptr ? hostPath : "/bin:/usr/bin");
-    }
-    if (found.empty()) return startError(argv, workingDirectory, ENOENT);
-    program = std::move(found);
+    program = findProgram(program, agentPath);
+    if (program.empty()) return startError(argv, workingDirectory, ENOENT);
   }
   int reportFds[2];
   if (runtimeSyscalls.pipe2(reportFds, O_CLOEXEC) != 0) {
@@ -183,7 +216,9 @@ inline Result<SpawnedProcess> spawnWithFork(const std::vector<std::string>& argv
   const pid_t pid = ::fork();
   if (pid == 0) {
     runChild(program.c_str(), plan.arguments.data(), plan.environment.data(),
-             workingDirectory.c_str(), writeEnd.get(), reportWrite.get(), descriptorLimit);
+             workingDirectory.c_str(), survivor != nullptr ? survivor->gate : -1,
+             survivor != nullptr ? survivor->outputFile : writeEnd.get(), survivor != nullptr,
+             reportWrite.get(), descriptorLimit);
   }
   const int forkError = errno;
   ::pthread_sigmask(SIG_SETMASK, &previousMask, nullptr);
@@ -209,12 +244,18 @@ inline Result<SpawnedProcess> spawnWithPosixSpawn(const std::vector<std::string>
                                                   SpawnPlan& plan,
                                                   const std::string& workingDirectory,
                                                   const std::string& agentPath, UniqueFd readEnd,
-                                                  const UniqueFd& writeEnd) {
+                                                  const UniqueFd& writeEnd,
+                                                  const SurvivorStreams* survivor) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, writeEnd.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, writeEnd.get(), STDERR_FILENO);
+  if (survivor != nullptr) {
+    posix_spawn_file_actions_adddup2(&actions, survivor->gate, STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
+  const int output = survivor != nullptr ? survivor->outputFile : writeEnd.get();
+  posix_spawn_file_actions_adddup2(&actions, output, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, output, STDERR_FILENO);
   // Descriptors the host opened without O_CLOEXEC must not leak into agents either.
   posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
   if (!workingDirectory.empty()) {
@@ -229,8 +270,10 @@ inline Result<SpawnedProcess> spawnWithPosixSpawn(const std::vector<std::string>
   posix_spawnattr_setsigmask(&attributes, &noSignals);
   posix_spawnattr_setsigdefault(&attributes, &allSignals);
   posix_spawnattr_setpgroup(&attributes, 0);  // its own group, led by itself
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  // A session leader leads its group too.
+  const int grouping = survivor != nullptr ? POSIX_SPAWN_SETSID : POSIX_SPAWN_SETPGROUP;
+  posix_spawnattr_setflags(
+      &attributes, static_cast<short>(grouping | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
 
   // A bare program name is searched in the agent's PATH when the options set one, else in the
   // host's (posix_spawnp). A relative path with a '/' is relative to the working directory.
@@ -256,21 +299,26 @@ inline Result<SpawnedProcess> spawnWithPosixSpawn(const std::vector<std::string>
 
 BGAGENT_INLINE Result<SpawnedProcess> spawnProcess(
     const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
-    const std::string& workingDirectory, const std::optional<std::vector<std::string>>& inherited) {
+    const std::string& workingDirectory, const std::optional<std::vector<std::string>>& inherited,
+    const SurvivorStreams* survivor) {
   if (argv.empty() || argv.front().empty()) {
     return Error::of(ErrorCode::InvalidArgument, "cannot start an agent without a program");
   }
-  int pipeFds[2];
-  if (runtimeSyscalls.pipe2(pipeFds, O_CLOEXEC) != 0) {
-    const int error = errno;  // before the message's allocations
-    return Error{ErrorCode::Io,
-                 "cannot start '" + argv.front() +
-                     "': cannot create its output pipe: " + systemMessage(error),
-                 "", 0, error};
+  UniqueFd readEnd;
+  UniqueFd writeEnd;
+  if (survivor == nullptr) {
+    int pipeFds[2];
+    if (runtimeSyscalls.pipe2(pipeFds, O_CLOEXEC) != 0) {
+      const int error = errno;  // before the message's allocations
+      return Error{ErrorCode::Io,
+                   "cannot start '" + argv.front() +
+                       "': cannot create its output pipe: " + systemMessage(error),
+                   "", 0, error};
+    }
+    readEnd = UniqueFd(spawn_detail::aboveStandardStreams(pipeFds[0]));
+    writeEnd = UniqueFd(spawn_detail::aboveStandardStreams(pipeFds[1]));
+    ::fcntl(readEnd.get(), F_SETFL, O_NONBLOCK);
   }
-  UniqueFd readEnd(spawn_detail::aboveStandardStreams(pipeFds[0]));
-  const UniqueFd writeEnd(spawn_detail::aboveStandardStreams(pipeFds[1]));
-  ::fcntl(readEnd.get(), F_SETFL, O_NONBLOCK);
   if (!workingDirectory.empty()) {
     struct stat status {};
     const bool exists = ::stat(workingDirectory.c_str(), &status) == 0;
@@ -283,16 +331,43 @@ BGAGENT_INLINE Result<SpawnedProcess> spawnProcess(
     }
   }
 
-  spawn_detail::SpawnPlan plan(argv, environment, inherited);
   const auto path = environment.find("PATH");
   const std::string agentPath = path != environment.end() ? path->second : std::string();
+  std::vector<std::string> gated;
+  // A host started with stdin, stdout or stderr closed may hold a survivor's descriptors
+  // there: copies above them, so the child's dup2 onto 0, 1 and 2 cannot overwrite one with
+  // another (or leave one close-on-exec).
+  UniqueFd outputCopy;
+  UniqueFd gateCopy;
+  SurvivorStreams placed;
+  if (survivor != nullptr) {
+    placed = *survivor;
+    const auto above = [](int fd, UniqueFd& copy) {
+      if (fd > STDERR_FILENO) return fd;
+      copy = UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1));
+      return copy ? copy.get() : fd;
+    };
+    placed.outputFile = above(placed.outputFile, outputCopy);
+    placed.gate = above(placed.gate, gateCopy);
+    survivor = &placed;
+    Result<std::vector<std::string>> wrapped =
+        spawn_detail::behindGate(argv, workingDirectory, agentPath);
+    if (!wrapped) return wrapped.error();
+    gated = std::move(*wrapped);
+  }
+  const std::vector<std::string>& run = survivor != nullptr ? gated : argv;
+  spawn_detail::SpawnPlan plan(run, environment, inherited);
 #if BGAGENT_SPAWN_WITH_FORK
-  return spawn_detail::spawnWithFork(argv, plan, workingDirectory, agentPath, std::move(readEnd),
-                                     writeEnd);
+  Result<SpawnedProcess> spawned = spawn_detail::spawnWithFork(
+      run, plan, workingDirectory, agentPath, std::move(readEnd), writeEnd, survivor);
 #else
-  return spawn_detail::spawnWithPosixSpawn(argv, plan, workingDirectory, agentPath,
-                                           std::move(readEnd), writeEnd);
+  Result<SpawnedProcess> spawned = spawn_detail::spawnWithPosixSpawn(
+      run, plan, workingDirectory, agentPath, std::move(readEnd), writeEnd, survivor);
 #endif
+  if (!spawned && survivor != nullptr) {
+    return spawn_detail::startError(argv, workingDirectory, spawned.error().systemError);
+  }
+  return spawned;
 }
 
 }  // namespace bgagent::detail

@@ -57,6 +57,7 @@ struct WatchEntry {
   std::string name;
   int wd = -1;  // inotify watch on `directory`, or -1 when polled
   std::int64_t pid = 0;
+  bool writerIsThisProcess = false;  // WaitOptions::writerPid is this process: follow none
   UniqueFd pidFd;
   bool writerExited = false;       // the followed process (`pid`) has exited
   std::int64_t followedAgent = 0;  // the Agent: pid followed since the writer exited, or 0

@@ -6,6 +6,8 @@
 
 #include <bgagent/runtime/detail/watch_entry.hpp>
 // What the bodies use besides their header:
+#include <unistd.h>
+
 #include <algorithm>
 #include <bgagent/core/detail/duration_text.hpp>
 #include <bgagent/core/detail/file_system.hpp>
@@ -27,7 +29,10 @@ BGAGENT_INLINE WatchEntry::WatchEntry(std::uint64_t watchId, const std::filesyst
     deadline = *options.deadline;
     deadlineIsTimeout = false;
   }
-  pid = options.writerPid;
+  // This process never exits while it watches: following it would cost a descriptor, and
+  // the file's own Writer: line is not followed either (this host writes the ending).
+  writerIsThisProcess = options.writerPid == ::getpid();
+  if (!writerIsThisProcess) pid = options.writerPid;
 }
 
 BGAGENT_INLINE std::optional<SteadyClock::time_point> WatchEntry::nextTimer() const {
