@@ -384,7 +384,7 @@ TEST_CASE("combinators nest, and a hundred process inputs cost no thread", "[com
   for (const auto& winner : winners) CHECK(winner.at("success") == true);
 }
 
-TEST_CASE("some: the first n successes, in the order they succeeded; the rest are cancelled",
+TEST_CASE("some: the first n successes, in the order they succeeded, the rest are cancelled",
           "[combinators][some]") {
   NothingLeftBehind check;
   TempDir dir;

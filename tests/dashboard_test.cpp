@@ -141,7 +141,7 @@ TEST_CASE("the ETA of a running agent comes from its own progress rate", "[dashb
   CHECK(detail::summaryLine(more).ends_with(", ETA 1m0s"));
 }
 
-TEST_CASE("a running agent at 100% has nothing left; one without a percent uses the mean",
+TEST_CASE("a running agent at 100% has nothing left, one without a percent uses the mean",
           "[dashboard][eta]") {
   const std::vector<DashboardRow> rows{
       row("full", Status::Running, 9s, "done soon", 100.0),

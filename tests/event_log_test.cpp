@@ -283,7 +283,7 @@ TEST_CASE("a retry logs each attempt with its agent and the error before it", "[
   CHECK(events.back()["status"] == "Succeeded");
 }
 
-TEST_CASE("a task added after it settled is caught up; a launch failure never started",
+TEST_CASE("a task added after it settled is caught up, a launch failure never started",
           "[event_log]") {
   NothingLeftBehind nothingLeft;
   TempDir dir;

@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 using namespace bgagent;
 using namespace bgagent::test;
 
-TEST_CASE("withFallback: a success needs no fallback; a failure gets it, with its error",
+TEST_CASE("withFallback: a success needs no fallback, a failure gets it, with its error",
           "[combinators][fallback]") {
   NothingLeftBehind check;
   TempDir dir;

@@ -30,7 +30,7 @@ std::string relayBytewise(std::string_view output, std::uint64_t cap = 1 << 20) 
 
 }  // namespace
 
-TEST_CASE("a child's START and COMPLETE are indented, CR or not; its reports pass", "[relay]") {
+TEST_CASE("a child's START and COMPLETE are indented, CR or not, its reports pass", "[relay]") {
   const std::string output =
       "[START] x\n[COMPLETE] y\r\n[COMPLETE]\r\n[PROGRESS] 1/2\n[ERROR] e\n[RESULT] {}\nfree\n";
   const std::string expected =

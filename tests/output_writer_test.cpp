@@ -160,7 +160,7 @@ TEST_CASE("interrupted and short writes are retried until the record is whole", 
   CHECK(snapshot.description == "patient");
 }
 
-TEST_CASE("OnSettle syncs after RESULT, ERROR and COMPLETE only; Never does not", "[writer]") {
+TEST_CASE("OnSettle syncs after RESULT, ERROR and COMPLETE only, Never does not", "[writer]") {
   TempDir dir;
   bgagent::test::ScopedSyscall guard(bgagent::detail::syscalls.fdatasync, &countingSync);
   syncCalls = 0;

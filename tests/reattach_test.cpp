@@ -271,7 +271,7 @@ TEST_CASE("re-attach: a followed agent is stopped through its process group", "[
   CHECK(file.find("[COMPLETE]") != std::string::npos);
 }
 
-TEST_CASE("re-attach: an agent that ended with no host gets its ending; its RESULT decides",
+TEST_CASE("re-attach: an agent that ended with no host gets its ending, its RESULT decides",
           "[reattach]") {
   TempDir dir;
   const auto path = dir / "ended.out";

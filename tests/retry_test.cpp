@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 using namespace bgagent;
 using namespace bgagent::test;
 
-TEST_CASE("retry: a later attempt's success is the value; each launch knows its attempt",
+TEST_CASE("retry: a later attempt's success is the value, each launch knows its attempt",
           "[combinators][retry]") {
   NothingLeftBehind check;
   TempDir dir;

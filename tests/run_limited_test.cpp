@@ -40,7 +40,7 @@ TEST_CASE("runLimited: a limit of 2 over 100 agents never has a third running",
   CHECK(mostAtOnce(log) <= 2);
 }
 
-TEST_CASE("runLimited: halting after a failure stops launching; the running ones finish",
+TEST_CASE("runLimited: halting after a failure stops launching, the running ones finish",
           "[combinators][limit]") {
   NothingLeftBehind check;
   TempDir dir;

@@ -182,7 +182,7 @@ TEST_CASE("sequence: a parallel group is a stage as it is, its values the stage'
   CHECK(deployed == 1);  // the stage after the failed group never started
 }
 
-TEST_CASE("pipeline: each stage gets the value before it; the last value is the result",
+TEST_CASE("pipeline: each stage gets the value before it, the last value is the result",
           "[combinators][pipeline]") {
   NothingLeftBehind check;
   TempDir dir;
@@ -204,7 +204,7 @@ TEST_CASE("pipeline: each stage gets the value before it; the last value is the 
   CHECK(seen == std::vector<int>{1, 2});
 }
 
-TEST_CASE("pipeline: stops at the failed stage and names it; of no stages gives the input",
+TEST_CASE("pipeline: stops at the failed stage and names it, of no stages gives the input",
           "[combinators][pipeline]") {
   NothingLeftBehind check;
   TempDir dir;

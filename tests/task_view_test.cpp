@@ -90,7 +90,7 @@ TEST_CASE("a TaskView samples its task and tells its events from the start, each
   CHECK(late.kinds() == std::vector<std::string>{"started", "settled"});
 }
 
-TEST_CASE("a TaskView cancels its task; an ended subscription hears nothing more", "[view]") {
+TEST_CASE("a TaskView cancels its task, an ended subscription hears nothing more", "[view]") {
   NothingLeftBehind check;
   TempDir dir;
   EveryAgentFinished finished(dir);

@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 using namespace bgagent;
 using namespace bgagent::test;
 
-TEST_CASE("then: the value transformed; an error unchanged; a throwing transform fails",
+TEST_CASE("then: the value transformed, an error unchanged, a throwing transform fails",
           "[combinators][then]") {
   NothingLeftBehind check;
   TempDir dir;

@@ -199,7 +199,7 @@ TEST_CASE("withTimeLimit over a sequence: the running stage is stopped as timed 
 // stop the work, and the new name wins where both are set.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-TEST_CASE("the former time-limit names still stop the work; the new names win",
+TEST_CASE("the former time-limit names still stop the work, the new names win",
           "[combinators][time_limit][process]") {
   NothingLeftBehind check;
   TempDir dir;

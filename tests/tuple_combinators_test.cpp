@@ -21,7 +21,7 @@ using namespace bgagent::test;
 // thread count taken at the end of a test could still see it; the leak checks of the other
 // combinator tests cover the same inputs' code.
 
-TEST_CASE("all and allSettled of different types give a tuple; futures mix with agents",
+TEST_CASE("all and allSettled of different types give a tuple, futures mix with agents",
           "[combinators][tuple]") {
   TempDir dir;
   EveryAgentFinished finished(dir);
@@ -62,7 +62,7 @@ TEST_CASE("all of a tuple fails with the first failure, cancels the rest, keeps 
   CHECK(result.error().related[0].code == ErrorCode::Cancelled);  // "held", cancelled
 }
 
-TEST_CASE("any and race take inputs one by one; a cancelled future stops being waited for",
+TEST_CASE("any and race take inputs one by one, a cancelled future stops being waited for",
           "[combinators][tuple]") {
   TempDir dir;
   EveryAgentFinished finished(dir);
