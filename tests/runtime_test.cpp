@@ -673,6 +673,82 @@ TEST_CASE("an agent whose pidfd cannot be opened is reaped by polling, its exit 
   CHECK(task.snapshot().tail.lines() == std::vector<std::string>{"out"});
 }
 
+namespace {
+
+// kill(2) refused for every signal to a process group, as for agents that run as another
+// user now; other targets reach the kernel.
+int refuseGroupSignals(pid_t pid, int signal) {
+  if (pid < 0) {
+    errno = EPERM;
+    return -1;
+  }
+  return ::kill(pid, signal);
+}
+
+// kill(2) finds nobody for the first SIGTERM, as when the group has just ended.
+int noGroupForSigterm(pid_t pid, int signal) {
+  if (pid < 0 && signal == SIGTERM) {
+    errno = ESRCH;
+    return -1;
+  }
+  return ::kill(pid, signal);
+}
+
+}  // namespace
+
+TEST_CASE("an agent whose SIGKILL is refused ends its task at once, saying it runs on",
+          "[runtime][fault][process]") {
+  TempDir dir;
+  pid_t agent = 0;
+  {
+    bgagent::test::ScopedSyscall refuse(bgagent::detail::runtimeSyscalls.kill, &refuseGroupSignals);
+    const bool atShutdown = GENERATE(false, true);
+    INFO("stopped by " << (atShutdown ? "the runtime's shutdown" : "a cancel"));
+    Runtime runtime({.shutdownGrace = std::chrono::milliseconds(100)});
+    LaunchOptions options =
+        on(runtime, shellIn(dir, "unstoppable", "echo $$ > agent.pid; echo up; exec sleep 100"));
+    options.gracePeriod = std::chrono::milliseconds(100);
+    options.cleanup = bgagent::CleanupPolicy::Keep;
+    auto task = bgagent::launch(options);
+    waitForText(task.outputPath(), "up\n");
+    agent = pidIn(dir / "agent.pid");
+    if (atShutdown) {
+      runtime.shutdown();  // returns: it does not wait for a reap that cannot come
+    } else {
+      task.cancel();
+    }
+    const auto outcome = task.wait();
+    REQUIRE_FALSE(outcome);
+    CHECK(outcome.error().code == ErrorCode::Cancelled);
+    CHECK_THAT(outcome.error().message,
+               Catch::Matchers::Contains("it could not be stopped: SIGKILL to group " +
+                                         std::to_string(agent) + " was refused") &&
+                   Catch::Matchers::Contains("it runs on, unfollowed"));
+    CHECK(::waitpid(agent, nullptr, WNOHANG) == 0);  // indeed still running
+  }
+  // The test ends it, and reaps it: a child of this process.
+  CHECK(::kill(agent, SIGKILL) == 0);
+  CHECK(::waitpid(agent, nullptr, 0) == agent);
+}
+
+TEST_CASE("a group that is already gone (ESRCH) is no refusal: the kill sequence goes on",
+          "[runtime][fault][process]") {
+  TempDir dir;
+  bgagent::test::NothingLeftBehind check;  // first: its warm-up launch uses the default runtime
+  bgagent::test::ScopedSyscall vanish(bgagent::detail::runtimeSyscalls.kill, &noGroupForSigterm);
+  Runtime runtime;  // after the seam's change, so it goes before the seam is restored
+  LaunchOptions options = on(runtime, shellIn(dir, "vanishing", "echo up; exec sleep 100"));
+  options.gracePeriod = std::chrono::milliseconds(100);
+  auto task = bgagent::launch(options);
+  waitForText(task.outputPath(), "up\n");
+  task.cancel();
+  const auto outcome = task.wait();
+  REQUIRE_FALSE(outcome);
+  CHECK(outcome.error().code == ErrorCode::Cancelled);
+  CHECK_THAT(outcome.error().message, !Catch::Matchers::Contains("could not be stopped"));
+  CHECK(task.snapshot().result.at("signal") == SIGKILL);
+}
+
 TEST_CASE("a launch with no descriptor left for its pipe fails with the system's reason",
           "[runtime][fault][process]") {
   TempDir dir;

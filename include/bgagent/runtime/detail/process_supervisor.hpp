@@ -143,8 +143,18 @@ class ProcessSupervisor final : public LoopPart {
 
   // Sends `signal` to the agent's group (to the agent alone when its group is unconfirmed).
   // An adopted agent is signalled only while its leader has not exited: no zombie of this
-  // host pins its pid and group id then, which may be anyone's.
-  static void signalAgent(Child& child, int signal);
+  // host pins its pid and group id then, which may be anyone's. Returns the errno of a
+  // refusal (EPERM: the agent runs as another user now), else 0; ESRCH (nobody left to
+  // signal) is no refusal: the exit comes through the pidfd or the reaping poll.
+  static int signalAgent(Child& child, int signal);
+
+  // The kill sequence's SIGKILL was refused: the agent cannot be ended from here, and its task
+  // must not wait for an exit that may never come. Its ending says so at once, and it runs on,
+  // no longer followed (this process's child still: a zombie if it ends before the process).
+  void giveUp(std::uint64_t id, int error);
+
+  // What the ending says of why the host stopped the agent; none when it did not.
+  static std::optional<std::string> stopText(const Child& child, EndReason reason);
 
   // Whether an adopted agent's leader has exited (or its pid names a later process).
   static bool adoptedLeaderGone(const Child& child);

@@ -216,13 +216,18 @@ BGAGENT_INLINE void ProcessSupervisor::killRemaining() {
   }
   takeQueued();
   releaseSurvivors();
+  std::vector<std::pair<std::uint64_t, int>> unstoppable;
   for (auto& [id, child] : children_) {
     child->control->recordEnd(EndReason::HostShutdown);
     if (child->killSent) continue;
-    signalAgent(*child, SIGKILL);
+    // Refused, it would never be reaped: the wait for it would hang the shutdown.
+    if (const int refused = signalAgent(*child, SIGKILL); refused != 0) {
+      unstoppable.emplace_back(id, refused);
+    }
     reportKill(*child, SIGKILL);
     child->killSent = true;
   }
+  for (const auto& [id, error] : unstoppable) giveUp(id, error);
   while (!children_.empty()) finish(children_.begin()->first);
   hostExitGuard_.stopKeeper();  // nothing left to guard, and no launch from now on
 }
@@ -256,6 +261,7 @@ BGAGENT_INLINE void ProcessSupervisor::onReady(std::uint64_t key) {
 BGAGENT_INLINE void ProcessSupervisor::onTurn(Clock::time_point now) {
   takeQueued();
   std::vector<std::uint64_t> finished;
+  std::vector<std::pair<std::uint64_t, int>> unstoppable;
   for (auto& [id, child] : children_) {
     if (child->pollOutput && child->output) relayOutput(*child);
     if (!child->pidFd && !child->exited) {
@@ -278,12 +284,14 @@ BGAGENT_INLINE void ProcessSupervisor::onTurn(Clock::time_point now) {
       beginKill(*child, EndReason::TimedOut, now);
     }
     if (child->killAt && !child->killSent && now >= *child->killAt) {
-      signalAgent(*child, SIGKILL);  // the grace period is over
+      const int refused = signalAgent(*child, SIGKILL);  // the grace period is over
       reportKill(*child, SIGKILL);
       child->killSent = true;
+      if (refused != 0) unstoppable.emplace_back(id, refused);
     }
   }
   for (const std::uint64_t id : finished) finish(id);
+  for (const auto& [id, error] : unstoppable) giveUp(id, error);
 }
 
 BGAGENT_INLINE std::optional<ProcessSupervisor::Clock::time_point> ProcessSupervisor::nextTimer() {
@@ -362,10 +370,41 @@ BGAGENT_INLINE void ProcessSupervisor::beginKill(Child& child, EndReason reason,
   child.killAt = saturatingAdd<Clock>(now, child.launch.gracePeriod);
 }
 
-BGAGENT_INLINE void ProcessSupervisor::signalAgent(Child& child, int signal) {
+BGAGENT_INLINE int ProcessSupervisor::signalAgent(Child& child, int signal) {
   if (child.adopted && !child.exited && adoptedLeaderGone(child)) child.exited = true;
-  if (child.adopted && child.exited) return;
-  ::kill(child.wholeGroup ? -child.group : child.pid, signal);
+  if (child.adopted && child.exited) return 0;
+  if (runtimeSyscalls.kill(child.wholeGroup ? -child.group : child.pid, signal) == 0) return 0;
+  return errno == ESRCH ? 0 : errno;
+}
+
+BGAGENT_INLINE void ProcessSupervisor::giveUp(std::uint64_t id, int error) {
+  const auto found = children_.find(id);
+  std::unique_ptr<Child> child = std::move(found->second);
+  children_.erase(found);
+  const EndReason reason = child->control->claimEnding();
+  const std::string target = child->wholeGroup ? "group " + std::to_string(child->group)
+                                               : "pid " + std::to_string(child->pid);
+  const std::string text = stopText(*child, reason).value_or("stopped by the host") +
+                           "; it could not be stopped: SIGKILL to " + target + " was refused (" +
+                           systemMessage(error) + "); it runs on, unfollowed";
+  if (!child->survivor) {
+    // What it printed until now is kept; what it prints from now on has no reader.
+    flushPending(*child);
+    hostExitGuard_.release(child->pid);
+  }
+  nlohmann::json result;
+  result["success"] = false;
+  result["error"] = text;
+  Result<void> written = child->writer.finish(text, result);
+  if (!written && child->control->onEndingLost) child->control->onEndingLost(written.error());
+  closeWatched(child->output);
+  closeWatched(child->pidFd);
+  child.reset();
+  {
+    std::lock_guard lock(mutex_);
+    childCount_ = children_.size();
+  }
+  idle_.notify_all();
 }
 
 BGAGENT_INLINE bool ProcessSupervisor::adoptedLeaderGone(const Child& child) {
@@ -515,16 +554,22 @@ BGAGENT_INLINE ProcessSupervisor::OwnOutput ProcessSupervisor::readOwnOutput(Out
   return own;
 }
 
+BGAGENT_INLINE std::optional<std::string> ProcessSupervisor::stopText(const Child& child,
+                                                                      EndReason reason) {
+  if (reason == EndReason::Cancelled) return std::string(kCancelledByHost);
+  if (reason == EndReason::TimedOut) {
+    return child.launch.timeLimit ? "timed out after " + durationText(*child.launch.timeLimit)
+                                  : std::string(kEnclosingDeadline);
+  }
+  if (reason == EndReason::HostShutdown) return std::string(kHostShutDown);
+  return std::nullopt;
+}
+
 BGAGENT_INLINE void ProcessSupervisor::writeEnding(Child& child, std::optional<int> status,
                                                    bool wroteResult,
                                                    const std::vector<std::string>& lastLines) {
   const EndReason reason = child.control->claimEnding();
-  std::optional<std::string> error;
-  if (reason == EndReason::Cancelled) error = std::string(kCancelledByHost);
-  if (reason == EndReason::TimedOut)
-    error = child.launch.timeLimit ? "timed out after " + durationText(*child.launch.timeLimit)
-                                   : std::string(kEnclosingDeadline);
-  if (reason == EndReason::HostShutdown) error = std::string(kHostShutDown);
+  std::optional<std::string> error = stopText(child, reason);
   // How the process ended when that was not a clean exit, which the file always records.
   std::optional<std::string> unclean;
   if (!status) {

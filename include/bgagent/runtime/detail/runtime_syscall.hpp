@@ -8,6 +8,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -39,10 +40,11 @@ struct RuntimeSyscallTable {
   ssize_t (*read)(int fd, void* buffer, size_t count);
   pid_t (*waitpid)(pid_t pid, int* status, int options);
   int (*pipe2)(int fds[2], int flags);
+  int (*kill)(pid_t pid, int signal);
 };
 
-inline RuntimeSyscallTable runtimeSyscalls{::epoll_ctl, systemPidFdOpen, ::read, ::waitpid,
-                                           ::pipe2};
+inline RuntimeSyscallTable runtimeSyscalls{::epoll_ctl, systemPidFdOpen, ::read,
+                                           ::waitpid,   ::pipe2,         ::kill};
 
 /// A child's pipe read, made again when a signal interrupted it.
 inline ssize_t readPipe(int fd, void* buffer, size_t count) {
