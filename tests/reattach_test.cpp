@@ -25,6 +25,7 @@
 
 #include "catch.hpp"
 #include "support/gated_agents.hpp"
+#include "support/nothing_left_behind.hpp"
 #include "support/process_checks.hpp"
 #include "support/test_support.hpp"
 #include "support/wait_for_text.hpp"
@@ -233,6 +234,7 @@ TEST_CASE("re-attach: a file with its ending settles from the file", "[reattach]
 TEST_CASE("re-attach: a running agent is followed to its own RESULT, and this host ends its file",
           "[reattach]") {
   TempDir dir;
+  bgagent::test::NothingLeftBehind check;  // before the agent: it goes last
   const auto path = dir / "running.out";
   const auto go = dir / "go";
   REQUIRE(::mkfifo(go.c_str(), 0600) == 0);
@@ -252,6 +254,7 @@ TEST_CASE("re-attach: a running agent is followed to its own RESULT, and this ho
 
 TEST_CASE("re-attach: a followed agent is stopped through its process group", "[reattach]") {
   TempDir dir;
+  bgagent::test::NothingLeftBehind check;  // before the agent: it goes last
   const auto path = dir / "stoppable.out";
   // A child in its group, which the leader's SIGTERM alone would not end.
   GroupLeader agent("sleep 100 & echo $! > '" + (dir / "child.pid").string() + "'; wait");

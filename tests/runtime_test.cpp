@@ -699,7 +699,16 @@ int noGroupForSigterm(pid_t pid, int signal) {
 TEST_CASE("an agent whose SIGKILL is refused ends its task at once, saying it runs on",
           "[runtime][fault][process]") {
   TempDir dir;
-  pid_t agent = 0;
+  // The agent the runtime gave up on is this test's to end and reap, whatever fails below.
+  struct EndedAtScopeEnd {
+    pid_t pid = 0;
+    ~EndedAtScopeEnd() {
+      if (pid <= 0) return;
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  } agentEnd;
+  pid_t& agent = agentEnd.pid;
   {
     bgagent::test::ScopedSyscall refuse(bgagent::detail::runtimeSyscalls.kill, &refuseGroupSignals);
     const bool atShutdown = GENERATE(false, true);
@@ -729,6 +738,7 @@ TEST_CASE("an agent whose SIGKILL is refused ends its task at once, saying it ru
   // The test ends it, and reaps it: a child of this process.
   CHECK(::kill(agent, SIGKILL) == 0);
   CHECK(::waitpid(agent, nullptr, 0) == agent);
+  agent = 0;
 }
 
 TEST_CASE("a group that is already gone (ESRCH) is no refusal: the kill sequence goes on",

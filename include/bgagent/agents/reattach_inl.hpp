@@ -7,6 +7,7 @@
 #include <bgagent/agents/reattach.hpp>
 // What the bodies use besides their header:
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,8 +94,22 @@ inline ReattachPlan planOne(const std::filesystem::path& path, const std::string
     plan.skipped = writer.error();
     return plan;
   }
-  if (::flock(OutputWriterAccess::descriptor(*writer), LOCK_EX | LOCK_NB) != 0) {
+  const int fd = OutputWriterAccess::descriptor(*writer);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     return skip("another host follows it (it holds the file's lock)");
+  }
+  // Read again under the lock: a host that held it until just now may have ended the file,
+  // or removed it (the open then made a new, empty one, which goes again).
+  const Result<std::size_t> reread = file.refresh();
+  if (!reread || file.snapshot().restarts > 0) {
+    struct stat made {};
+    if (::fstat(fd, &made) == 0 && made.st_size == 0) ::unlink(path.c_str());
+    return skip("changed while it was read (another host ended or removed it)");
+  }
+  plan.snapshot = file.snapshot();
+  if (snapshot.completed) {
+    plan.step = ReattachStep::Settled;
+    return plan;
   }
   if (snapshot.agent.pid > 0) {
     plan.step = ReattachStep::Follow;

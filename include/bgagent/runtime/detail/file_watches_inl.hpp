@@ -384,7 +384,8 @@ BGAGENT_INLINE void FileWatches::adoptWriterFromHeader(WatchEntry& entry) {
 BGAGENT_INLINE bool FileWatches::followAgentAfterWriter(WatchEntry& entry) {
   const OutputSnapshot& snapshot = entry.file.snapshot();
   const AgentProcessInfo& agent = snapshot.agent;
-  if (entry.followedAgent != 0 || agent.pid <= 0 || agent.pid == entry.pid ||
+  // Without its start time a later process given the pid could be taken for it.
+  if (entry.followedAgent != 0 || agent.pid <= 0 || agent.started == 0 || agent.pid == entry.pid ||
       snapshot.writer.host != hostName_) {
     return false;
   }
@@ -397,9 +398,9 @@ BGAGENT_INLINE bool FileWatches::followAgentAfterWriter(WatchEntry& entry) {
   }
   entry.pid = agent.pid;
   followWriter(entry);
-  // Compared after the pidfd is open, which pins the process: a pid the agent's exit freed
-  // and another process took since is not the agent. (Unknown start time: the pid alone.)
-  if (agent.started != 0 && processStartTicks(agent.pid) != agent.started) {
+  // Compared after the pidfd is open: when the time matches then, the pidfd is the agent's (a
+  // pid is given again only once its process is gone, and the later one starts later).
+  if (processStartTicks(agent.pid) != agent.started) {
     entry.writerExited = true;
   }
   if (!entry.pidFd && !entry.writerExited) entry.nextPoll = SteadyClock::now();

@@ -23,6 +23,9 @@ bool isAlive(std::int64_t pid);
 /// pid, what tells it from a later process given the same pid. None when it cannot be read.
 std::optional<std::uint64_t> processStartTicks(std::int64_t pid);
 
+/// Whether the process has exited and waits to be reaped (its state in /proc/PID/stat is Z).
+bool isZombie(std::int64_t pid);
+
 /// The process group of a process (/proc/PID/stat's 5th field); none when it cannot be read.
 std::optional<std::int64_t> processGroupOf(std::int64_t pid);
 

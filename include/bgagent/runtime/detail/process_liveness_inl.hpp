@@ -67,6 +67,10 @@ BGAGENT_INLINE std::optional<std::uint64_t> processStartTicks(std::int64_t pid) 
   return liveness_detail::number(liveness_detail::statField(pid, 22));
 }
 
+BGAGENT_INLINE bool isZombie(std::int64_t pid) {
+  return liveness_detail::statField(pid, 3) == "Z";
+}
+
 BGAGENT_INLINE std::optional<std::int64_t> processGroupOf(std::int64_t pid) {
   const std::optional<std::uint64_t> group =
       liveness_detail::number(liveness_detail::statField(pid, 5));

@@ -124,8 +124,7 @@ class ProcessSupervisor final : public LoopPart {
     OutputRelay relay;
     bool exited = false;
     bool relayFailed = false;
-    bool pollOutput = false;    // the pipe is read at the reaping poll, not on its events
-    std::optional<int> status;  // the wait status, once reaped without a pidfd
+    bool pollOutput = false;  // the pipe is read at the reaping poll, not on its events
   };
 
   // An epoll registration belongs to the open file description, not the descriptor: a copy of

@@ -119,9 +119,9 @@ BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::adopt(const AgentProcess
                                                               std::shared_ptr<AgentControl> control,
                                                               Clock::duration gracePeriod) {
   if (closed()) return runtimeShutDownError();
-  if (agent.pid <= 0 || agent.pid > std::numeric_limits<pid_t>::max()) {
+  if (agent.pid <= 1 || agent.pid > std::numeric_limits<pid_t>::max() || agent.pid == ::getpid()) {
     return Error::of(ErrorCode::InvalidArgument,
-                     "agent pid " + std::to_string(agent.pid) + " is not a process id");
+                     "agent pid " + std::to_string(agent.pid) + " is not an agent's process id");
   }
   if (agent.started == 0) {
     return Error::of(ErrorCode::InvalidArgument,
@@ -220,10 +220,15 @@ BGAGENT_INLINE void ProcessSupervisor::killRemaining() {
   for (auto& [id, child] : children_) {
     child->control->recordEnd(EndReason::HostShutdown);
     if (child->killSent) continue;
-    // Refused, it would never be reaped: the wait for it would hang the shutdown.
-    if (const int refused = signalAgent(*child, SIGKILL); refused != 0) {
-      unstoppable.emplace_back(id, refused);
+    // Refused, it would never be reaped: the wait for it would hang the shutdown. The group
+    // may take a signal its leader refuses (another member kept this user): the leader is
+    // asked alone as well, its zombie pinning its pid.
+    int refused = signalAgent(*child, SIGKILL);
+    if (refused == 0 && !child->adopted && runtimeSyscalls.kill(child->pid, SIGKILL) != 0 &&
+        errno != ESRCH) {
+      refused = errno;
     }
+    if (refused != 0) unstoppable.emplace_back(id, refused);
     reportKill(*child, SIGKILL);
     child->killSent = true;
   }
@@ -266,13 +271,15 @@ BGAGENT_INLINE void ProcessSupervisor::onTurn(Clock::time_point now) {
     if (child->pollOutput && child->output) relayOutput(*child);
     if (!child->pidFd && !child->exited) {
       // No pidfd (an old kernel, a seccomp filter, no descriptor left): ask at a short
-      // interval instead. waitpid reaps it here, so finish() must not wait again. Another's
-      // child can only be asked whether it still exists.
-      int status = 0;
+      // interval instead, without reaping (WNOWAIT): the zombie keeps the group id from being
+      // reused until finish() has signalled the group, and reaps it. Another's child can only
+      // be asked whether it still exists.
+      siginfo_t info{};
       if (child->adopted) {
         child->exited = adoptedLeaderGone(*child);
-      } else if (waitForChild(child->pid, status, WNOHANG) == child->pid) {
-        child->status = status;
+      } else if (::waitid(P_PID, static_cast<id_t>(child->pid), &info,
+                          WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                 info.si_pid == child->pid) {
         child->exited = true;
       }
     }
@@ -387,16 +394,21 @@ BGAGENT_INLINE void ProcessSupervisor::giveUp(std::uint64_t id, int error) {
   const std::string text = stopText(*child, reason).value_or("stopped by the host") +
                            "; it could not be stopped: SIGKILL to " + target + " was refused (" +
                            systemMessage(error) + "); it runs on, unfollowed";
-  if (!child->survivor) {
+  bool completed = false;
+  if (child->survivor) {
+    completed = readOwnOutput(child->writer).completed;  // ends a cut last line first
+  } else {
     // What it printed until now is kept; what it prints from now on has no reader.
     flushPending(*child);
     hostExitGuard_.release(child->pid);
   }
-  nlohmann::json result;
-  result["success"] = false;
-  result["error"] = text;
-  Result<void> written = child->writer.finish(text, result);
-  if (!written && child->control->onEndingLost) child->control->onEndingLost(written.error());
+  if (!completed) {
+    nlohmann::json result;
+    result["success"] = false;
+    result["error"] = text;
+    Result<void> written = child->writer.finish(text, result);
+    if (!written && child->control->onEndingLost) child->control->onEndingLost(written.error());
+  }
   closeWatched(child->output);
   closeWatched(child->pidFd);
   child.reset();
@@ -412,7 +424,9 @@ BGAGENT_INLINE bool ProcessSupervisor::adoptedLeaderGone(const Child& child) {
     pollfd exited{child.pidFd.get(), POLLIN, 0};
     return ::poll(&exited, 1, 0) == 1;
   }
-  return !isAlive(child.pid) || processStartTicks(child.pid) != child.started;
+  // A zombie has exited: its parent (often PID 1, which may never reap it) has not asked yet.
+  return !isAlive(child.pid) || processStartTicks(child.pid) != child.started ||
+         isZombie(child.pid);
 }
 
 BGAGENT_INLINE void ProcessSupervisor::releaseSurvivors() {
@@ -492,10 +506,8 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
   // behind runs on.)
   if (!child->adopted) ::kill(-child->group, SIGKILL);
   if (!child->survivor) hostExitGuard_.release(child->pid);
-  int status = child->status.value_or(0);
-  const pid_t reaped = child->adopted  ? pid_t{-1}
-                       : child->status ? child->pid
-                                       : waitForChild(child->pid, status, 0);
+  int status = 0;
+  const pid_t reaped = child->adopted ? pid_t{-1} : waitForChild(child->pid, status, 0);
   child->control->reaped.store(true, std::memory_order_release);
   if (child->output) {
     char buffer[64 * 1024];

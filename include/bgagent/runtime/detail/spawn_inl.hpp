@@ -345,10 +345,13 @@ BGAGENT_INLINE Result<SpawnedProcess> spawnProcess(
     const auto above = [](int fd, UniqueFd& copy) {
       if (fd > STDERR_FILENO) return fd;
       copy = UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1));
-      return copy ? copy.get() : fd;
+      return copy.get();  // -1 when no descriptor was left
     };
     placed.outputFile = above(placed.outputFile, outputCopy);
     placed.gate = above(placed.gate, gateCopy);
+    if (placed.outputFile < 0 || placed.gate < 0) {
+      return spawn_detail::startError(argv, workingDirectory, errno);
+    }
     survivor = &placed;
     Result<std::vector<std::string>> wrapped =
         spawn_detail::behindGate(argv, workingDirectory, agentPath);
