@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <bgagent/bgagent.hpp>
 #include <bgagent/runtime/detail/process_liveness.hpp>
 #include <bgagent/runtime/detail/runtime_syscall.hpp>
@@ -671,6 +672,36 @@ TEST_CASE("an agent whose pidfd cannot be opened is reaped by polling, its exit 
   REQUIRE_FALSE(task.wait());
   CHECK(task.snapshot().result.at("exitCode") == 3);
   CHECK(task.snapshot().tail.lines() == std::vector<std::string>{"out"});
+}
+
+namespace {
+
+std::atomic<int> exitChecks{0};
+
+// The reaping poll's first question is interrupted (a host handler without SA_RESTART); the
+// next ones reach the kernel.
+int interruptFirstExitCheck(idtype_t type, id_t id, siginfo_t* info, int options) {
+  if (exitChecks.fetch_add(1) == 0) {
+    errno = EINTR;
+    return -1;
+  }
+  return ::waitid(type, id, info, options);
+}
+
+}  // namespace
+
+TEST_CASE("an interrupted exit check of the reaping poll is asked again, the exit code kept",
+          "[runtime][fault][process]") {
+  TempDir dir;
+  bgagent::test::NothingLeftBehind check;  // first: its warm-up launch uses the default runtime
+  bgagent::test::ScopedSyscall refusePidFd(bgagent::detail::runtimeSyscalls.pidFdOpen, &noPidFd);
+  bgagent::test::ScopedSyscall interrupt(bgagent::detail::runtimeSyscalls.waitid,
+                                         &interruptFirstExitCheck);
+  Runtime runtime;  // after the seam's change, so it goes before the seam is restored
+  auto task = bgagent::launch(on(runtime, shell(dir, "interrupted poll", "exit 5")));
+  REQUIRE_FALSE(task.wait());
+  CHECK(task.snapshot().result.at("exitCode") == 5);
+  CHECK(exitChecks.load() >= 2);
 }
 
 namespace {

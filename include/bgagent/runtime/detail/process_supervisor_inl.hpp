@@ -228,8 +228,12 @@ BGAGENT_INLINE void ProcessSupervisor::killRemaining() {
         errno != ESRCH) {
       refused = errno;
     }
-    if (refused != 0) unstoppable.emplace_back(id, refused);
-    reportKill(*child, SIGKILL);
+    // The event log hears of a signal sent; a refused one is told by the ending.
+    if (refused != 0) {
+      unstoppable.emplace_back(id, refused);
+    } else {
+      reportKill(*child, SIGKILL);
+    }
     child->killSent = true;
   }
   for (const auto& [id, error] : unstoppable) giveUp(id, error);
@@ -277,8 +281,8 @@ BGAGENT_INLINE void ProcessSupervisor::onTurn(Clock::time_point now) {
       siginfo_t info{};
       if (child->adopted) {
         child->exited = adoptedLeaderGone(*child);
-      } else if (::waitid(P_PID, static_cast<id_t>(child->pid), &info,
-                          WEXITED | WNOHANG | WNOWAIT) == 0 &&
+      } else if (runtimeSyscalls.waitid(P_PID, static_cast<id_t>(child->pid), &info,
+                                        WEXITED | WNOHANG | WNOWAIT) == 0 &&
                  info.si_pid == child->pid) {
         child->exited = true;
       }
@@ -292,9 +296,12 @@ BGAGENT_INLINE void ProcessSupervisor::onTurn(Clock::time_point now) {
     }
     if (child->killAt && !child->killSent && now >= *child->killAt) {
       const int refused = signalAgent(*child, SIGKILL);  // the grace period is over
-      reportKill(*child, SIGKILL);
       child->killSent = true;
-      if (refused != 0) unstoppable.emplace_back(id, refused);
+      if (refused != 0) {
+        unstoppable.emplace_back(id, refused);
+      } else {
+        reportKill(*child, SIGKILL);
+      }
     }
   }
   for (const std::uint64_t id : finished) finish(id);
@@ -372,8 +379,7 @@ BGAGENT_INLINE void ProcessSupervisor::beginKill(Child& child, EndReason reason,
   // meanwhile, as cancelled, stays timed out (the stops reach this queue in either order).
   if (reason != EndReason::HostShutdown) child.control->recordEnd(reason);
   // The whole group: `sh -c 'work & wait'` leaves no grandchild behind.
-  signalAgent(child, SIGTERM);
-  reportKill(child, SIGTERM);
+  if (signalAgent(child, SIGTERM) == 0) reportKill(child, SIGTERM);
   child.killAt = saturatingAdd<Clock>(now, child.launch.gracePeriod);
 }
 

@@ -41,10 +41,11 @@ struct RuntimeSyscallTable {
   pid_t (*waitpid)(pid_t pid, int* status, int options);
   int (*pipe2)(int fds[2], int flags);
   int (*kill)(pid_t pid, int signal);
+  int (*waitid)(idtype_t type, id_t id, siginfo_t* info, int options);
 };
 
-inline RuntimeSyscallTable runtimeSyscalls{::epoll_ctl, systemPidFdOpen, ::read,
-                                           ::waitpid,   ::pipe2,         ::kill};
+inline RuntimeSyscallTable runtimeSyscalls{::epoll_ctl, systemPidFdOpen, ::read,  ::waitpid,
+                                           ::pipe2,     ::kill,          ::waitid};
 
 /// A child's pipe read, made again when a signal interrupted it.
 inline ssize_t readPipe(int fd, void* buffer, size_t count) {
