@@ -375,6 +375,8 @@ TEST_CASE("re-attach: files of live hosts, other hosts and other programs are sk
   writeFile(dir / "b-elsewhere.out",
             earlierHeader(deadProcess(), std::nullopt, std::nullopt, "another-host.example"));
   writeFile(dir / "c-no-start.out", "just some text\n");
+  writeFile(dir / "c-no-writer.out", std::string(bgagent::test::kStartLine) + "Task: x\n");
+  writeFile(dir / "c-no-start-time.out", earlierHeader(deadProcess(), liveHost.pid()));
   writeFile(dir / "d-not-output.txt", earlierHeader(deadProcess()));  // not *.out: not read
   std::filesystem::create_symlink(dir / "a-live.out", dir / "e-link.out");
   // This process's own agent, launched into the same directory.
@@ -386,13 +388,15 @@ TEST_CASE("re-attach: files of live hosts, other hosts and other programs are sk
   CHECK(found->tasks.empty());
   std::vector<std::string> why;
   for (const bgagent::Error& skipped : found->skipped) why.push_back(skipped.message);
-  REQUIRE(why.size() == 4);
+  REQUIRE(why.size() == 6);
   CHECK_THAT(why[0], Catch::Matchers::Contains("a-live.out") &&
                          Catch::Matchers::Contains(
                              "its writer, pid " + std::to_string(liveHost.pid()) + ", still runs"));
   CHECK_THAT(why[1], Catch::Matchers::Contains("'another-host.example'"));
-  CHECK_THAT(why[2], Catch::Matchers::Contains("has no [START]"));
-  CHECK_THAT(why[3], Catch::Matchers::Contains("its writer, pid " + std::to_string(::getpid()) +
+  CHECK_THAT(why[2], Catch::Matchers::Contains("its Agent: line has no start time"));
+  CHECK_THAT(why[3], Catch::Matchers::Contains("has no [START]"));
+  CHECK_THAT(why[4], Catch::Matchers::Contains("names no writer"));
+  CHECK_THAT(why[5], Catch::Matchers::Contains("its writer, pid " + std::to_string(::getpid()) +
                                                ", still runs"));
   own.cancel();
 }

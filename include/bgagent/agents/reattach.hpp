@@ -8,7 +8,8 @@
 // agent's task settles from its file; an agent still running (LaunchOptions::survivesHost) is
 // followed through the `Agent:` line's pid, checked by its start time, and can be cancelled
 // (the kill sequence); an agent whose host and process are both gone without an ending gets
-// one written now (its RESULT decides; without one it failed, its exit status unknown). Files
+// one written before its task settles (its RESULT decides; without one it failed, its exit
+// status unknown). Files
 // of live hosts (this one included), files another host has taken over (it holds their lock)
 // and files that are not agents' output are skipped, each with why. The tasks are ordinary
 // tasks: one destroyed unsettled cancels its agent; detach() one that is to run on.
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include <bgagent/agents/agent_registry.hpp>
+#include <bgagent/agents/detail/reattach_plan.hpp>
 #include <bgagent/agents/process_backend.hpp>
 #include <bgagent/agents/task.hpp>
 #include <bgagent/core/cleanup_policy.hpp>
@@ -62,26 +64,6 @@ struct Reattached {
 };
 
 namespace detail {
-
-enum class ReattachStep {
-  Settled,  // the file has its ending (one written just now included)
-  Follow,   // the agent's process may still run: adopt it
-  Skip,     // not this host's to take over
-};
-
-struct ReattachPlan {
-  std::filesystem::path path;
-  ReattachStep step = ReattachStep::Skip;
-  OutputSnapshot snapshot;
-  std::optional<OutputWriter> writer;  // Follow: appends the ending, holds the file's lock
-  std::optional<Error> skipped;        // why, for Skip
-};
-
-/// Reads every `*.out` file of `directory` and decides each one's step (the table in
-/// docs/reliability.md). Writes the ending of a file whose writer is gone and that names no
-/// process to follow, since no one else ever will.
-Result<std::vector<ReattachPlan>> planReattach(const std::filesystem::path& directory,
-                                               FsyncPolicy fsync);
 
 /// A task for one planned file, on `runtime`.
 template <typename T>
@@ -144,7 +126,3 @@ Result<Reattached<T>> reattach(const std::filesystem::path& directory,
 }
 
 }  // namespace bgagent
-
-#if BGAGENT_INCLUDE_BODIES
-#include <bgagent/agents/reattach_inl.hpp>
-#endif

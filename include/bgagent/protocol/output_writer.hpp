@@ -130,9 +130,9 @@ class OutputWriter {
 
 namespace detail {
 
-/// What the runtime needs of a writer beyond its API: the descriptor an agent that writes its
-/// own file gets as its stdout (the same open file, so its appends and the host's records share
-/// one O_APPEND file description).
+/// What the runtime needs of a writer beyond its API: its descriptor, which the runtime reopens
+/// as the stdout of an agent that writes its own file, locks while it follows that agent, and
+/// reads the file through when the agent has ended.
 struct OutputWriterAccess {
   static int descriptor(const OutputWriter& writer) noexcept { return writer.fd_.get(); }
 };

@@ -49,8 +49,11 @@ struct WaitOptions {
   bool forcePolling = false;    ///< never use inotify for this file
   std::stop_token stopToken{};  ///< a stop request ends the wait: Cancelled
   /// The writer's process id, when the caller knows it; otherwise the file's `Writer: pid=` is
-  /// used when its host is this host. Its exit without [COMPLETE] ends the wait: Crashed.
-  /// A number outside pid_t's range (negative, or above 2^31 - 1) is std::invalid_argument.
+  /// used when its host is this host. Its exit without [COMPLETE] ends the wait: Crashed,
+  /// unless the file's `Agent:` line names a process that still runs with the start time
+  /// recorded there (an agent that survives its host): that one is followed then. This
+  /// process's own pid follows no process (this process writes the ending). A number outside
+  /// pid_t's range (negative, or above 2^31 - 1) is std::invalid_argument.
   std::int64_t writerPid = 0;
   ParserLimits limits{};  ///< the parser's bounds on line, RESULT and warning sizes
   /// Called on the runtime's thread after each read that brought new bytes. Keep it short; it

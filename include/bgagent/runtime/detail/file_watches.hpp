@@ -88,7 +88,8 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   // statfs once per directory: a thousand files in one directory ask once.
   bool directoryIsWatchable(const std::string& directory);
 
-  void followWriter(WatchEntry& entry);
+  // Watches `entry.pid`'s exit: the writer's, or the agent's once the writer has gone.
+  void followProcess(WatchEntry& entry);
 
   // Unlinks an entry from the watcher's tables; the caller owns it.
   std::unique_ptr<WatchEntry> detach(std::uint64_t id);

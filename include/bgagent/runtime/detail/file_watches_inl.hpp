@@ -118,7 +118,7 @@ BGAGENT_INLINE void FileWatches::onReady(std::uint64_t key) {
   if (key == kInotifyKey) {
     readInotifyEvents();
   } else if (const auto found = entries_.find(key); found != entries_.end()) {
-    found->second->writerExited = true;  // the pidfd is readable: the writer exited
+    found->second->followedExited = true;  // the pidfd is readable: the process exited
     found->second->dirty = true;
   }
 }
@@ -213,7 +213,7 @@ BGAGENT_INLINE void FileWatches::startWatching(std::unique_ptr<WatchEntry> entry
     entry->wd = inotify_.addDirectory(entry->directory);
     if (entry->wd >= 0) directories_[entry->wd][entry->name].push_back(entry->id);
   }
-  if (entry->pid > 0) followWriter(*entry);
+  if (entry->pid > 0) followProcess(*entry);
   entries_.emplace(entry->id, std::move(entry));
 }
 
@@ -239,13 +239,13 @@ BGAGENT_INLINE bool FileWatches::directoryIsWatchable(const std::string& directo
   return watchableDirectories_[directory] = inotifySeesEveryWrite(directory);
 }
 
-BGAGENT_INLINE void FileWatches::followWriter(WatchEntry& entry) {
+BGAGENT_INLINE void FileWatches::followProcess(WatchEntry& entry) {
   bool exited = false;
   entry.pidFd = openPidFd(entry.pid, exited);
   // Without the pidfd's event (the kernel refused the registration) the writer's liveness is
   // asked at the poll interval instead.
   if (entry.pidFd && !loop_.add(entry.pidFd.get(), partIndex_, entry.id)) entry.pidFd.reset();
-  if (exited) entry.writerExited = true;
+  if (exited) entry.followedExited = true;
 }
 
 BGAGENT_INLINE std::unique_ptr<WatchEntry> FileWatches::detach(std::uint64_t id) {
@@ -300,7 +300,7 @@ BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
     // Without a pidfd, liveness is asked at the poll interval (before the read, so a writer
     // that completed and exited in between is read as completed, not crashed).
     if (pollDue && entry.pid > 0 && !entry.pidFd && !isAlive(entry.pid)) {
-      entry.writerExited = true;
+      entry.followedExited = true;
     }
     const auto outOfDescriptors = [](const Result<std::size_t>& result) {
       return !result &&
@@ -341,7 +341,7 @@ BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
     }
     if (std::optional<WaitOutcome> outcome = entry.outcomeFromFile()) return outcome;
     adoptWriterFromHeader(entry);
-    if (entry.writerExited && !unread && !followAgentAfterWriter(entry)) {
+    if (entry.followedExited && !unread && !followAgentAfterWriter(entry)) {
       return entry.crashedOutcome();
     }
   }
@@ -377,8 +377,8 @@ BGAGENT_INLINE void FileWatches::adoptWriterFromHeader(WatchEntry& entry) {
     return;
   }
   entry.pid = writer.pid;
-  followWriter(entry);
-  if (!entry.pidFd && !entry.writerExited) entry.nextPoll = SteadyClock::now();
+  followProcess(entry);
+  if (!entry.pidFd && !entry.followedExited) entry.nextPoll = SteadyClock::now();
 }
 
 BGAGENT_INLINE bool FileWatches::followAgentAfterWriter(WatchEntry& entry) {
@@ -391,20 +391,20 @@ BGAGENT_INLINE bool FileWatches::followAgentAfterWriter(WatchEntry& entry) {
   }
   entry.followedAgent = agent.pid;
   entry.exitedWriter = entry.pid;
-  entry.writerExited = false;
+  entry.followedExited = false;
   if (entry.pidFd) {
     loop_.remove(entry.pidFd.get());  // unregistered before it closes (detach())
     entry.pidFd.reset();
   }
   entry.pid = agent.pid;
-  followWriter(entry);
+  followProcess(entry);
   // Compared after the pidfd is open: when the time matches then, the pidfd is the agent's (a
   // pid is given again only once its process is gone, and the later one starts later).
   if (processStartTicks(agent.pid) != agent.started) {
-    entry.writerExited = true;
+    entry.followedExited = true;
   }
-  if (!entry.pidFd && !entry.writerExited) entry.nextPoll = SteadyClock::now();
-  return !entry.writerExited;
+  if (!entry.pidFd && !entry.followedExited) entry.nextPoll = SteadyClock::now();
+  return !entry.followedExited;
 }
 
 BGAGENT_INLINE void FileWatches::deliverSettled() {

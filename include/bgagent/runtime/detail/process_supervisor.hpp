@@ -3,10 +3,12 @@
 // agent. It relays each child's stdout and stderr into its output file through an OutputRelay (the
 // line rules: a child can write PROGRESS, RESULT and ERROR, never START or COMPLETE; the output
 // cap), runs the kill sequence (SIGTERM to the group, the grace period, SIGKILL), reaps every child
-// through its pidfd, and closes the file with how the agent ended. Its descriptors sit in the
-// runtime's one epoll set; it owns no thread.
-// Thread safety: start(), stop(), childCount() and waitUntilIdle() from any thread; the rest on
-// the runtime's thread.
+// through its pidfd, and closes the file with how the agent ended. An agent that survives its
+// host writes its file itself (no relay) and is let go at shutdown; one adopted from an earlier
+// host (reattach()) is followed through its pidfd and never reaped here. Its descriptors sit in
+// the runtime's one epoll set; it owns no thread.
+// Thread safety: start(), adopt(), stop(), childCount() and waitUntilIdle() from any thread; the
+// rest on the runtime's thread.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
@@ -150,7 +152,8 @@ class ProcessSupervisor final : public LoopPart {
   // The kill sequence's SIGKILL was refused: the agent cannot be ended from here, and its task
   // must not wait for an exit that may never come. Its ending says so at once, and it runs on,
   // no longer followed (this process's child still: a zombie if it ends before the process).
-  void giveUp(std::uint64_t id, int error);
+  // `leaderAlone`: the refusal was the leader's own, its group having taken the signal.
+  void giveUp(std::uint64_t id, int error, bool leaderAlone);
 
   // What the ending says of why the host stopped the agent; none when it did not.
   static std::optional<std::string> stopText(const Child& child, EndReason reason);

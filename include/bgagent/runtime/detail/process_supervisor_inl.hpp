@@ -216,7 +216,12 @@ BGAGENT_INLINE void ProcessSupervisor::killRemaining() {
   }
   takeQueued();
   releaseSurvivors();
-  std::vector<std::pair<std::uint64_t, int>> unstoppable;
+  struct Refusal {
+    std::uint64_t id;
+    int error;
+    bool leaderAlone;
+  };
+  std::vector<Refusal> unstoppable;
   for (auto& [id, child] : children_) {
     child->control->recordEnd(EndReason::HostShutdown);
     if (child->killSent) continue;
@@ -224,19 +229,23 @@ BGAGENT_INLINE void ProcessSupervisor::killRemaining() {
     // may take a signal its leader refuses (another member kept this user): the leader is
     // asked alone as well, its zombie pinning its pid.
     int refused = signalAgent(*child, SIGKILL);
+    bool leaderAlone = false;
     if (refused == 0 && !child->adopted && runtimeSyscalls.kill(child->pid, SIGKILL) != 0 &&
         errno != ESRCH) {
       refused = errno;
+      leaderAlone = true;
     }
     // The event log hears of a signal sent; a refused one is told by the ending.
     if (refused != 0) {
-      unstoppable.emplace_back(id, refused);
+      unstoppable.push_back(Refusal{id, refused, leaderAlone});
     } else {
       reportKill(*child, SIGKILL);
     }
     child->killSent = true;
   }
-  for (const auto& [id, error] : unstoppable) giveUp(id, error);
+  for (const Refusal& refusal : unstoppable) {
+    giveUp(refusal.id, refusal.error, refusal.leaderAlone);
+  }
   while (!children_.empty()) finish(children_.begin()->first);
   hostExitGuard_.stopKeeper();  // nothing left to guard, and no launch from now on
 }
@@ -305,7 +314,7 @@ BGAGENT_INLINE void ProcessSupervisor::onTurn(Clock::time_point now) {
     }
   }
   for (const std::uint64_t id : finished) finish(id);
-  for (const auto& [id, error] : unstoppable) giveUp(id, error);
+  for (const auto& [id, error] : unstoppable) giveUp(id, error, false);
 }
 
 BGAGENT_INLINE std::optional<ProcessSupervisor::Clock::time_point> ProcessSupervisor::nextTimer() {
@@ -390,13 +399,14 @@ BGAGENT_INLINE int ProcessSupervisor::signalAgent(Child& child, int signal) {
   return errno == ESRCH ? 0 : errno;
 }
 
-BGAGENT_INLINE void ProcessSupervisor::giveUp(std::uint64_t id, int error) {
+BGAGENT_INLINE void ProcessSupervisor::giveUp(std::uint64_t id, int error, bool leaderAlone) {
   const auto found = children_.find(id);
   std::unique_ptr<Child> child = std::move(found->second);
   children_.erase(found);
   const EndReason reason = child->control->claimEnding();
-  const std::string target = child->wholeGroup ? "group " + std::to_string(child->group)
-                                               : "pid " + std::to_string(child->pid);
+  const std::string target = child->wholeGroup && !leaderAlone
+                                 ? "group " + std::to_string(child->group)
+                                 : "pid " + std::to_string(child->pid);
   const std::string text = stopText(*child, reason).value_or("stopped by the host") +
                            "; it could not be stopped: SIGKILL to " + target + " was refused (" +
                            systemMessage(error) + "); it runs on, unfollowed";

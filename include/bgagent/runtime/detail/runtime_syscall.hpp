@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // bgagent/runtime/detail/runtime_syscall.hpp: the runtime's own system calls (its epoll set, a
-// child's pipe and pidfd, the reaping), all through one table that tests replace to inject
-// faults, as core/detail/syscall.hpp does for file I/O. Each fault has a defined answer: a
-// registration or pidfd refused is polled instead, an interrupted call is made again, a pipe
-// that cannot be made fails the launch with the system's reason.
+// child's pipe and pidfd, the kill sequence's signals, the exit checks and the reaping), all
+// through one table that tests replace to inject faults, as core/detail/syscall.hpp does for
+// file I/O. Each fault has a defined answer: a registration or pidfd refused is polled instead,
+// an interrupted call is made again, a pipe that cannot be made fails the launch with the
+// system's reason, a SIGKILL refused (EPERM) ends the task saying the agent runs on, and ESRCH
+// (nobody left to signal) is no refusal.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 

@@ -30,7 +30,7 @@ struct WatchEntry {
 
   /// Read by the poll interval rather than woken by inotify (or a pid without a pidfd).
   bool polled() const noexcept {
-    return wd < 0 || withoutDescriptor || (pid > 0 && !pidFd && !writerExited);
+    return wd < 0 || withoutDescriptor || (pid > 0 && !pidFd && !followedExited);
   }
 
   /// The outcome when the file's own state settles the wait, else nullopt.
@@ -59,7 +59,7 @@ struct WatchEntry {
   std::int64_t pid = 0;
   bool writerIsThisProcess = false;  // WaitOptions::writerPid is this process: follow none
   UniqueFd pidFd;
-  bool writerExited = false;       // the followed process (`pid`) has exited
+  bool followedExited = false;     // the followed process (`pid`) has exited
   std::int64_t followedAgent = 0;  // the Agent: pid followed since the writer exited, or 0
   std::int64_t exitedWriter = 0;   // that writer's pid, for the message
   bool withoutDescriptor = false;  // none was left to open the file: it is opened per read

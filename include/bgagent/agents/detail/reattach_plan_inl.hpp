@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// bgagent/agents/reattach_inl.hpp: the bodies of reattach.hpp's functions (inline in header-only
-// mode, built once in src/bgagent.cpp in compiled mode; core/detail/config.hpp).
+// bgagent/agents/detail/reattach_plan_inl.hpp: the bodies of reattach_plan.hpp's functions
+// (inline in header-only mode, built once in src/bgagent.cpp in compiled mode;
+// core/detail/config.hpp).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
-#include <bgagent/agents/reattach.hpp>
+#include <bgagent/agents/detail/reattach_plan.hpp>
 // What the bodies use besides their header:
 #include <sys/file.h>
 #include <sys/stat.h>
