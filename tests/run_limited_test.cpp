@@ -47,6 +47,8 @@ TEST_CASE("runLimited: halting after a failure stops launching, the running ones
   EveryAgentFinished finished(dir);
   auto gate = keptGate();
   std::atomic<int> launched{0};
+  // "slow" is released once "broken" has failed, as the test means: the halt comes first.
+  std::promise<void> brokenSettled;
   std::vector<std::function<Task<int>()>> launches;
   launches.emplace_back([&] {
     ++launched;
@@ -54,7 +56,9 @@ TEST_CASE("runLimited: halting after a failure stops launching, the running ones
   });
   launches.emplace_back([&] {
     ++launched;
-    return failing(dir, "broken", "no");
+    Task<int> broken = failing(dir, "broken", "no");
+    TaskView(broken).whenSettled([&brokenSettled] { brokenSettled.set_value(); });
+    return broken;
   });
   for (int i = 0; i < 3; ++i) {
     launches.emplace_back([&, i] {
@@ -64,6 +68,7 @@ TEST_CASE("runLimited: halting after a failure stops launching, the running ones
   }
   auto run = bgagent::runLimited(std::move(launches), 2, bgagent::HaltPolicy::afterFailures(1));
   CHECK(run.waitFor(0ms).error().code == ErrorCode::DeadlineExceeded);  // "slow" still runs
+  REQUIRE(brokenSettled.get_future().wait_for(20s) == std::future_status::ready);
   gate->open();
   const auto outcomes = run.get();
   REQUIRE(outcomes.size() == 5);
