@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "support/process_checks.hpp"
 #include "support/test_support.hpp"
 
 using bgagent::ErrorCode;
@@ -217,21 +218,27 @@ bool inChildProcess(const std::function<bool()>& check) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// Its forked child rearranges the standard descriptors, which ThreadSanitizer's runtime in a
+// fork of a multi-threaded process does not survive; it runs in the dev and asan builds.
+#if BGAGENT_TEST_FORK
 TEST_CASE("a survivor's file and gate in the host's standard descriptors reach it intact",
           "[spawn]") {
   TempDir dir;
   const std::string path = (dir / "low.out").string();
   CHECK(inChildProcess([&path] {
-    ::close(STDIN_FILENO);
-    ::close(STDOUT_FILENO);
-    // The file gets descriptor 0, the gate 1 (and 3): the child's dup2 onto 0 must not
-    // overwrite the file before it becomes stdout.
-    const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    // The file at descriptor 0, the gate at 1, as a host started with stdin and stdout closed
+    // gets them: the child's dup2 onto 0 must not overwrite the file before it becomes stdout.
+    int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     int gate[2];
-    if (file != 0 || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) != 0 ||
-        gate[0] != 1) {
-      return false;
-    }
+    if (file < 0 || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) != 0) return false;
+    const auto placeAt = [](int& fd, int wanted) {
+      if (fd == wanted) return true;
+      if (::dup3(fd, wanted, O_CLOEXEC) != wanted) return false;
+      ::close(fd);
+      fd = wanted;
+      return true;
+    };
+    if (!placeAt(file, STDIN_FILENO) || !placeAt(gate[0], STDOUT_FILENO)) return false;
     const bgagent::detail::SurvivorStreams streams{file, gate[0]};
     auto process =
         spawnProcess({"/bin/sh", "-c", "echo out; echo err >&2"}, {}, {}, std::nullopt, &streams);
@@ -245,6 +252,7 @@ TEST_CASE("a survivor's file and gate in the host's standard descriptors reach i
     return bgagent::test::readFile(path) == "out\nerr\n";
   }));
 }
+#endif
 
 TEST_CASE("a host started with its standard streams closed still reads its agents' output",
           "[spawn]") {
