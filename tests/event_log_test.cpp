@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -514,18 +515,24 @@ TEST_CASE("an agent killed after its task settled is logged after settled, and s
   TempDir dir;
   CollectedEvents collected;
   EventLog log(collected.sink());
+  // Added as it runs (it may settle first), or once it has settled: a settled task is still
+  // listened to, its agent may run on.
+  const bool addedOnceSettled = GENERATE(false, true);
+  INFO("added once settled: " << addedOnceSettled);
   std::uint64_t id = 0;
   {
     // An ERROR settles the task at once; the agent runs on until its Task goes.
     Task<> task = launch(shell(dir, "early error", "echo '[ERROR] broke'; exec sleep 30"));
     id = task.id();
-    log.add("early error", task);
+    if (!addedOnceSettled) log.add("early error", task);
     REQUIRE(task.wait().error().code == ErrorCode::AgentFailed);
+    if (addedOnceSettled) log.add("early error", task);  // caught up, then listened to
   }
   REQUIRE(collected.waitFor(id, "killed"));
   log.flush();
   const std::vector<json> events = collected.of(id);
   const std::vector<std::string> kinds = collected.kindsOf(id);
+  CHECK(kinds.front() == "started");
   const auto settled = std::find(kinds.begin(), kinds.end(), "settled");
   const auto killed = std::find(kinds.begin(), kinds.end(), "killed");
   REQUIRE(settled < killed);
@@ -533,6 +540,41 @@ TEST_CASE("an agent killed after its task settled is logged after settled, and s
   CHECK(kill["afterSettled"] == true);
   CHECK(kill["reason"] == "cancelled");
   CHECK(kill["elapsedMs"].get<std::int64_t>() >= 0);
+}
+
+TEST_CASE("a log added after the kill of a settled task's agent is caught up with it, once",
+          "[event_log]") {
+  NothingLeftBehind nothingLeft;
+  TempDir dir;
+  CollectedEvents early;
+  EventLog earlyLog(early.sink());
+  std::optional<TaskView> view;
+  {
+    Task<> task = launch(shell(dir, "killed late", "echo '[ERROR] broke'; exec sleep 30"));
+    view.emplace(task);
+    earlyLog.add("killed late", task);
+    REQUIRE(task.wait().error().code == ErrorCode::AgentFailed);
+  }
+  REQUIRE(early.waitFor(view->id(), "killed"));
+  CollectedEvents late;
+  EventLog lateLog(late.sink());
+  lateLog.add("killed late", *view);
+  earlyLog.flush();
+  lateLog.flush();
+  // From the kill on, both logs hear the same; the late one told nothing twice.
+  const auto kills = [&](const CollectedEvents& events) {
+    std::vector<std::string> signals;
+    for (const json& event : events.of(view->id())) {
+      if (event["event"] == "killed") signals.push_back(event["signal"]);
+    }
+    return signals;
+  };
+  CHECK(kills(late) == kills(early));
+  const std::vector<std::string> kinds = late.kindsOf(view->id());
+  REQUIRE(kinds.size() >= 3);
+  CHECK(std::vector<std::string>(kinds.begin(), kinds.begin() + 3) ==
+        std::vector<std::string>{"started", "settled", "killed"});
+  CHECK(late.of(view->id())[2]["afterSettled"] == true);
 }
 
 TEST_CASE("a late log's caught-up events carry when each happened", "[event_log]") {

@@ -86,7 +86,7 @@ TEST_CASE("a TaskView samples its task and tells its events from the start, each
 
   // A late subscriber is caught up at once, and nothing follows "settled".
   EventKinds late;
-  bgagent::TaskSubscription none = view.subscribe(late.listener());
+  bgagent::TaskSubscription caughtUp = view.subscribe(late.listener());
   CHECK(late.kinds() == std::vector<std::string>{"started", "settled"});
 }
 

@@ -93,8 +93,9 @@ class TaskView {
   TaskSample sample() const;
 
   /// Tells `listener` every event of the task: those that happened already first, each with
-  /// its own elapsedMs, then each new one as it happens; none twice, none out of order. Once
-  /// the task has settled the catch-up ends with "settled" and the subscription is empty.
+  /// its own elapsedMs, then each new one as it happens; none twice, none out of order. A
+  /// settled task's catch-up ends with "settled" and any kill after it; its agent may still
+  /// run, and a later kill is told as it happens.
   TaskSubscription subscribe(EventListener listener) const;
 
   /// Runs `continuation` once the task has settled: now, on this thread, if it has; otherwise

@@ -7,7 +7,6 @@
 #include <bgagent/agents/task_view.hpp>
 // What the bodies use besides their header:
 #include <cstdint>
-#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -45,8 +44,7 @@ BGAGENT_INLINE TaskSample TaskView::sample() const {
 
 BGAGENT_INLINE TaskSubscription TaskView::subscribe(EventListener listener) const {
   if (!listener) throw std::invalid_argument("bgagent: TaskView::subscribe() needs a listener");
-  const std::optional<std::uint64_t> id = core_->subscribe(listener);
-  return id ? TaskSubscription(core_->control, *id) : TaskSubscription();
+  return TaskSubscription(core_->control, core_->subscribe(listener));
 }
 
 }  // namespace bgagent

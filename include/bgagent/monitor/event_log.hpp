@@ -64,8 +64,8 @@ class EventLog {
   ~EventLog();
 
   /// Logs `task`'s events under `name` from now on. A task added late is caught up first: its
-  /// "started" (if it has started), its attempts, its latest "progress" and its "settled", each
-  /// written now with its own elapsedMs.
+  /// "started" (if it has started), its attempts, its latest "progress", its "settled" and any
+  /// kill of its agent after that, each written now with its own elapsedMs.
   template <typename T>
   void add(std::string name, const Task<T>& task) {
     if (!task.valid()) throw std::invalid_argument("bgagent: EventLog::add() of an empty Task");

@@ -104,12 +104,12 @@ struct TaskCore {
   TaskCoreSample sample() const;
 
   /// Tells `listener` every event of the task: those that happened already first (its
-  /// "started" if it has started, the kept ones, its latest "progress", its "settled"), each as
-  /// of when it happened, then each new one as it happens; none twice, none out of order (the
-  /// catch-up and the task's own reports hold the same lock). The listener runs under the
-  /// task's lock and must not call back into the task. Returns the listener's id, or nothing
-  /// once the task has settled (no event follows "settled").
-  std::optional<std::uint64_t> subscribe(const TaskEvents::Listener& listener);
+  /// "started" if it has started, the kept ones, its latest "progress", its "settled" and the
+  /// kills after it), each as of when it happened, then each new one as it happens; none
+  /// twice, none out of order (the catch-up and the task's own reports hold the same locks).
+  /// The listener runs under the task's lock and must not call back into the task. Returns the
+  /// listener's id.
+  std::uint64_t subscribe(const TaskEvents::Listener& listener);
 
   /// `fields` with "elapsedMs": from launch to `at`, by default to now (or to settling).
   nlohmann::json withElapsed(nlohmann::json fields,

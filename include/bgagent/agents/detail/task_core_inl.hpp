@@ -107,21 +107,25 @@ BGAGENT_INLINE TaskCoreSample TaskCore::sample() const {
   return taken;
 }
 
-BGAGENT_INLINE std::optional<std::uint64_t> TaskCore::subscribe(
-    const TaskEvents::Listener& listener) {
+BGAGENT_INLINE std::uint64_t TaskCore::subscribe(const TaskEvents::Listener& listener) {
   std::lock_guard lock(mutex);
   // As its own report would have said: an agent once its file was read with a START (a task
   // that failed to launch never was); a combined task (no watch of its own) from creation.
   const bool combined = watchId.load(std::memory_order_acquire) == 0;
   const bool started = stopAgent && (combined ? status != Status::Pending : runningAt.has_value());
-  if (started) listener("started", startedFields());
-  for (const auto& [kind, fields] : control->events.kept()) listener(kind, fields);
-  if (snapshot.progress.updates > 0) listener("progress", progressFields());
-  if (settledAt) {
+  // Listened to even once settled: its agent may run on, and be killed later.
+  return control->events.listen(listener, [&](const std::vector<TaskEvents::KeptEvent>& kept) {
+    if (started) listener("started", startedFields());
+    for (const TaskEvents::KeptEvent& event : kept) {
+      if (!event.afterEnd) listener(event.kind, event.fields);
+    }
+    if (snapshot.progress.updates > 0) listener("progress", progressFields());
+    if (!settledAt) return;
     listener("settled", settledFields());
-    return std::nullopt;
-  }
-  return control->events.listen(listener);
+    for (const TaskEvents::KeptEvent& event : kept) {
+      if (event.afterEnd) listener(event.kind, event.fields);
+    }
+  });
 }
 
 BGAGENT_INLINE nlohmann::json TaskCore::withElapsed(

@@ -473,7 +473,7 @@ BGAGENT_INLINE void ProcessSupervisor::releaseSurvivors() {
 
 BGAGENT_INLINE void ProcessSupervisor::reportKill(Child& child, int signal) {
   const AgentControl& control = *child.control;
-  child.control->events.report("killed", [&] {
+  child.control->events.reportPossiblyAfterEnd("killed", [&] {
     nlohmann::json fields;
     fields["signal"] = signal == SIGKILL ? "SIGKILL" : "SIGTERM";
     fields["pid"] = child.pid;

@@ -8,13 +8,6 @@
 
 namespace bgagent::detail {
 
-BGAGENT_INLINE std::uint64_t TaskEvents::listen(Listener listener) {
-  std::lock_guard lock(mutex_);
-  listeners_.emplace_back(++lastId_, std::move(listener));
-  listening_.store(true, std::memory_order_release);
-  return lastId_;
-}
-
 BGAGENT_INLINE void TaskEvents::stopListening(std::uint64_t id) {
   std::lock_guard lock(mutex_);
   std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
@@ -24,16 +17,11 @@ BGAGENT_INLINE void TaskEvents::stopListening(std::uint64_t id) {
 BGAGENT_INLINE void TaskEvents::reportAndKeep(std::string_view kind, nlohmann::json fields) {
   try {
     std::lock_guard lock(mutex_);
-    kept_.emplace_back(std::string(kind), std::move(fields));
-    for (const auto& [id, listener] : listeners_) listener(kind, kept_.back().second);
+    kept_.push_back(KeptEvent{std::string(kind), std::move(fields), false});
+    tellAll(kept_.back().kind, kept_.back().fields);
   } catch (...) {
     // Only allocation can fail here; the task itself must not fail for its log.
   }
-}
-
-BGAGENT_INLINE std::vector<std::pair<std::string, nlohmann::json>> TaskEvents::kept() const {
-  std::lock_guard lock(mutex_);
-  return kept_;
 }
 
 }  // namespace bgagent::detail
