@@ -186,13 +186,14 @@ TEST_CASE("events report each record in file order with its line", "[parser][eve
     texts.emplace_back(event.text);
   });
   parser.feed(std::string(kStartLine) + "Task: t\nhello\n[PROGRESS] 10% a\n[HEARTBEAT]\n" +
-              "[RESULT] {\"success\": true}\n[ERROR] bad\n" + kCompleteLine + "late\n");
+              "[RESULT] {\"success\": true}\n[ERROR] bad\n" + kCompleteLine + "late\n" +
+              "[EXIT] status=1\n");
   const std::vector<std::pair<OutputEventKind, std::uint64_t>> expected{
       {OutputEventKind::Started, 1},  {OutputEventKind::Output, 3},
       {OutputEventKind::Progress, 4}, {OutputEventKind::Heartbeat, 5},
       {OutputEventKind::Result, 6},   {OutputEventKind::AgentError, 7},
       {OutputEventKind::Failed, 7},   {OutputEventKind::Completed, 8},
-      {OutputEventKind::Warning, 9}};
+      {OutputEventKind::Warning, 9},  {OutputEventKind::Exited, 10}};
   CHECK(seen == expected);
   CHECK(texts[1] == "hello");
   CHECK(texts[2] == "10% a");
@@ -327,6 +328,43 @@ TEST_CASE("P9: the Agent line names the agent's process, group and start time", 
   CHECK(bad.warnings[1].message == "line 2: Agent group '-1' is not a process id");
   CHECK(bad.warnings[2].message ==
         "line 2: Agent start time 'soon' is not a number of clock ticks");
+}
+
+// Reliability issue, item 6: an agent that ended while no host ran leaves its exit status in
+// the file, for the host that re-attaches.
+TEST_CASE("P27: an EXIT record gives the exit status, the last one counting, and changes no state",
+          "[parser]") {
+  const auto running = bgagent::parseOutput(std::string(kStartLine) +
+                                            "out\n[EXIT] status=3 later=x\n[EXIT] status=0\n");
+  CHECK(running.status == Status::Running);
+  CHECK(running.exitStatus == 0);
+  CHECK(running.warningCount == 0);
+  CHECK(running.tail.lines() == std::vector<std::string>{"out"});
+
+  // After [COMPLETE] too, with no warning: it comes after whatever the agent wrote.
+  const auto completed =
+      bgagent::parseOutput(std::string(kStartLine) + kCompleteLine + "[EXIT] status=143\nlate\n");
+  CHECK(completed.status == Status::Succeeded);
+  CHECK(completed.exitStatus == 143);
+  REQUIRE(completed.warnings.size() == 1);
+  CHECK(completed.warnings[0].message == "line 4: output after [COMPLETE] is ignored");
+
+  // No status, or one outside 0..255: a warning, and the status read before stays.
+  for (const std::string bad : {"", "status=", "status=256", "status=-1", "status=x", "code=0"}) {
+    INFO(bad);
+    const auto snapshot =
+        bgagent::parseOutput(std::string(kStartLine) + "[EXIT] status=9\n[EXIT] " + bad + "\n");
+    CHECK(snapshot.exitStatus == 9);
+    REQUIRE(snapshot.warnings.size() == 1);
+    CHECK(snapshot.warnings[0].message ==
+          "line 3: [EXIT] has no status from 0 to 255: '" + bad + "'");
+  }
+
+  // Before [START] it is misplaced, as every record is (P20).
+  const auto early = bgagent::parseOutput("[EXIT] status=0\n" + std::string(kStartLine));
+  CHECK(early.status == Status::Failed);
+  CHECK(early.error->message == "line 1: [EXIT] before [START]");
+  CHECK(!early.exitStatus);
 }
 
 // Found by the fuzzer in CI: a line that starts with '[' without being a marker lost both CRs

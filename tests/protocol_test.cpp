@@ -17,6 +17,8 @@ TEST_CASE("a known tag at column 0 followed by a space or the line end is a mark
   CHECK(markerOf("[ERROR] boom", text) == Marker::Error);
   CHECK(markerOf("[COMPLETE] x", text) == Marker::Complete);
   CHECK(markerOf("[HEARTBEAT]", text) == Marker::Heartbeat);
+  CHECK(markerOf("[EXIT] status=0", text) == Marker::Exit);
+  CHECK(text == "status=0");
 }
 
 TEST_CASE("look-alikes of markers are free output", "[protocol]") {
@@ -27,6 +29,7 @@ TEST_CASE("look-alikes of markers are free output", "[protocol]") {
   CHECK_FALSE(markerOf("[progress] lower", text));
   CHECK_FALSE(markerOf("[DEBUG] unknown", text));
   CHECK_FALSE(markerOf("[STARTED] longer tag", text));
+  CHECK_FALSE(markerOf("[EXITED] longer tag", text));
   CHECK_FALSE(markerOf("[", text));
   CHECK_FALSE(markerOf("", text));
 }

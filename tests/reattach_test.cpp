@@ -20,6 +20,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -145,7 +146,8 @@ TEST_CASE("a survivor writes its own file in a session of its own, and its host 
   CHECK(snapshot.progress.text == "1/2 half");
   CHECK(snapshot.result.at("exitCode") == 0);
   REQUIRE(snapshot.agent.pid > 0);
-  CHECK(std::stol(readFile(dir / "session")) == snapshot.agent.pid);  // it leads its session
+  // Its launcher, the Agent: line's process, leads its session.
+  CHECK(std::stol(readFile(dir / "session")) == snapshot.agent.pid);
   // The Agent: line comes before any line of the agent's own (its gate held it until then).
   const std::string file = readFile(task.outputPath());
   CHECK(file.find("Agent: pid=") < file.find("[PROGRESS] 1/2 half"));
@@ -159,7 +161,9 @@ TEST_CASE("a survivor's failing exit and unfinished last line are recorded, each
   REQUIRE(!outcome);
   CHECK_THAT(outcome.error().message,
              Catch::Matchers::Contains("exited with code 3; last output: no newline"));
-  CHECK(readFile(task.outputPath()).find("no newline\n[RESULT]") != std::string::npos);
+  // Its launcher ended the line and recorded the exit status before the host's ending.
+  CHECK(readFile(task.outputPath()).find("no newline\n[EXIT] status=3\n[RESULT]") !=
+        std::string::npos);
 }
 
 TEST_CASE("a survivor is stopped like any agent while its host lives", "[reattach][survivor]") {
@@ -168,13 +172,17 @@ TEST_CASE("a survivor is stopped like any agent while its host lives", "[reattac
   waitForText(task.outputPath(), "up\n");
   task.cancel();
   CHECK(task.wait().error().code == ErrorCode::Cancelled);
-  CHECK(readFile(task.outputPath()).find("[ERROR] cancelled by the host\n") != std::string::npos);
+  // Its launcher outlived the group's SIGTERM to record the program's death by it.
+  CHECK(readFile(task.outputPath())
+            .find("up\n[EXIT] status=" + std::to_string(128 + SIGTERM) +
+                  "\n[ERROR] cancelled by the host\n") != std::string::npos);
 }
 
 TEST_CASE("a survivor runs on when its runtime shuts down", "[reattach][survivor]") {
   TempDir dir;
   std::filesystem::path path;
   pid_t agent = 0;
+  pid_t launcher = 0;  // the Agent: line's process, the program's parent
   {
     // A grace far longer than the wait allows: the survivor must not hold the shutdown.
     Runtime runtime({.shutdownGrace = 10min});
@@ -186,14 +194,21 @@ TEST_CASE("a survivor runs on when its runtime shuts down", "[reattach][survivor
     waitForText(path, "up\n");
     std::ifstream(dir / "agent.pid") >> agent;
     REQUIRE(agent > 0);
+    launcher = static_cast<pid_t>(bgagent::parseOutput(readFile(path)).agent.pid);
+    REQUIRE(launcher > 0);
     runtime.shutdown();  // at once: held by the survivor, it would take the whole grace
     CHECK(task.wait().error().code == ErrorCode::Cancelled);
   }
   // Still running, its file without an ending: a later host re-attaches to it.
   CHECK(!endsWithin(agent, 0ms));
   CHECK(readFile(path).find("[COMPLETE]") == std::string::npos);
+  // Killed with no host following it, it still leaves how it ended (P27), and its launcher
+  // ends as it did.
   CHECK(::kill(agent, SIGKILL) == 0);
-  CHECK(::waitpid(agent, nullptr, 0) == agent);  // still this process's child
+  int status = 0;
+  CHECK(::waitpid(launcher, &status, 0) == launcher);  // still this process's child
+  CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+  CHECK(bgagent::parseOutput(readFile(path)).exitStatus == 128 + SIGKILL);
 }
 
 TEST_CASE("a survivor whose program cannot start is an error at launch", "[reattach][survivor]") {
@@ -296,6 +311,36 @@ TEST_CASE("re-attach: an agent that ended with no host gets its ending, its RESU
     CHECK_THAT(outcome.error().message,
                Catch::Matchers::Contains("exit status unknown (started by an earlier host); "
                                          "last output: half a line"));
+  }
+}
+
+TEST_CASE("re-attach: an agent that ended with no host is ended by its launcher's EXIT record",
+          "[reattach]") {
+  TempDir dir;
+  const auto path = dir / "exited.out";
+  const int status = GENERATE(0, 3, 128 + SIGSEGV, 128 + SIGCHLD);
+  INFO("[EXIT] status=" << status);
+  writeFile(path, earlierHeader(deadProcess(), deadProcess(), 12345) +
+                      "working\n[EXIT] status=" + std::to_string(status) + "\n");
+  Task<> task = onlyTask(dir);
+  const bgagent::Result<nlohmann::json> outcome = task.wait();
+  CHECK(readFile(path).find("[COMPLETE]") != std::string::npos);
+  if (status == 0) {
+    REQUIRE(outcome);
+    CHECK(outcome.value().at("exitCode") == 0);
+    return;
+  }
+  REQUIRE(!outcome);
+  if (status == 128 + SIGSEGV) {
+    CHECK(outcome.error().code == ErrorCode::AgentKilled);
+    CHECK_THAT(outcome.error().message,
+               Catch::Matchers::Contains("killed by signal 11 (SIGSEGV); last output: working"));
+  } else {
+    // A status of 128 plus a signal that ends no process is an exit code (P27).
+    CHECK(outcome.error().code == ErrorCode::AgentFailed);
+    CHECK_THAT(outcome.error().message,
+               Catch::Matchers::Contains("exited with code " + std::to_string(status) +
+                                         "; last output: working"));
   }
 }
 
@@ -413,9 +458,12 @@ TEST_CASE("re-attach: a directory that does not exist is an error", "[reattach]"
 
 // Reliability issue, item 6: a host killed with SIGKILL, a survivor running on, and a new host
 // that re-attaches, waits for its result and writes its ending.
-TEST_CASE("a survivor outlives its SIGKILLed host, and a new host re-attaches to its result",
-          "[reattach][fork]") {
-  TempDir dir;
+namespace {
+
+// Forks a host that launches a survivor running `then` once told to go, and SIGKILLs that host
+// once the agent runs. Returns the agent's pid (the program's, not its launcher's). The agent
+// waits for a line on the FIFO `dir / "go"`.
+pid_t survivorOfKilledHost(const TempDir& dir, const std::string& then) {
   const auto ready = dir / "ready";
   const auto go = dir / "go";
   REQUIRE(::mkfifo(ready.c_str(), 0600) == 0);
@@ -430,9 +478,7 @@ TEST_CASE("a survivor outlives its SIGKILLed host, and a new host re-attaches to
     // Another process: no test macro.
     ::close(report[0]);
     Task<> task = bgagent::launch(survivor(
-        dir, "outlives its host",
-        "echo $$ > agent.pid; echo up > ready; read line < go; echo '[PROGRESS] 1/1 done'; "
-        "echo '[RESULT] {\"success\": true, \"answer\": 42}'"));
+        dir, "outlives its host", "echo $$ > agent.pid; echo up > ready; read line < go; " + then));
     std::string line;
     std::ifstream(ready) >> line;  // the agent runs
     const char up = line == "up" ? 'y' : 'n';
@@ -453,17 +499,64 @@ TEST_CASE("a survivor outlives its SIGKILLed host, and a new host re-attaches to
   std::ifstream(dir / "agent.pid") >> agent;
   REQUIRE(agent > 0);
   CHECK(!endsWithin(agent, 0ms));  // the host is gone, the agent is not
+  return agent;
+}
+
+// The parent of `pid`, from /proc/PID/stat (after the command's closing parenthesis).
+pid_t parentOf(pid_t pid) {
+  const std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string state;
+  pid_t parent = 0;
+  fields >> state >> parent;
+  return parent;
+}
+
+}  // namespace
+
+TEST_CASE("a survivor outlives its SIGKILLed host, and a new host re-attaches to its result",
+          "[reattach][fork]") {
+  TempDir dir;
+  const pid_t agent = survivorOfKilledHost(
+      dir, "echo '[PROGRESS] 1/1 done'; echo '[RESULT] {\"success\": true, \"answer\": 42}'");
 
   Task<> task = onlyTask(dir);
   CHECK(task.status() == Status::Running);
-  CHECK(task.snapshot().agent.pid == agent);
-  std::ofstream(go) << "go\n";
+  CHECK(task.snapshot().agent.pid == parentOf(agent));  // its launcher, which waits for it
+  std::ofstream(dir / "go") << "go\n";
   CHECK(task.wait().value().at("answer") == 42);
   CHECK(task.snapshot().progress.text == "1/1 done");
   CHECK(endsWithin(agent, kHang));
   const std::string file = readFile(task.outputPath());
   CHECK(file.find("[ERROR]") == std::string::npos);
   CHECK(file.find("[COMPLETE]") != std::string::npos);
+}
+
+TEST_CASE("a survivor that ends while no host runs leaves its exit status for the next host",
+          "[reattach][fork]") {
+  TempDir dir;
+  const int code = GENERATE(0, 3);
+  INFO("exit " << code);
+  // A plain command: no RESULT of its own, only its exit status says how it went.
+  const pid_t agent = survivorOfKilledHost(dir, "echo finished; exit " + std::to_string(code));
+  const pid_t launcher = parentOf(agent);
+  std::ofstream(dir / "go") << "go\n";
+  REQUIRE(endsWithin(agent, kHang));
+  REQUIRE(endsWithin(launcher, kHang));  // after its [EXIT] record
+
+  Task<> task = onlyTask(dir);
+  const bgagent::Result<nlohmann::json> outcome = task.wait();
+  const std::string file = readFile(task.outputPath());
+  CHECK(file.find("finished\n[EXIT] status=" + std::to_string(code) + "\n") != std::string::npos);
+  CHECK(file.find("[COMPLETE]") != std::string::npos);
+  if (code == 0) {
+    REQUIRE(outcome);
+    CHECK(outcome.value().at("exitCode") == 0);
+  } else {
+    REQUIRE(!outcome);
+    CHECK_THAT(outcome.error().message,
+               Catch::Matchers::Contains("exited with code 3; last output: finished"));
+  }
 }
 
 #endif

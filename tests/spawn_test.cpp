@@ -13,6 +13,7 @@
 #include <bgagent/agents/agent_registry.hpp>
 #include <bgagent/runtime/detail/spawn.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -83,55 +84,118 @@ TEST_CASE("a spawned agent leads its own process group", "[spawn]") {
   CHECK(finished.output == "leader\n");
 }
 
-TEST_CASE("a survivor's spawn writes into its file, waits for its gate, and leads a session",
-          "[spawn]") {
+namespace {
+
+// A survivor spawned as the supervisor spawns one: its output file (O_APPEND) and its gate (a
+// socket pair: the child reads one end, the host writes the line to the other), then reaped.
+class GatedSurvivor {
+ public:
+  GatedSurvivor(const std::filesystem::path& path, const std::string& script) {
+    file_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    REQUIRE(file_ >= 0);
+    int gate[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) == 0);
+    hostEnd_ = gate[0];
+    const bgagent::detail::SurvivorStreams streams{file_, gate[1]};
+    auto process = spawnProcess({"sh", "-c", script}, {}, {}, std::nullopt, &streams);
+    ::close(gate[1]);
+    REQUIRE(process);
+    CHECK(!process->output);  // no pipe: the file is its stdout
+    pid_ = process->pid;
+  }
+  ~GatedSurvivor() {
+    if (hostEnd_ >= 0) ::close(hostEnd_);
+    ::close(file_);
+  }
+  GatedSurvivor(const GatedSurvivor&) = delete;
+  GatedSurvivor& operator=(const GatedSurvivor&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Writes to its file as the host does before it opens the gate (the Agent: line).
+  void hostWrites(const std::string& line) const {
+    REQUIRE(::write(file_, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+  }
+  // Lets the program run (`line`), or closes the gate without its line, as a host that died.
+  void release(bool line = true) {
+    if (line) REQUIRE(::write(hostEnd_, "\n", 1) == 1);
+    ::close(hostEnd_);
+    hostEnd_ = -1;
+  }
+  // The launcher's wait status.
+  int reap() const {
+    int status = 0;
+    REQUIRE(::waitpid(pid_, &status, 0) == pid_);
+    return status;
+  }
+
+ private:
+  int file_ = -1;
+  int hostEnd_ = -1;
+  pid_t pid_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "a survivor's spawn writes into its file, waits for its gate, leads a session, and "
+    "records how its program ended",
+    "[spawn]") {
   TempDir dir;
   const auto path = dir / "survivor.out";
-  const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  REQUIRE(file >= 0);
-  int gate[2];
-  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) == 0);
-  const bgagent::detail::SurvivorStreams streams{file, gate[1]};
-  // /proc/<pid>/stat: pid (comm) state ppid pgrp session ...; stdin is /dev/null again.
-  auto process = spawnProcess({"sh", "-c",
-                               "read -r pid comm state ppid pgrp session rest < /proc/$$/stat; "
-                               "[ \"$pid\" = \"$session\" ] && [ \"$pid\" = \"$pgrp\" ] && "
-                               "echo leader; readlink /proc/self/fd/0; echo err >&2"},
-                              {}, {}, std::nullopt, &streams);
-  ::close(gate[1]);
-  REQUIRE(process);
-  CHECK(!process->output);  // no pipe: the file is its stdout
+  // /proc/<pid>/stat: pid (comm) state ppid pgrp session ...; stdin is /dev/null again. Its
+  // launcher, the spawned process, is its parent and leads its session and group.
+  GatedSurvivor survivor(path,
+                         "read -r pid comm state ppid pgrp session rest < /proc/$$/stat; "
+                         "[ \"$ppid\" = \"$session\" ] && [ \"$ppid\" = \"$pgrp\" ] && "
+                         "echo \"leader $ppid\"; readlink /proc/self/fd/0; echo err >&2; "
+                         "printf cut; exit 4");
   // Held at the gate: the line written now comes before any of its own.
   CHECK(bgagent::test::readFile(path).empty());
   const std::string first = "the host's line\n";
-  REQUIRE(::write(file, first.data(), first.size()) == static_cast<ssize_t>(first.size()));
-  REQUIRE(::write(gate[0], "\n", 1) == 1);
-  ::close(gate[0]);
-  int status = 0;
-  REQUIRE(::waitpid(process->pid, &status, 0) == process->pid);
-  ::close(file);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  CHECK(bgagent::test::readFile(path) == first + "leader\n/dev/null\nerr\n");
+  survivor.hostWrites(first);
+  survivor.release();
+  const int status = survivor.reap();
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 4));
+  // The cut last line is ended before the record (P27).
+  CHECK(bgagent::test::readFile(path) == first + "leader " + std::to_string(survivor.pid()) +
+                                             "\n/dev/null\nerr\ncut\n[EXIT] status=4\n");
+}
+
+TEST_CASE("a survivor's launcher records how its program ended and ends the same way", "[spawn]") {
+  TempDir dir;
+  const auto path = dir / "ended.out";
+  // A death by a signal that ends a process (the launcher's notice of it goes nowhere); an
+  // exit with 128 plus a signal that cannot end a process, or plus no signal there is.
+  const std::string script = GENERATE(std::string("kill -USR1 $$"), std::string("kill -TERM $$"),
+                                      std::string("kill -RTMIN $$"), std::string("exit 148"),
+                                      std::string("exit 160"), std::string("exit 250"));
+  INFO(script);
+  GatedSurvivor survivor(path, script);
+  survivor.hostWrites("the host's line\n");
+  survivor.release();
+  const int status = survivor.reap();
+  const std::string written = bgagent::test::readFile(path);
+  const std::string prefix = "the host's line\n[EXIT] status=";
+  REQUIRE(written.starts_with(prefix));
+  const int recorded = std::stoi(written.substr(prefix.size()));
+  CHECK(written == prefix + std::to_string(recorded) + "\n");
+  // The decode a re-attaching host applies to the record gives what a reaping host saw.
+  CHECK(bgagent::detail::waitStatusOfExitRecord(recorded) == status);
+  if (script.starts_with("exit")) {
+    CHECK((WIFEXITED(status) && "exit " + std::to_string(WEXITSTATUS(status)) == script));
+  } else {
+    CHECK(WIFSIGNALED(status));
+    CHECK(recorded == 128 + WTERMSIG(status));
+  }
 }
 
 TEST_CASE("a survivor's gate closed without its line runs nothing", "[spawn]") {
   TempDir dir;
   const auto path = dir / "never.out";
-  const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  REQUIRE(file >= 0);
-  int gate[2];
-  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) == 0);
-  const bgagent::detail::SurvivorStreams streams{file, gate[1]};
-  auto process = spawnProcess({"sh", "-c", "echo ran"}, {}, {}, std::nullopt, &streams);
-  ::close(gate[1]);
-  REQUIRE(process);
-  ::close(gate[0]);  // as a host that died before it wrote the Agent: line
-  int status = 0;
-  REQUIRE(::waitpid(process->pid, &status, 0) == process->pid);
-  ::close(file);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 125);
+  GatedSurvivor survivor(path, "echo ran");
+  survivor.release(false);  // as a host that died before it wrote the Agent: line
+  const int status = survivor.reap();
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 125));
   CHECK(bgagent::test::readFile(path).empty());
 }
 
@@ -249,7 +313,7 @@ TEST_CASE("a survivor's file and gate in the host's standard descriptors reach i
         WEXITSTATUS(status) != 0) {
       return false;
     }
-    return bgagent::test::readFile(path) == "out\nerr\n";
+    return bgagent::test::readFile(path) == "out\nerr\n[EXIT] status=0\n";
   }));
 }
 #endif

@@ -84,7 +84,7 @@ TEST_CASE("a TaskView samples its task and tells its events from the start, each
   CHECK(live.kinds() == std::vector<std::string>{"started", "settled"});
   CHECK(view.sample().status == Status::Succeeded);
 
-  // A late subscriber is caught up at once, and nothing follows "settled".
+  // A late subscriber is caught up at once; its agent has ended, so nothing follows "settled".
   EventKinds late;
   bgagent::TaskSubscription caughtUp = view.subscribe(late.listener());
   CHECK(late.kinds() == std::vector<std::string>{"started", "settled"});

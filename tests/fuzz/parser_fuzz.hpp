@@ -133,6 +133,10 @@ inline std::string shown(const std::optional<SystemTime>& time) {
   return time ? std::to_string(time->time_since_epoch().count()) : std::string("none");
 }
 
+inline std::string shown(const std::optional<int>& value) {
+  return value ? std::to_string(*value) : std::string("none");
+}
+
 inline std::string shown(const std::optional<double>& percent) {
   return percent ? std::to_string(*percent) : std::string("none");
 }
@@ -203,6 +207,7 @@ inline std::string firstDifference(const OutputSnapshot& expected, const OutputS
   compare("progress.text", expected.progress.text, got.progress.text);
   compare("progress.percent", expected.progress.percent, got.progress.percent);
   compare("progress.updates", expected.progress.updates, got.progress.updates);
+  compare("exitStatus", expected.exitStatus, got.exitStatus);
   compare("hasResult", expected.hasResult, got.hasResult);
   compare("result", expected.result, got.result);
   compare("errorRecords", expected.errorRecords, got.errorRecords);
@@ -314,6 +319,12 @@ inline void checkSnapshot(const CheckContext& context, const OutputSnapshot& sna
     require(context, !snapshot.lastHeartbeatAt, "lastHeartbeatAt without a heartbeat");
   }
   if (!snapshot.hasResult) require(context, snapshot.result.is_null(), "result without hasResult");
+  // P27.
+  if (snapshot.exitStatus) {
+    require(context, *snapshot.exitStatus >= 0 && *snapshot.exitStatus <= 255,
+            "exitStatus " + shown(snapshot.exitStatus) + " outside 0..255");
+    require(context, snapshot.status != Status::Pending, "exitStatus before [START]");
+  }
   // P3: every error names a 1-based line of the file.
   if (snapshot.error) {
     require(context, validLine(*snapshot.error, snapshot.lines),
@@ -339,7 +350,7 @@ inline void feedInChunks(OutputParser& parser, std::string_view text,
 
 /// How many events of each kind a handler saw, and whether their lines were in order.
 struct EventCounts {
-  static constexpr std::size_t kKinds = static_cast<std::size_t>(OutputEventKind::Failed) + 1;
+  static constexpr std::size_t kKinds = static_cast<std::size_t>(OutputEventKind::Exited) + 1;
   std::uint64_t byKind[kKinds] = {};
   std::uint64_t lastLine = 0;
   bool linesInOrder = true;
@@ -366,6 +377,8 @@ inline void checkEvents(const CheckContext& context, const EventCounts& events,
           "Completed events differ from completed");
   require(context, events[OutputEventKind::Warning] == snapshot.warnings.size(),
           "Warning events differ from the warnings kept");
+  require(context, (events[OutputEventKind::Exited] > 0) == snapshot.exitStatus.has_value(),
+          "Exited events and exitStatus disagree");
   require(context, events[OutputEventKind::Failed] == (snapshot.status == Status::Failed ? 1U : 0U),
           "Failed events differ from the status");
   require(context, events[OutputEventKind::Output] >= snapshot.tail.size(),

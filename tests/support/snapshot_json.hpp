@@ -33,6 +33,8 @@ inline nlohmann::json toJson(const OutputSnapshot& snapshot) {
       {"progressPercent", snapshot.progress.percent ? nlohmann::json(*snapshot.progress.percent)
                                                     : nlohmann::json(nullptr)},
       {"progressUpdates", snapshot.progress.updates},
+      {"exitStatus",
+       snapshot.exitStatus ? nlohmann::json(*snapshot.exitStatus) : nlohmann::json(nullptr)},
       {"hasResult", snapshot.hasResult},
       {"result", snapshot.result},
       {"error", snapshot.error ? nlohmann::json(snapshot.error->message) : nlohmann::json(nullptr)},

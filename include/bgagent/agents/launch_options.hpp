@@ -61,7 +61,9 @@ struct LaunchOptions {
   /// as in the protocol, and maxOutputBytes cannot cut them), so a later host finds it in
   /// `outputDirectory` with reattach() and can wait for it or stop it. While the host lives it
   /// is followed as any agent; a runtime that shuts down leaves it running, and its task
-  /// settles Cancelled. Its Task still cancels it when destroyed unsettled, as any task does:
+  /// settles Cancelled. A `/bin/sh` launcher waits for it and appends `[EXIT] status=N` when
+  /// it ends (docs/protocol.md P27), so a host that re-attaches after it ended still learns
+  /// its exit status. Its Task still cancels it when destroyed unsettled, as any task does:
   /// detach() one that is to outlive its handle. Process agents only: an in-process agent
   /// asked to survive fails at launch (InvalidArgument).
   bool survivesHost = false;

@@ -8,10 +8,10 @@
 // agent's task settles from its file; an agent still running (LaunchOptions::survivesHost) is
 // followed through the `Agent:` line's pid, checked by its start time, and can be cancelled
 // (the kill sequence); an agent whose host and process are both gone without an ending gets
-// one written before its task settles (its RESULT decides; without one it failed, its exit
-// status unknown). Files
-// of live hosts (this one included), files another host has taken over (it holds their lock)
-// and files that are not agents' output are skipped, each with why. The tasks are ordinary
+// one written before its task settles (its RESULT decides, else the exit status its launcher
+// recorded with `[EXIT]`, else it failed, its exit status unknown). Files of live hosts (this
+// one included), files another host has taken over (it holds their lock) and files that are
+// not agents' output are skipped, each with why. The tasks are ordinary
 // tasks: one destroyed unsettled cancels its agent; detach() one that is to run on.
 // Errors: a directory that does not exist or cannot be read is an Error; a file that cannot be
 // read is skipped with its error.

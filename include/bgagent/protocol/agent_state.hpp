@@ -94,11 +94,14 @@ struct OutputSnapshot {
   std::optional<SystemTime> completedAt;
   /// The timestamp of the latest [HEARTBEAT] that carried one.
   std::optional<SystemTime> lastHeartbeatAt;
-  std::uint64_t heartbeats = 0;    ///< [HEARTBEAT] lines read
-  std::string description;         ///< the `Task:` line
-  WriterInfo writer;               ///< the `Writer:` line; defaults when the file has none
-  AgentProcessInfo agent;          ///< the `Agent:` line; defaults when the file has none
-  Progress progress;               ///< the latest [PROGRESS] record
+  std::uint64_t heartbeats = 0;  ///< [HEARTBEAT] lines read
+  std::string description;       ///< the `Task:` line
+  WriterInfo writer;             ///< the `Writer:` line; defaults when the file has none
+  AgentProcessInfo agent;        ///< the `Agent:` line; defaults when the file has none
+  Progress progress;             ///< the latest [PROGRESS] record
+  /// How the agent's process ended, from the last [EXIT] record (P27): the exit status as a
+  /// POSIX shell reports it, 0 to 255. None when the file has no valid one.
+  std::optional<int> exitStatus;
   bool hasResult = false;          ///< a RESULT value was read (valid JSON, null included)
   nlohmann::json result;           ///< the last RESULT value; null when there is none
   std::optional<Error> error;      ///< why the file is Failed (the first failure, P24)
@@ -126,6 +129,7 @@ enum class OutputEventKind {
   Output,      ///< a free-output line; text is the line
   Warning,     ///< a warning was recorded; text is its message
   Failed,      ///< the file became Failed; text is snapshot().error->message
+  Exited,      ///< a valid [EXIT] record; text is its text (see snapshot().exitStatus)
 };
 
 /// One interpreted line. `text` is valid only during the handler call.

@@ -82,11 +82,13 @@ class OutputParser {
   void interpret(std::string_view line, bool alreadyCut);
 
   void interpretMarker(protocol::Marker marker, std::string_view text);
+  void exitRecord(std::string_view text);  // P27
 
   // P9: `Task:`, `Writer:` and `Agent:` right after [START], each once. False ends the header.
   bool readHeaderLine(std::string_view line);
 
-  // Calls onField(key, value) for each `key=value` of a header line; other words are skipped.
+  // Calls onField(key, value) for each `key=value` of a header line or an [EXIT] record; other
+  // words are skipped.
   template <typename OnField>
   static void readHeaderFields(std::string_view fields, OnField onField);
 

@@ -160,6 +160,11 @@ BGAGENT_INLINE void OutputParser::interpret(std::string_view line, bool alreadyC
   const std::optional<protocol::Marker> marker = protocol::markerOf(line, text);
   switch (phase_) {
     case Phase::Closed:
+      // The agent's launcher writes [EXIT] after whatever the agent wrote (P27).
+      if (marker == protocol::Marker::Exit) {
+        exitRecord(text);
+        return;
+      }
       warn("output after [COMPLETE] is ignored");  // P19
       return;
     case Phase::SkippingResult:
@@ -236,7 +241,24 @@ BGAGENT_INLINE void OutputParser::interpretMarker(protocol::Marker marker, std::
       if (snapshot_.status != Status::Failed) snapshot_.status = Status::Succeeded;
       emit(OutputEventKind::Completed, text);
       return;
+    case Marker::Exit:
+      exitRecord(text);
+      return;
   }
+}
+
+BGAGENT_INLINE void OutputParser::exitRecord(std::string_view text) {
+  std::optional<std::int64_t> status;
+  readHeaderFields(text, [&](std::string_view key, std::string_view value) {
+    if (key == protocol::kExitStatusKey) status = detail::parseDecimal(value);
+  });
+  if (!status || *status < 0 || *status > 255) {
+    warn(std::string(protocol::kExit) + " has no " + std::string(protocol::kExitStatusKey) +
+         " from 0 to 255: '" + std::string(text) + "'");
+    return;
+  }
+  snapshot_.exitStatus = static_cast<int>(*status);
+  emit(OutputEventKind::Exited, text);
 }
 
 template <typename OnField>

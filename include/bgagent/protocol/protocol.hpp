@@ -15,10 +15,10 @@ namespace bgagent::protocol {
 
 /// The protocol version this library writes, and the major version it reads (P10).
 inline constexpr int kMajorVersion = 1;
-inline constexpr int kMinorVersion = 1;  // 1.1 added the `Agent:` header line
+inline constexpr int kMinorVersion = 1;  // 1.1 added the `Agent:` header line and [EXIT]
 
 /// The known markers (P5). Any other `[TAG]` is free output (P6).
-enum class Marker { Start, Progress, Result, Error, Complete, Heartbeat };
+enum class Marker { Start, Progress, Result, Error, Complete, Heartbeat, Exit };
 
 inline constexpr std::string_view kStart = "[START]";
 inline constexpr std::string_view kProgress = "[PROGRESS]";
@@ -26,6 +26,10 @@ inline constexpr std::string_view kResult = "[RESULT]";
 inline constexpr std::string_view kError = "[ERROR]";
 inline constexpr std::string_view kComplete = "[COMPLETE]";
 inline constexpr std::string_view kHeartbeat = "[HEARTBEAT]";
+inline constexpr std::string_view kExit = "[EXIT]";
+
+/// The key of the exit status in an [EXIT] record (P27).
+inline constexpr std::string_view kExitStatusKey = "status";
 
 /// Header lines right after [START] (P9).
 inline constexpr std::string_view kTaskKey = "Task:";
@@ -47,6 +51,8 @@ constexpr std::string_view spelling(Marker marker) noexcept {
       return kComplete;
     case Marker::Heartbeat:
       return kHeartbeat;
+    case Marker::Exit:
+      return kExit;
   }
   return {};
 }
@@ -55,8 +61,8 @@ constexpr std::string_view spelling(Marker marker) noexcept {
 /// line or a space. `text` receives what follows the space (empty when there is none).
 constexpr std::optional<Marker> markerOf(std::string_view line, std::string_view& text) noexcept {
   if (line.size() < 6 || line[0] != '[') return std::nullopt;
-  constexpr Marker kAll[] = {Marker::Progress, Marker::Start, Marker::Result,
-                             Marker::Complete, Marker::Error, Marker::Heartbeat};
+  constexpr Marker kAll[] = {Marker::Progress, Marker::Start,     Marker::Result, Marker::Complete,
+                             Marker::Error,    Marker::Heartbeat, Marker::Exit};
   for (Marker marker : kAll) {
     std::string_view tag = spelling(marker);
     if (line.starts_with(tag)) {

@@ -178,6 +178,7 @@ class ProcessSupervisor final : public LoopPart {
     bool wroteResult = false;
     bool completed = false;  // [COMPLETE] is there already: nothing after it would count
     std::vector<std::string> lastLines;
+    std::optional<int> exitStatus;  // its [EXIT] record's, as a wait status (P27)
   };
   static OwnOutput readOwnOutput(OutputWriter& writer);
 

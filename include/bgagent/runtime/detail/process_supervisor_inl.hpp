@@ -540,7 +540,9 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
     if (own.completed) {
       static_cast<void>(child->control->claimEnding());
     } else {
-      writeEnding(*child, exitStatus, own.wroteResult, own.lastLines);
+      // Not reaped here (started by an earlier host, or reaped elsewhere): its launcher's
+      // [EXIT] record says how it ended.
+      writeEnding(*child, exitStatus ? exitStatus : own.exitStatus, own.wroteResult, own.lastLines);
     }
   } else {
     child->relay.endOfOutput();
@@ -572,12 +574,12 @@ BGAGENT_INLINE ProcessSupervisor::OwnOutput ProcessSupervisor::readOwnOutput(Out
   OwnOutput own;
   own.wroteResult = snapshot.hasResult;
   own.completed = snapshot.completed;
+  if (snapshot.exitStatus) own.exitStatus = waitStatusOfExitRecord(*snapshot.exitStatus);
   // As many lines, as long, as a relay keeps for the error message.
-  constexpr std::size_t kLines = 5;
-  constexpr std::size_t kLineBytes = 200;
   const std::size_t count = snapshot.tail.size();
-  for (std::size_t index = count > kLines ? count - kLines : 0; index < count; ++index) {
-    own.lastLines.push_back(snapshot.tail[index].substr(0, kLineBytes));
+  const std::size_t first = count > OutputRelay::kLastLines ? count - OutputRelay::kLastLines : 0;
+  for (std::size_t index = first; index < count; ++index) {
+    own.lastLines.push_back(snapshot.tail[index].substr(0, OutputRelay::kLastLineBytes));
   }
   return own;
 }

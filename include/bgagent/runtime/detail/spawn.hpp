@@ -29,10 +29,16 @@ struct SpawnedProcess {
 /// them; it reads one line from `gate` (its stdin, through /bin/sh) before the program runs,
 /// so the host writes the `Agent:` line before any of the agent's own; and it leads a session
 /// of its own, out of reach of the host's terminal. No pipe is made (`output` stays empty).
+/// The shell stays the program's parent and appends `[EXIT] status=N` when it ends (P27).
 struct SurvivorStreams {
   int outputFile = -1;
   int gate = -1;
 };
+
+/// The wait status (as waitpid() gives it) that a survivor's `[EXIT] status=N` stands for, as
+/// its launching shell ends after writing it: death by signal N - 128 when that signal's
+/// default action ends a process, else exit code N (docs/protocol.md P27).
+int waitStatusOfExitRecord(int shellStatus) noexcept;
 
 /// `environment` entries are added to (or replace those of) this process's environment, of
 /// which the child gets every variable, or only those `inherited` names when it is set.

@@ -19,6 +19,8 @@
 #include <bgagent/runtime/detail/runtime_syscall.hpp>
 #include <cerrno>
 #include <cstdlib>
+#include <iterator>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -124,9 +126,63 @@ inline Error startError(const std::vector<std::string>& argv, const std::string&
   return Error{code, message + ": " + systemMessage(errorNumber), "", 0, errorNumber};
 }
 
-// A survivor's command line behind its gate (SurvivorStreams): /bin/sh waits for one line on
-// stdin, then replaces itself with the program, so the pid, group and start time the host
-// records are the program's. The program is found here, as a launch without the gate would
+// Signals whose default action stops, continues or ignores a process: none can have ended
+// one, so a shell status of 128 plus one of them is an exit code (P27).
+inline constexpr int kSignalsThatEndNoProcess[] = {SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP,
+                                                   SIGTTIN, SIGTTOU, SIGURG,  SIGWINCH};
+
+// Whether `signal` exists here and, at its default action, ends a process. The kernel's
+// real-time signals start at 32; the C library keeps those below SIGRTMIN for itself.
+inline bool signalEndsProcess(int signal) noexcept {
+  constexpr int kFirstRealTime = 32;
+  if (signal < 1 || signal > SIGRTMAX || (signal >= kFirstRealTime && signal < SIGRTMIN)) {
+    return false;
+  }
+  return std::find(std::begin(kSignalsThatEndNoProcess), std::end(kSignalsThatEndNoProcess),
+                   signal) == std::end(kSignalsThatEndNoProcess);
+}
+
+// The launcher of a survivor, run by /bin/sh with the program as its arguments. EOF instead of
+// the gate's line (the host died before it wrote the Agent: line) runs nothing. Then the shell
+// stays the program's parent, so that the file records how it ended for a host that did not
+// start it (P27): every signal that would end it is caught (the program gets them at their
+// defaults), its own notice of a death by signal goes nowhere (it would glue itself to a cut
+// line), a cut last line (the last byte no newline, a NUL included) is ended, [EXIT] appended,
+// and the shell ends as the program did, a signal death raised again (without a core dump) for
+// a host that reaps it. Signal numbers are this system's, from the list the decode uses.
+inline std::string launcherScript() {
+  std::string caught;  // the signals raised again, SIGKILL aside (it cannot be caught)
+  std::string raised;
+  for (int signal = 1; signal <= SIGRTMAX; ++signal) {
+    if (!signalEndsProcess(signal)) continue;
+    raised += (raised.empty() ? "" : "|") + std::to_string(signal);
+    if (signal != SIGKILL) caught += " " + std::to_string(signal);
+  }
+  return "IFS= read -r go || exit 125\n"
+         "caught='" +
+         caught +
+         "'\n"
+         "trap : $caught\n"
+         "exec 3>&2 2>/dev/null\n"
+         "( exec \"$@\" 2>&3 3>&- ) </dev/null\n"
+         "status=$?\n"
+         "exec 3>&-\n"
+         "nl=\n"
+         "[ \"$(tail -c 1 \"/proc/$$/fd/1\" | wc -l)\" -eq 1 ] || nl='\n'\n"
+         "printf '%s[EXIT] status=%d\\n' \"$nl\" \"$status\"\n"
+         "if [ \"$status\" -gt 128 ]; then\n"
+         "  case $((status - 128)) in\n"
+         "    " +
+         raised +
+         ") trap - $caught; ulimit -c 0; kill -$((status - 128)) $$ ;;\n"
+         "  esac\n"
+         "fi\n"
+         "exit \"$status\"";
+}
+
+// A survivor's command line behind its gate (SurvivorStreams), run by launcherScript(): the
+// pid, group and start time the host records are the launcher's, the program's parent, whose
+// group and session hold it. The program is found here, as a launch without the gate would
 // find it, so a missing one is still an error at once rather than the shell's exit code 127.
 inline Result<std::vector<std::string>> behindGate(const std::vector<std::string>& argv,
                                                    const std::string& workingDirectory,
@@ -141,10 +197,8 @@ inline Result<std::vector<std::string>> behindGate(const std::vector<std::string
                                : workingDirectory + "/" + program;
     if (::access(at.c_str(), X_OK) != 0) return startError(argv, workingDirectory, errno);
   }
-  // EOF instead of the line (the host died before it wrote the Agent: line) runs nothing.
-  std::vector<std::string> gated{"/bin/sh", "-c",
-                                 "IFS= read -r go || exit 125; exec \"$@\" </dev/null",
-                                 "bgagent-gate", std::move(program)};
+  std::vector<std::string> gated{"/bin/sh", "-c", launcherScript(), "bgagent-gate",
+                                 std::move(program)};
   gated.insert(gated.end(), argv.begin() + 1, argv.end());
   return gated;
 }
@@ -296,6 +350,12 @@ inline Result<SpawnedProcess> spawnWithPosixSpawn(const std::vector<std::string>
 #endif
 
 }  // namespace spawn_detail
+
+BGAGENT_INLINE int waitStatusOfExitRecord(int shellStatus) noexcept {
+  const int signal = shellStatus - 128;
+  // The encodings waitpid() gives: the signal in the low 7 bits, or the exit code above them.
+  return spawn_detail::signalEndsProcess(signal) ? signal : (shellStatus & 0xff) << 8;
+}
 
 BGAGENT_INLINE Result<SpawnedProcess> spawnProcess(
     const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // bgagent/runtime/detail/task_events.hpp: what happens to one task (started, progress, attempt,
 // cancel requested, killed, settled), told to whoever listens: an EventLog. The task's state, its
-// combinator and the process supervisor report here; with no listener a report costs one
-// atomic load. Events a later listener must still hear of are kept: a retry's attempts, and
+// combinator and the process supervisor report here; with no listener a report costs an atomic
+// load or two. Events a later listener must still hear of are kept: a retry's attempts, and
 // what is reported after the last event (the kill of an agent that ran on after settling).
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
@@ -74,11 +74,10 @@ class TaskEvents {
       return;
     }
     try {
-      kept_.push_back(KeptEvent{std::string(kind), makeFields(), true});
+      keepAndTell(KeptEvent{std::string(kind), makeFields(), true});
     } catch (...) {
-      return;  // only allocation can fail here; the task itself must not fail for its log
+      // Only allocation can fail here; the task itself must not fail for its log.
     }
-    tellAll(kept_.back().kind, kept_.back().fields);
   }
 
   /// Reports the task's last event (settled), then marks it ended: a report made after this
@@ -102,6 +101,12 @@ class TaskEvents {
     } catch (...) {
       // Only allocation can fail here; the task itself must not fail for its log.
     }
+  }
+
+  // With the lock held.
+  void keepAndTell(KeptEvent event) {
+    kept_.push_back(std::move(event));
+    tellAll(kept_.back().kind, kept_.back().fields);
   }
 
   void tellAll(std::string_view kind, const nlohmann::json& fields) noexcept {

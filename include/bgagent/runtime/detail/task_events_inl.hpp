@@ -17,8 +17,7 @@ BGAGENT_INLINE void TaskEvents::stopListening(std::uint64_t id) {
 BGAGENT_INLINE void TaskEvents::reportAndKeep(std::string_view kind, nlohmann::json fields) {
   try {
     std::lock_guard lock(mutex_);
-    kept_.push_back(KeptEvent{std::string(kind), std::move(fields), false});
-    tellAll(kept_.back().kind, kept_.back().fields);
+    keepAndTell(KeptEvent{std::string(kind), std::move(fields), false});
   } catch (...) {
     // Only allocation can fail here; the task itself must not fail for its log.
   }
