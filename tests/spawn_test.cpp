@@ -90,14 +90,15 @@ namespace {
 // socket pair: the child reads one end, the host writes the line to the other), then reaped.
 class GatedSurvivor {
  public:
-  GatedSurvivor(const std::filesystem::path& path, const std::string& script) {
+  GatedSurvivor(const std::filesystem::path& path, const std::string& script,
+                const std::map<std::string, std::string>& environment = {}) {
     file_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     REQUIRE(file_ >= 0);
     int gate[2];
     REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) == 0);
     hostEnd_ = gate[0];
     const bgagent::detail::SurvivorStreams streams{file_, gate[1]};
-    auto process = spawnProcess({"sh", "-c", script}, {}, {}, std::nullopt, &streams);
+    auto process = spawnProcess({"/bin/sh", "-c", script}, environment, {}, std::nullopt, &streams);
     ::close(gate[1]);
     REQUIRE(process);
     CHECK(!process->output);  // no pipe: the file is its stdout
@@ -187,6 +188,26 @@ TEST_CASE("a survivor's launcher records how its program ended and ends the same
     CHECK(WIFSIGNALED(status));
     CHECK(recorded == 128 + WTERMSIG(status));
   }
+}
+
+TEST_CASE("a survivor's launcher changes nothing its program sees, whatever the environment",
+          "[spawn]") {
+  TempDir dir;
+  const auto path = dir / "plain.out";
+  // Names a launcher's script could use, exported by the host; a PATH without its tools.
+  GatedSurvivor survivor(
+      path,
+      "echo \"$line $status $nl\"; "
+      "for fd in 3 4 5 6 7 8 9 10; do [ -e /proc/$$/fd/$fd ] && echo \"fd $fd\"; done; "
+      "grep -c . /proc/$$/status >/dev/null 2>&1 || echo 'no grep'",
+      {{"line", "mine"}, {"status", "7"}, {"nl", "x"}, {"PATH", "/nonexistent"}});
+  survivor.hostWrites("the host's line\n");
+  survivor.release();
+  const int status = survivor.reap();
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  // Its values, no descriptor of the launcher's, its own PATH; and the launcher still found
+  // the tools that tell an ended line (no blank line before the record).
+  CHECK(bgagent::test::readFile(path) == "the host's line\nmine 7 x\nno grep\n[EXIT] status=0\n");
 }
 
 TEST_CASE("a survivor's gate closed without its line runs nothing", "[spawn]") {

@@ -135,6 +135,8 @@ namespace detail {
 /// reads the file through when the agent has ended.
 struct OutputWriterAccess {
   static int descriptor(const OutputWriter& writer) noexcept { return writer.fd_.get(); }
+  /// This machine's name as `Writer:` lines record it: what a reader compares them with.
+  static std::string hostName() { return OutputWriter::hostName(); }
 };
 
 }  // namespace detail

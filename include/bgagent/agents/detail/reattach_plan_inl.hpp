@@ -24,12 +24,6 @@ namespace bgagent::detail {
 
 namespace reattach_detail {
 
-inline std::string thisHostName() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return {};
-  return name;
-}
-
 // Whether the file's writer still runs: its pid exists and, when the agent's start time is
 // known, did not start after the agent (a later process that took the writer's pid, as a
 // restarted container's first process takes its predecessor's). This process counts as a
@@ -147,7 +141,7 @@ BGAGENT_INLINE Result<std::vector<ReattachPlan>> planReattach(
         error.value()};
   }
   std::sort(paths.begin(), paths.end());
-  const std::string hostName = reattach_detail::thisHostName();
+  const std::string hostName = OutputWriterAccess::hostName();
   std::vector<ReattachPlan> plans;
   plans.reserve(paths.size());
   for (const std::filesystem::path& path : paths) {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <bgagent/core/detail/file_system.hpp>
+#include <bgagent/protocol/output_writer.hpp>
 #include <bgagent/runtime/detail/process_liveness.hpp>
 #include <cerrno>
 #include <cstdint>
@@ -29,8 +30,7 @@ BGAGENT_INLINE FileWatches::FileWatches(const EventLoop& loop, std::size_t partI
   if (inotify_.available() && !loop_.add(inotify_.fd(), partIndex_, kInotifyKey)) {
     inotify_.close();
   }
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) == 0) hostName_ = host;
+  hostName_ = OutputWriterAccess::hostName();
   reserve_ = UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 

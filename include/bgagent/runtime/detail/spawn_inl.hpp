@@ -158,23 +158,25 @@ inline std::string launcherScript() {
     raised += (raised.empty() ? "" : "|") + std::to_string(signal);
     if (signal != SIGKILL) caught += " " + std::to_string(signal);
   }
-  return "IFS= read -r go || exit 125\n"
-         "caught='" +
+  // No variable is set before the program runs (the gate's line is read in a subshell): one
+  // the environment exports would reach it changed. Its tools are found on the system's own
+  // path, whatever PATH the agent was given.
+  return "( IFS= read -r line ) || exit 125\n"
+         "trap :" +
          caught +
-         "'\n"
-         "trap : $caught\n"
+         "\n"
          "exec 3>&2 2>/dev/null\n"
          "( exec \"$@\" 2>&3 3>&- ) </dev/null\n"
          "status=$?\n"
          "exec 3>&-\n"
          "nl=\n"
-         "[ \"$(tail -c 1 \"/proc/$$/fd/1\" | wc -l)\" -eq 1 ] || nl='\n'\n"
+         "[ \"$(command -p tail -c 1 \"/proc/$$/fd/1\" | command -p wc -l)\" -eq 1 ] || nl='\n'\n"
          "printf '%s[EXIT] status=%d\\n' \"$nl\" \"$status\"\n"
          "if [ \"$status\" -gt 128 ]; then\n"
          "  case $((status - 128)) in\n"
          "    " +
-         raised +
-         ") trap - $caught; ulimit -c 0; kill -$((status - 128)) $$ ;;\n"
+         raised + ") trap -" + caught +
+         "; ulimit -c 0; kill -$((status - 128)) $$ ;;\n"
          "  esac\n"
          "fi\n"
          "exit \"$status\"";
