@@ -88,8 +88,9 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   // statfs once per directory: a thousand files in one directory ask once.
   bool directoryIsWatchable(const std::string& directory);
 
-  // Watches `entry.pid`'s exit: the writer's, or the agent's once the writer has gone.
-  void followProcess(WatchEntry& entry);
+  // Watches `entry.pid`'s exit: the writer's, or the agent's once the writer has gone (given
+  // its start time, a later process with its pid counts as its exit).
+  void followProcess(WatchEntry& entry, std::optional<std::uint64_t> started = std::nullopt);
 
   // Unlinks an entry from the watcher's tables; the caller owns it.
   std::unique_ptr<WatchEntry> detach(std::uint64_t id);

@@ -239,9 +239,10 @@ BGAGENT_INLINE bool FileWatches::directoryIsWatchable(const std::string& directo
   return watchableDirectories_[directory] = inotifySeesEveryWrite(directory);
 }
 
-BGAGENT_INLINE void FileWatches::followProcess(WatchEntry& entry) {
+BGAGENT_INLINE void FileWatches::followProcess(WatchEntry& entry,
+                                               std::optional<std::uint64_t> started) {
   bool exited = false;
-  entry.pidFd = openPidFd(entry.pid, exited);
+  entry.pidFd = openPidFd(entry.pid, exited, started);
   // Without the pidfd's event (the kernel refused the registration) the writer's liveness is
   // asked at the poll interval instead.
   if (entry.pidFd && !loop_.add(entry.pidFd.get(), partIndex_, entry.id)) entry.pidFd.reset();
@@ -397,12 +398,7 @@ BGAGENT_INLINE bool FileWatches::followAgentAfterWriter(WatchEntry& entry) {
     entry.pidFd.reset();
   }
   entry.pid = agent.pid;
-  followProcess(entry);
-  // Compared after the pidfd is open: when the time matches then, the pidfd is the agent's (a
-  // pid is given again only once its process is gone, and the later one starts later).
-  if (processStartTicks(agent.pid) != agent.started) {
-    entry.followedExited = true;
-  }
+  followProcess(entry, agent.started);
   if (!entry.pidFd && !entry.followedExited) entry.nextPoll = SteadyClock::now();
   return !entry.followedExited;
 }

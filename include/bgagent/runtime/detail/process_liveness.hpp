@@ -13,8 +13,10 @@
 namespace bgagent::detail {
 
 /// A pidfd for `pid`, or an empty UniqueFd when the kernel has none (then use isAlive()).
-/// `exited` is set when the process is already gone.
-UniqueFd openPidFd(std::int64_t pid, bool& exited);
+/// `exited` is set when the process is already gone, and, given the start time of the process
+/// meant (processStartTicks), when the pid names a later process by now.
+UniqueFd openPidFd(std::int64_t pid, bool& exited,
+                   std::optional<std::uint64_t> started = std::nullopt);
 
 /// Whether a process with this id exists (a zombie counts as existing).
 bool isAlive(std::int64_t pid);

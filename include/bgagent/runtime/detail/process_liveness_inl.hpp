@@ -21,13 +21,16 @@
 
 namespace bgagent::detail {
 
-BGAGENT_INLINE UniqueFd openPidFd(std::int64_t pid, bool& exited) {
+BGAGENT_INLINE UniqueFd openPidFd(std::int64_t pid, bool& exited,
+                                  std::optional<std::uint64_t> started) {
   exited = false;
-  const int fd = runtimeSyscalls.pidFdOpen(static_cast<pid_t>(pid), 0);
   // pidfd_open sets O_CLOEXEC on the descriptor it returns.
-  if (fd >= 0) return UniqueFd(fd);
-  if (errno == ESRCH) exited = true;
-  return UniqueFd();
+  UniqueFd fd(runtimeSyscalls.pidFdOpen(static_cast<pid_t>(pid), 0));
+  if (!fd && errno == ESRCH) exited = true;
+  // Compared after the pidfd is open: when the time matches then, the pidfd is that process's
+  // (a pid is given again only once its process is gone, and the later one starts later).
+  if (started && !exited && processStartTicks(pid) != *started) exited = true;
+  return fd;
 }
 
 BGAGENT_INLINE bool isAlive(std::int64_t pid) {

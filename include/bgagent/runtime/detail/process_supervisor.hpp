@@ -172,6 +172,13 @@ class ProcessSupervisor final : public LoopPart {
 
   void finish(std::uint64_t id);
 
+  // A child taken out of the table, to be ended by finish() or giveUp(); then dropChild().
+  std::unique_ptr<Child> takeChild(std::uint64_t id);
+  // Closes its descriptors (unwatched first), then it stops counting.
+  void dropChild(std::unique_ptr<Child> child);
+  // Publishes how many children remain, waking waitUntilIdle().
+  void publishChildCount();
+
   // What an agent that writes its own file said there, read once when it has ended (a last
   // line it left unfinished is ended first, through `writer`).
   struct OwnOutput {

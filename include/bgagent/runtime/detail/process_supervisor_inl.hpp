@@ -134,10 +134,7 @@ BGAGENT_INLINE Result<std::uint64_t> ProcessSupervisor::adopt(const AgentProcess
   child->started = agent.started;
   child->survivor = true;
   child->adopted = true;
-  child->pidFd = openPidFd(child->pid, child->exited);
-  // Compared after the pidfd is open: if the start time matches now, the pidfd is the agent's
-  // (a pid is reused only once its process is gone, and then the time differs).
-  if (processStartTicks(child->pid) != agent.started) child->exited = true;
+  child->pidFd = openPidFd(child->pid, child->exited, agent.started);
   // The group the file names is signalled only when the agent is in it now, and never 0 or 1
   // (kill(-1) would reach every process this user may signal).
   const std::optional<std::int64_t> group = processGroupOf(child->pid);
@@ -400,9 +397,7 @@ BGAGENT_INLINE int ProcessSupervisor::signalAgent(Child& child, int signal) {
 }
 
 BGAGENT_INLINE void ProcessSupervisor::giveUp(std::uint64_t id, int error, bool leaderAlone) {
-  const auto found = children_.find(id);
-  std::unique_ptr<Child> child = std::move(found->second);
-  children_.erase(found);
+  std::unique_ptr<Child> child = takeChild(id);
   const EndReason reason = child->control->claimEnding();
   const std::string target = child->wholeGroup && !leaderAlone
                                  ? "group " + std::to_string(child->group)
@@ -425,14 +420,7 @@ BGAGENT_INLINE void ProcessSupervisor::giveUp(std::uint64_t id, int error, bool 
     Result<void> written = child->writer.finish(text, result);
     if (!written && child->control->onEndingLost) child->control->onEndingLost(written.error());
   }
-  closeWatched(child->output);
-  closeWatched(child->pidFd);
-  child.reset();
-  {
-    std::lock_guard lock(mutex_);
-    childCount_ = children_.size();
-  }
-  idle_.notify_all();
+  dropChild(std::move(child));
 }
 
 BGAGENT_INLINE bool ProcessSupervisor::adoptedLeaderGone(const Child& child) {
@@ -463,11 +451,7 @@ BGAGENT_INLINE void ProcessSupervisor::releaseSurvivors() {
     released = true;
   }
   if (!released) return;
-  {
-    std::lock_guard lock(mutex_);
-    childCount_ = children_.size();
-  }
-  idle_.notify_all();
+  publishChildCount();
   loop_.wake();  // a drain that waits for the count to reach 0 looks again
 }
 
@@ -513,9 +497,7 @@ BGAGENT_INLINE void ProcessSupervisor::flushPending(Child& child) {
 }
 
 BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
-  const auto found = children_.find(id);
-  std::unique_ptr<Child> child = std::move(found->second);
-  children_.erase(found);
+  std::unique_ptr<Child> child = takeChild(id);
   // Background processes the agent left in its group end with it. Before the reap: until
   // then the leader's zombie keeps its group id from being reused. (An adopted agent has no
   // zombie here to pin it: its group id may be anyone's once it has exited, so what it left
@@ -549,9 +531,25 @@ BGAGENT_INLINE void ProcessSupervisor::finish(std::uint64_t id) {
     flushPending(*child);
     writeEnding(*child, exitStatus, child->relay.wroteResult(), child->relay.lastLines());
   }
+  dropChild(std::move(child));
+}
+
+BGAGENT_INLINE std::unique_ptr<ProcessSupervisor::Child> ProcessSupervisor::takeChild(
+    std::uint64_t id) {
+  const auto found = children_.find(id);
+  std::unique_ptr<Child> child = std::move(found->second);
+  children_.erase(found);
+  return child;
+}
+
+BGAGENT_INLINE void ProcessSupervisor::dropChild(std::unique_ptr<Child> child) {
   closeWatched(child->output);
   closeWatched(child->pidFd);
   child.reset();  // its descriptors close before it stops counting
+  publishChildCount();
+}
+
+BGAGENT_INLINE void ProcessSupervisor::publishChildCount() {
   {
     std::lock_guard lock(mutex_);
     childCount_ = children_.size();
