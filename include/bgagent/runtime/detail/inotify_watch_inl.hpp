@@ -11,7 +11,9 @@ namespace bgagent::detail {
 BGAGENT_INLINE InotifyWatch::InotifyWatch() : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {}
 
 BGAGENT_INLINE int InotifyWatch::addDirectory(const std::string& directory) {
-  const int wd = ::inotify_add_watch(fd_.get(), directory.c_str(), kDirectoryEvents);
+  // IN_MASK_ADD: asked again for a watched directory, the kernel would otherwise replace the
+  // mask by clearing it first, and a write in the directory at that moment raises no event.
+  const int wd = ::inotify_add_watch(fd_.get(), directory.c_str(), kDirectoryEvents | IN_MASK_ADD);
   if (wd >= 0) ++references_[wd];
   return wd;
 }
