@@ -9,6 +9,7 @@
 //     at a random phase of its interval. Waiters: bgagent's waitForCompletion on a Watcher
 //     (inotify), a raw inotify read loop (the floor: no thread hand-off, no parser), and a
 //     sleep-then-pread loop at 1 ms and 10 ms. The seed's 5 s poll is ANALYTIC in run.sh.
+// (a2) completion_latency_beside_10000_idle_files: (a) while 10,000 other files are watched.
 // (b) idle_cpu: 1,000 watched files that nobody writes; the process's CPU time (getrusage,
 //     every thread) while the main thread sleeps for BGAGENT_BENCH_IDLE_SECONDS (10).
 // (c) scale_10000_files: 10,000 files with a START line in one directory: time until each has
@@ -163,7 +164,39 @@ std::int64_t randomDelayNs(std::minstd_rand& random, std::chrono::nanoseconds in
   return 200'000 + static_cast<std::int64_t>(random() % static_cast<std::uint64_t>(spread));
 }
 
-void completionLatency(benchmark::State& state, Waiter waiter, std::chrono::nanoseconds interval) {
+constexpr std::size_t kScaleFiles = 10'000;  // the scale case's files, and the idle ones
+
+rlim_t raiseFileLimit() {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur;
+}
+
+// Idle files watched by `watcher` beside the measured one, each with a START and a timeout (a
+// timer of its own), in a directory of their own; returns once each has been read once.
+std::vector<bgagent::WatchHandle> watchIdleFiles(bgagent::Watcher& watcher,
+                                                 const bench::TempDir& dir, std::size_t count) {
+  std::vector<bgagent::WatchHandle> handles;
+  std::atomic<std::size_t> read{0};
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string path = dir.file("idle-" + std::to_string(i) + ".out");
+    bench::writeNewFile(path, kStartRecord);
+    bgagent::WaitOptions options;
+    options.timeout = 3600s;
+    options.onUpdate = [&read, first = true](const bgagent::OutputSnapshot&) mutable {
+      if (std::exchange(first, false)) read.fetch_add(1, std::memory_order_release);
+    };
+    handles.push_back(watcher.watch(path, std::move(options), [](bgagent::WaitOutcome) {}));
+  }
+  while (read.load(std::memory_order_acquire) < count) std::this_thread::sleep_for(1ms);
+  return handles;
+}
+
+void completionLatency(benchmark::State& state, Waiter waiter, std::chrono::nanoseconds interval,
+                       std::size_t idleFiles) {
   const auto trials =
       static_cast<std::size_t>(bench::environmentNumber("BGAGENT_BENCH_TRIALS", 1000));
   bench::TempDir dir;
@@ -187,6 +220,12 @@ void completionLatency(benchmark::State& state, Waiter waiter, std::chrono::nano
   if (watcher && !watcher->usesInotify()) {
     state.SkipWithError("the Watcher has no inotify instance");
     return;
+  }
+  bench::TempDir idleDir;
+  std::vector<bgagent::WatchHandle> idle;
+  if (watcher && idleFiles > 0) {
+    raiseFileLimit();
+    idle = watchIdleFiles(*watcher, idleDir, idleFiles);
   }
 
   for (auto _ : state) {
@@ -344,17 +383,6 @@ void idleCpu(benchmark::State& state, IdleKind kind) {
 }
 
 // ---- (c) scale ----------------------------------------------------------------------------------
-
-constexpr std::size_t kScaleFiles = 10'000;
-
-rlim_t raiseFileLimit() {
-  rlimit limit{};
-  ::getrlimit(RLIMIT_NOFILE, &limit);
-  limit.rlim_cur = limit.rlim_max;
-  ::setrlimit(RLIMIT_NOFILE, &limit);
-  ::getrlimit(RLIMIT_NOFILE, &limit);
-  return limit.rlim_cur;
-}
 
 std::int64_t residentBytes() {
   std::ifstream statm("/proc/self/statm");
@@ -542,8 +570,9 @@ bool registerBenchmarks() {
   using benchmark::kMicrosecond;
   using benchmark::kMillisecond;
   using benchmark::RegisterBenchmark;
-  const auto latency = [](const char* name, Waiter waiter, std::chrono::nanoseconds interval) {
-    RegisterBenchmark(name, completionLatency, waiter, interval)
+  const auto latency = [](const char* name, Waiter waiter, std::chrono::nanoseconds interval,
+                          std::size_t idleFiles = 0) {
+    RegisterBenchmark(name, completionLatency, waiter, interval, idleFiles)
         ->Unit(kMicrosecond)
         ->Iterations(1)
         ->UseManualTime();
@@ -553,6 +582,12 @@ bool registerBenchmarks() {
   latency("completion_latency/baseline:raw inotify read loop (floor)", Waiter::RawInotify, 1ms);
   latency("completion_latency/baseline:poll every 1 ms (sleep+pread)", Waiter::Poll, 1ms);
   latency("completion_latency/baseline:poll every 10 ms (sleep+pread)", Waiter::Poll, 10ms);
+  // The same wait while 10,000 other files are watched, idle, each with a timeout: what a turn
+  // costs when it looks at more than the file that changed.
+  latency("completion_latency_beside_10000_idle_files/bgagent:waitForCompletion on a Watcher",
+          Waiter::Bgagent, 1ms, kScaleFiles);
+  latency("completion_latency_beside_10000_idle_files/baseline:raw inotify read loop (floor)",
+          Waiter::RawInotify, 1ms);
 
   const std::string idle = "idle_cpu_1000_files_" + std::to_string(idleSeconds()) + "s";
   const auto idleCase = [&idle](const char* what, IdleKind kind) {

@@ -785,6 +785,42 @@ TEST_CASE("heartbeats keep an idle wait alive", "[watcher][timing]") {
   CHECK(outcome.snapshot.heartbeats == 8);
 }
 
+// Each read moves an idle timeout, and each move queues the entry's timer again; the watcher
+// drops the moved ones when they outnumber the live ones. The timers it keeps must be the
+// right ones: the busy file's latest and the quiet file's only one.
+TEST_CASE("idle timeouts moved by many reads, and other waits' timeouts, still end on time",
+          "[watcher][timing]") {
+  TempDir dir;
+  const auto busyPath = dir / "busy.out";
+  writeFile(busyPath, kStartLine);
+  writeFile(dir / "quiet.out", kStartLine);
+  Watcher watcher;
+  ReadProgress progress;
+  WaitOptions busyOptions;
+  busyOptions.idleTimeout = 500ms;
+  busyOptions.onUpdate = progress.observer();
+  PendingOutcome busy(watcher, busyPath, busyOptions);
+  WaitOptions quietOptions;
+  quietOptions.timeout = 300ms;
+  const auto quietStarted = SteadyClock::now();
+  PendingOutcome quiet(watcher, dir / "quiet.out", quietOptions);
+  std::uint64_t written = 29;
+  for (int line = 0; line < 200; ++line) {  // 200 moves: more than twice the live timers + 64
+    const std::string text = "line " + std::to_string(line) + "\n";
+    appendFile(busyPath, text);
+    written += text.size();
+    progress.waitForBytes(written);
+  }
+  const auto lastWrite = SteadyClock::now();
+  const WaitOutcome quietOutcome = quiet.get();
+  CHECK(quietOutcome.status == Status::TimedOut);
+  CHECK(SteadyClock::now() - quietStarted >= 300ms);
+  const WaitOutcome busyOutcome = busy.get();
+  CHECK(busyOutcome.status == Status::Stalled);
+  CHECK(SteadyClock::now() - lastWrite >= 500ms);
+  CHECK(busyOutcome.snapshot.bytes == written);
+}
+
 TEST_CASE("a symlinked output path is followed to where it points", "[watcher]") {
   TempDir dir;
   std::filesystem::create_directory(dir / "real");

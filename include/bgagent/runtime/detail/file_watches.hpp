@@ -10,6 +10,7 @@
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
 
+#include <atomic>
 #include <bgagent/core/detail/unique_fd.hpp>
 #include <bgagent/protocol/wait_outcome.hpp>
 #include <bgagent/runtime/detail/event_loop.hpp>
@@ -18,9 +19,11 @@
 #include <bgagent/runtime/detail/watch_entry.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -95,6 +98,12 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   // Unlinks an entry from the watcher's tables; the caller owns it.
   std::unique_ptr<WatchEntry> detach(std::uint64_t id);
 
+  // Lists `entry` for a read at the next turn (registration, an event, an overflow), once.
+  void markDirty(WatchEntry& entry);
+
+  // Queues `entry`'s next timer when it moved since it was last queued.
+  void schedule(WatchEntry& entry);
+
   void checkEntries(SteadyClock::time_point now);
 
   std::optional<WaitOutcome> check(WatchEntry& entry, SteadyClock::time_point now);
@@ -125,11 +134,18 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   std::vector<std::uint64_t> removed_;              // guarded by mutex_
   bool closed_ = false;                             // guarded by mutex_
   std::string closedWhy_;                           // guarded by mutex_
+  // Raised by a stop callback, from any thread and with no lock, after the entry's own flag.
+  std::atomic<bool> cancelsAsked_{false};
 
   // The runtime's thread's own.
   std::unordered_map<std::uint64_t, std::unique_ptr<WatchEntry>> entries_;
   // wd -> file name -> ids of the entries watching that name.
   std::unordered_map<int, std::unordered_map<std::string, std::vector<std::uint64_t>>> directories_;
+  std::vector<std::uint64_t> dirty_;  // entries whose `dirty` is raised, each once
+  // (time, id) of each entry's queued timer; a pair whose entry went or whose timer moved is
+  // skipped when it comes up.
+  using Timer = std::pair<SteadyClock::time_point, std::uint64_t>;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::vector<std::pair<std::unique_ptr<WatchEntry>, WaitOutcome>> settled_;
   std::unordered_map<std::string, bool> watchableDirectories_;  // directory -> inotify is reliable
 };

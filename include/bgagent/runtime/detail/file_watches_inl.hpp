@@ -59,15 +59,20 @@ BGAGENT_INLINE std::uint64_t FileWatches::watch(const std::filesystem::path& out
     WatchEntry* raw = entry.get();
     entry->stopCallback.emplace(entry->options.stopToken, [this, raw] {
       raw->cancelRequested.store(true, std::memory_order_release);
+      cancelsAsked_.store(true, std::memory_order_release);
       loop_.wake();
     });
   }
   std::string closedWhy;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (closed_) {
       closedWhy = closedWhy_;
     } else {
+      // A queue that was not empty has its wake-up on the way, and the turn it starts takes
+      // everything queued: 10,000 watches asked at once cost one wake-up, not 10,000.
+      wake = added_.empty() && removed_.empty();
       added_.push_back(std::move(entry));
     }
   }
@@ -79,7 +84,7 @@ BGAGENT_INLINE std::uint64_t FileWatches::watch(const std::filesystem::path& out
     callback(std::move(outcome));
     return 0;
   }
-  loop_.wake();
+  if (wake) loop_.wake();
   return id;
 }
 
@@ -101,6 +106,8 @@ BGAGENT_INLINE void FileWatches::close(const std::string& why) {
     }
     entries_.clear();
     directories_.clear();
+    dirty_.clear();
+    timers_ = {};
     deliverSettled();
     std::lock_guard lock(mutex_);
     more = !added_.empty();
@@ -110,7 +117,7 @@ BGAGENT_INLINE void FileWatches::close(const std::string& why) {
 
 BGAGENT_INLINE void FileWatches::readAll() {
   takeQueued();
-  for (auto& [id, entry] : entries_) entry->dirty = true;
+  for (auto& [id, entry] : entries_) markDirty(*entry);
   checkEntries(SteadyClock::now());
 }
 
@@ -119,7 +126,7 @@ BGAGENT_INLINE void FileWatches::onReady(std::uint64_t key) {
     readInotifyEvents();
   } else if (const auto found = entries_.find(key); found != entries_.end()) {
     found->second->followedExited = true;  // the pidfd is readable: the process exited
-    found->second->dirty = true;
+    markDirty(*found->second);
   }
 }
 
@@ -129,14 +136,37 @@ BGAGENT_INLINE void FileWatches::onTurn(SteadyClock::time_point now) {
 }
 
 BGAGENT_INLINE std::optional<SteadyClock::time_point> FileWatches::nextTimer() {
-  std::optional<SteadyClock::time_point> next;
-  for (const auto& [id, entry] : entries_) {
-    if (entry->dirty || entry->cancelRequested.load(std::memory_order_acquire)) {
-      return SteadyClock::now();
+  if (!dirty_.empty() || cancelsAsked_.load(std::memory_order_acquire)) return SteadyClock::now();
+  while (!timers_.empty()) {
+    const auto& [time, id] = timers_.top();
+    if (const auto found = entries_.find(id);
+        found != entries_.end() && found->second->scheduled == time) {
+      return time;
     }
-    if (const auto timer = entry->nextTimer()) next = next ? std::min(*next, *timer) : *timer;
+    timers_.pop();  // the entry settled, or its timer moved
   }
-  return next;
+  return std::nullopt;
+}
+
+BGAGENT_INLINE void FileWatches::markDirty(WatchEntry& entry) {
+  if (entry.dirty) return;  // listed already
+  entry.dirty = true;
+  dirty_.push_back(entry.id);
+}
+
+BGAGENT_INLINE void FileWatches::schedule(WatchEntry& entry) {
+  const std::optional<SteadyClock::time_point> next = entry.nextTimer();
+  if (next == entry.scheduled) return;
+  entry.scheduled = next;
+  if (next) timers_.emplace(*next, entry.id);
+  // Every moved timer leaves its old pair behind (an idle timeout moves with each read): when
+  // those outnumber the live ones, the queue is built again from the entries.
+  if (timers_.size() > 2 * entries_.size() + 64) {
+    timers_ = {};
+    for (const auto& [id, watched] : entries_) {
+      if (watched->scheduled) timers_.emplace(*watched->scheduled, id);
+    }
+  }
 }
 
 BGAGENT_INLINE std::uint64_t FileWatches::nextId() {
@@ -145,17 +175,19 @@ BGAGENT_INLINE std::uint64_t FileWatches::nextId() {
 }
 
 BGAGENT_INLINE void FileWatches::unwatch(std::uint64_t id) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
+    wake = added_.empty() && removed_.empty();  // as in watch()
     removed_.push_back(id);
   }
-  loop_.wake();
+  if (wake) loop_.wake();
 }
 
 BGAGENT_INLINE void FileWatches::readInotifyEvents() {
   inotify_.readEvents([this](int wd, std::string_view name, std::uint32_t mask) {
     if (wd < 0 || (mask & IN_Q_OVERFLOW) != 0) {
-      for (auto& [id, entry] : entries_) entry->dirty = true;  // events were lost: re-read all
+      for (auto& [id, entry] : entries_) markDirty(*entry);  // events were lost: re-read all
       return;
     }
     const auto directory = directories_.find(wd);
@@ -165,14 +197,14 @@ BGAGENT_INLINE void FileWatches::readInotifyEvents() {
       // Only the files of that name: a busy directory costs a lookup, not a scan.
       const auto named = directory->second.find(std::string(name));
       if (named != directory->second.end()) {
-        for (const std::uint64_t id : named->second) entries_.at(id)->dirty = true;
+        for (const std::uint64_t id : named->second) markDirty(*entries_.at(id));
       }
       return;
     }
     for (auto& [fileName, ids] : directory->second) {
       for (const std::uint64_t id : ids) {
         WatchEntry& entry = *entries_.at(id);
-        entry.dirty = true;
+        markDirty(entry);
         if ((mask & IN_IGNORED) != 0) {
           entry.wd = -1;  // the directory went away: poll from now on
           entry.nextPoll = SteadyClock::now();
@@ -214,6 +246,7 @@ BGAGENT_INLINE void FileWatches::startWatching(std::unique_ptr<WatchEntry> entry
     if (entry->wd >= 0) directories_[entry->wd][entry->name].push_back(entry->id);
   }
   if (entry->pid > 0) followProcess(*entry);
+  dirty_.push_back(entry->id);  // an entry starts dirty: its first read is at the next turn
   entries_.emplace(entry->id, std::move(entry));
 }
 
@@ -270,18 +303,33 @@ BGAGENT_INLINE std::unique_ptr<WatchEntry> FileWatches::detach(std::uint64_t id)
 }
 
 BGAGENT_INLINE void FileWatches::checkEntries(SteadyClock::time_point now) {
-  std::vector<std::uint64_t> done;
-  std::vector<WaitOutcome> outcomes;
-  for (auto& [id, entryPointer] : entries_) {
-    WatchEntry& entry = *entryPointer;
-    if (std::optional<WaitOutcome> outcome = check(entry, now)) {
-      done.push_back(id);
-      outcomes.push_back(std::move(*outcome));
+  // Only the entries that have something to do: read (dirty), a timer due, or a stop asked. A
+  // turn costs what happened in it, not the number of files watched.
+  std::vector<std::uint64_t> due = std::move(dirty_);
+  dirty_.clear();
+  while (!timers_.empty() && timers_.top().first <= now) {
+    const auto [time, id] = timers_.top();
+    timers_.pop();
+    const auto found = entries_.find(id);
+    if (found == entries_.end() || found->second->scheduled != time) continue;  // stale
+    found->second->scheduled.reset();
+    due.push_back(id);
+  }
+  if (cancelsAsked_.exchange(false, std::memory_order_acq_rel)) {
+    // Rare, and asked from any thread without a lock: the flags say which.
+    for (const auto& [id, entry] : entries_) {
+      if (entry->cancelRequested.load(std::memory_order_acquire)) due.push_back(id);
     }
   }
-  for (std::size_t i = 0; i < done.size(); ++i) {
-    if (auto entry = detach(done[i]))
-      settled_.emplace_back(std::move(entry), std::move(outcomes[i]));
+  for (const std::uint64_t id : due) {
+    const auto found = entries_.find(id);
+    if (found == entries_.end()) continue;  // settled already (listed twice, or unwatched)
+    WatchEntry& entry = *found->second;
+    if (std::optional<WaitOutcome> outcome = check(entry, now)) {
+      settled_.emplace_back(detach(id), std::move(*outcome));
+    } else {
+      schedule(entry);
+    }
   }
   deliverSettled();
 }
@@ -326,7 +374,7 @@ BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
       entry.lastActivity = now;
     }
     if (!read) return WaitOutcome{Status::Failed, read.error(), entry.file.snapshot()};
-    if (*read == kReadBudget) entry.dirty = true;  // more waits: read on at the next turn
+    if (*read == kReadBudget) markDirty(entry);  // more waits: read on at the next turn
     if (*read > 0) {
       entry.lastActivity = now;
       if (entry.options.onUpdate) {

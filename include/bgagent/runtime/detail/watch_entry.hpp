@@ -65,6 +65,7 @@ struct WatchEntry {
   bool withoutDescriptor = false;  // none was left to open the file: it is opened per read
   bool dirty = true;               // read at the next turn (registration, an event, an overflow)
   std::string missingDirectory;    // why the file can never appear (found at the call), or empty
+  std::optional<SteadyClock::time_point> scheduled;  // the timer queued for it, if any
   // Last: destroyed first, so a callback in flight finishes before the flag goes away.
   std::optional<std::stop_callback<std::function<void()>>> stopCallback;
 };
