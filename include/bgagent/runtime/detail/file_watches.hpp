@@ -128,24 +128,27 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   InotifyWatch inotify_;
   UniqueFd reserve_;  // /dev/null, kept so that a watch can still read when none is left
 
+  // Raised by a stop callback, from any thread and with no lock, after the entry's own flag.
+  // Declared before the entries, so it outlives their callbacks.
+  std::atomic<bool> cancelsAsked_{false};
+
   std::mutex mutex_;
   std::uint64_t lastId_ = kInotifyKey;              // guarded by mutex_
   std::vector<std::unique_ptr<WatchEntry>> added_;  // guarded by mutex_
   std::vector<std::uint64_t> removed_;              // guarded by mutex_
   bool closed_ = false;                             // guarded by mutex_
   std::string closedWhy_;                           // guarded by mutex_
-  // Raised by a stop callback, from any thread and with no lock, after the entry's own flag.
-  std::atomic<bool> cancelsAsked_{false};
 
   // The runtime's thread's own.
   std::unordered_map<std::uint64_t, std::unique_ptr<WatchEntry>> entries_;
   // wd -> file name -> ids of the entries watching that name.
   std::unordered_map<int, std::unordered_map<std::string, std::vector<std::uint64_t>>> directories_;
-  std::vector<std::uint64_t> dirty_;  // entries whose `dirty` is raised, each once
+  std::vector<std::uint64_t> dirty_;   // entries whose `dirty` is raised, each once
+  std::vector<std::uint64_t> dueNow_;  // the entries a turn looks at
   // (time, id) of each entry's queued timer; a pair whose entry went or whose timer moved is
   // skipped when it comes up.
-  using Timer = std::pair<SteadyClock::time_point, std::uint64_t>;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  using QueuedTimer = std::pair<SteadyClock::time_point, std::uint64_t>;
+  std::priority_queue<QueuedTimer, std::vector<QueuedTimer>, std::greater<>> timerQueue_;
   std::vector<std::pair<std::unique_ptr<WatchEntry>, WaitOutcome>> settled_;
   std::unordered_map<std::string, bool> watchableDirectories_;  // directory -> inotify is reliable
 };

@@ -107,7 +107,7 @@ BGAGENT_INLINE void FileWatches::close(const std::string& why) {
     entries_.clear();
     directories_.clear();
     dirty_.clear();
-    timers_ = {};
+    timerQueue_ = {};
     deliverSettled();
     std::lock_guard lock(mutex_);
     more = !added_.empty();
@@ -137,13 +137,13 @@ BGAGENT_INLINE void FileWatches::onTurn(SteadyClock::time_point now) {
 
 BGAGENT_INLINE std::optional<SteadyClock::time_point> FileWatches::nextTimer() {
   if (!dirty_.empty() || cancelsAsked_.load(std::memory_order_acquire)) return SteadyClock::now();
-  while (!timers_.empty()) {
-    const auto& [time, id] = timers_.top();
+  while (!timerQueue_.empty()) {
+    const auto& [time, id] = timerQueue_.top();
     if (const auto found = entries_.find(id);
-        found != entries_.end() && found->second->scheduled == time) {
+        found != entries_.end() && found->second->queuedTimer == time) {
       return time;
     }
-    timers_.pop();  // the entry settled, or its timer moved
+    timerQueue_.pop();  // the entry settled, or its timer moved
   }
   return std::nullopt;
 }
@@ -156,15 +156,15 @@ BGAGENT_INLINE void FileWatches::markDirty(WatchEntry& entry) {
 
 BGAGENT_INLINE void FileWatches::schedule(WatchEntry& entry) {
   const std::optional<SteadyClock::time_point> next = entry.nextTimer();
-  if (next == entry.scheduled) return;
-  entry.scheduled = next;
-  if (next) timers_.emplace(*next, entry.id);
+  if (next == entry.queuedTimer) return;
+  entry.queuedTimer = next;
+  if (next) timerQueue_.emplace(*next, entry.id);
   // Every moved timer leaves its old pair behind (an idle timeout moves with each read): when
   // those outnumber the live ones, the queue is built again from the entries.
-  if (timers_.size() > 2 * entries_.size() + 64) {
-    timers_ = {};
+  if (timerQueue_.size() > 2 * entries_.size() + 64) {
+    timerQueue_ = {};
     for (const auto& [id, watched] : entries_) {
-      if (watched->scheduled) timers_.emplace(*watched->scheduled, id);
+      if (watched->queuedTimer) timerQueue_.emplace(*watched->queuedTimer, id);
     }
   }
 }
@@ -305,14 +305,14 @@ BGAGENT_INLINE std::unique_ptr<WatchEntry> FileWatches::detach(std::uint64_t id)
 BGAGENT_INLINE void FileWatches::checkEntries(SteadyClock::time_point now) {
   // Only the entries that have something to do: read (dirty), a timer due, or a stop asked. A
   // turn costs what happened in it, not the number of files watched.
-  std::vector<std::uint64_t> due = std::move(dirty_);
-  dirty_.clear();
-  while (!timers_.empty() && timers_.top().first <= now) {
-    const auto [time, id] = timers_.top();
-    timers_.pop();
+  std::vector<std::uint64_t>& due = dueNow_;  // kept between turns for its capacity
+  due.swap(dirty_);
+  while (!timerQueue_.empty() && timerQueue_.top().first <= now) {
+    const auto [time, id] = timerQueue_.top();
+    timerQueue_.pop();
     const auto found = entries_.find(id);
-    if (found == entries_.end() || found->second->scheduled != time) continue;  // stale
-    found->second->scheduled.reset();
+    if (found == entries_.end() || found->second->queuedTimer != time) continue;  // stale
+    found->second->queuedTimer.reset();
     due.push_back(id);
   }
   if (cancelsAsked_.exchange(false, std::memory_order_acq_rel)) {
@@ -321,9 +321,12 @@ BGAGENT_INLINE void FileWatches::checkEntries(SteadyClock::time_point now) {
       if (entry->cancelRequested.load(std::memory_order_acquire)) due.push_back(id);
     }
   }
+  // Once each: a file both dirty and due would be read twice, past its budget for the turn.
+  std::sort(due.begin(), due.end());
+  due.erase(std::unique(due.begin(), due.end()), due.end());
   for (const std::uint64_t id : due) {
     const auto found = entries_.find(id);
-    if (found == entries_.end()) continue;  // settled already (listed twice, or unwatched)
+    if (found == entries_.end()) continue;  // unwatched, or settled as the turn began
     WatchEntry& entry = *found->second;
     if (std::optional<WaitOutcome> outcome = check(entry, now)) {
       settled_.emplace_back(detach(id), std::move(*outcome));
@@ -331,6 +334,7 @@ BGAGENT_INLINE void FileWatches::checkEntries(SteadyClock::time_point now) {
       schedule(entry);
     }
   }
+  due.clear();
   deliverSettled();
 }
 

@@ -39,7 +39,8 @@ class InotifyWatch {
   }
 
   /// Watches `directory` (again: the kernel returns the same descriptor for the same inode, and
-  /// it is counted). Returns the watch descriptor, or -1 with errno set.
+  /// it is counted; asking again adds to the watch's events, which never drops one). Returns
+  /// the watch descriptor, or -1 with errno set.
   int addDirectory(const std::string& directory);
 
   /// Drops one reference; the last one removes the kernel watch.
