@@ -70,6 +70,7 @@ class FileWatches final : public LoopPart, public WatchCanceller {
 
  private:
   static constexpr std::uint64_t kInotifyKey = 0;
+  using QueuedTimer = std::pair<SteadyClock::time_point, std::uint64_t>;  // (time, entry id)
   // At most this much of one file is read per turn, so a writer faster than the parser cannot
   // hold the thread that serves every other watch.
   static constexpr std::size_t kReadBudget = std::size_t{1} << 20;
@@ -103,6 +104,9 @@ class FileWatches final : public LoopPart, public WatchCanceller {
 
   // Queues `entry`'s next timer when it moved since it was last queued.
   void schedule(WatchEntry& entry);
+
+  // The entry a queued timer is for, or null when that pair is stale.
+  WatchEntry* entryOf(const QueuedTimer& timer);
 
   void checkEntries(SteadyClock::time_point now);
 
@@ -145,9 +149,8 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   std::unordered_map<int, std::unordered_map<std::string, std::vector<std::uint64_t>>> directories_;
   std::vector<std::uint64_t> dirty_;   // entries whose `dirty` is raised, each once
   std::vector<std::uint64_t> dueNow_;  // the entries a turn looks at
-  // (time, id) of each entry's queued timer; a pair whose entry went or whose timer moved is
-  // skipped when it comes up.
-  using QueuedTimer = std::pair<SteadyClock::time_point, std::uint64_t>;
+  // Each entry's queued timer; a pair whose entry went or whose timer moved is skipped when it
+  // comes up.
   std::priority_queue<QueuedTimer, std::vector<QueuedTimer>, std::greater<>> timerQueue_;
   std::vector<std::pair<std::unique_ptr<WatchEntry>, WaitOutcome>> settled_;
   std::unordered_map<std::string, bool> watchableDirectories_;  // directory -> inotify is reliable

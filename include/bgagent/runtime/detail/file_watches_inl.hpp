@@ -138,14 +138,17 @@ BGAGENT_INLINE void FileWatches::onTurn(SteadyClock::time_point now) {
 BGAGENT_INLINE std::optional<SteadyClock::time_point> FileWatches::nextTimer() {
   if (!dirty_.empty() || cancelsAsked_.load(std::memory_order_acquire)) return SteadyClock::now();
   while (!timerQueue_.empty()) {
-    const auto& [time, id] = timerQueue_.top();
-    if (const auto found = entries_.find(id);
-        found != entries_.end() && found->second->queuedTimer == time) {
-      return time;
-    }
-    timerQueue_.pop();  // the entry settled, or its timer moved
+    if (entryOf(timerQueue_.top()) != nullptr) return timerQueue_.top().first;
+    timerQueue_.pop();
   }
   return std::nullopt;
+}
+
+BGAGENT_INLINE WatchEntry* FileWatches::entryOf(const QueuedTimer& timer) {
+  const auto found = entries_.find(timer.second);
+  // Gone when the entry settled, or its timer moved since the pair was queued.
+  if (found == entries_.end() || found->second->queuedTimer != timer.first) return nullptr;
+  return found->second.get();
 }
 
 BGAGENT_INLINE void FileWatches::markDirty(WatchEntry& entry) {
@@ -246,7 +249,7 @@ BGAGENT_INLINE void FileWatches::startWatching(std::unique_ptr<WatchEntry> entry
     if (entry->wd >= 0) directories_[entry->wd][entry->name].push_back(entry->id);
   }
   if (entry->pid > 0) followProcess(*entry);
-  dirty_.push_back(entry->id);  // an entry starts dirty: its first read is at the next turn
+  markDirty(*entry);  // its first read is at the next turn
   entries_.emplace(entry->id, std::move(entry));
 }
 
@@ -308,12 +311,11 @@ BGAGENT_INLINE void FileWatches::checkEntries(SteadyClock::time_point now) {
   std::vector<std::uint64_t>& due = dueNow_;  // kept between turns for its capacity
   due.swap(dirty_);
   while (!timerQueue_.empty() && timerQueue_.top().first <= now) {
-    const auto [time, id] = timerQueue_.top();
+    WatchEntry* entry = entryOf(timerQueue_.top());
     timerQueue_.pop();
-    const auto found = entries_.find(id);
-    if (found == entries_.end() || found->second->queuedTimer != time) continue;  // stale
-    found->second->queuedTimer.reset();
-    due.push_back(id);
+    if (entry == nullptr) continue;
+    entry->queuedTimer.reset();
+    due.push_back(entry->id);
   }
   if (cancelsAsked_.exchange(false, std::memory_order_acq_rel)) {
     // Rare, and asked from any thread without a lock: the flags say which.

@@ -64,8 +64,8 @@ struct WatchEntry {
   std::int64_t exitedWriter = 0;   // that writer's pid, for the message
   bool withoutDescriptor = false;  // none was left to open the file: it is opened per read
   // Read at the next turn (registration, an event, an overflow). Raised only by FileWatches'
-  // markDirty (and from the start, by startWatching), which lists the entry in its dirty_.
-  bool dirty = true;
+  // markDirty, which lists the entry in its dirty_.
+  bool dirty = false;
   std::string missingDirectory;  // why the file can never appear (found at the call), or empty
   std::optional<SteadyClock::time_point> queuedTimer;  // its pair in the timer queue, if any
   // Last: destroyed first, so a callback in flight finishes before the flag goes away.
