@@ -7,12 +7,14 @@
 #include <atomic>
 #include <bgagent/protocol/output_file.hpp>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <string>
 
 #include "catch.hpp"
 #include "support/test_support.hpp"
 
+using namespace std::chrono_literals;
 using bgagent::ErrorCode;
 using bgagent::OutputFile;
 using bgagent::Status;
@@ -29,6 +31,61 @@ std::atomic<int> preadCalls{0};
 ssize_t countingPread(int fd, void* buffer, size_t count, off_t offset) {
   preadCalls.fetch_add(1);
   return ::pread(fd, buffer, count, offset);
+}
+
+std::atomic<int> openCalls{0};
+std::atomic<int> statCalls{0};
+std::atomic<int> fstatCalls{0};
+std::atomic<int> statxCalls{0};
+
+int countingOpen(const char* path, int flags, mode_t mode) {
+  openCalls.fetch_add(1);
+  return ::open(path, flags, mode);
+}
+
+int countingStat(const char* path, struct stat* status) {
+  statCalls.fetch_add(1);
+  return ::stat(path, status);
+}
+
+int countingFstat(int fd, struct stat* status) {
+  fstatCalls.fetch_add(1);
+  return ::fstat(fd, status);
+}
+
+int countingStatx(int directory, const char* path, int flags, unsigned mask, struct statx* status) {
+  statxCalls.fetch_add(1);
+  return ::statx(directory, path, flags, mask, status);
+}
+
+// Counts the file calls above (and preads) for a scope, from zero.
+class SyscallCounts {
+ public:
+  SyscallCounts() { reset(); }
+  void reset() const {
+    for (std::atomic<int>* count :
+         {&openCalls, &statCalls, &fstatCalls, &statxCalls, &preadCalls}) {
+      count->store(0);
+    }
+  }
+
+ private:
+  bgagent::test::ScopedSyscall<int (*)(const char*, int, mode_t)> open_{
+      bgagent::detail::syscalls.open, &countingOpen};
+  bgagent::test::ScopedSyscall<int (*)(const char*, struct stat*)> stat_{
+      bgagent::detail::syscalls.stat, &countingStat};
+  bgagent::test::ScopedSyscall<int (*)(int, struct stat*)> fstat_{bgagent::detail::syscalls.fstat,
+                                                                  &countingFstat};
+  bgagent::test::ScopedSyscall<int (*)(int, const char*, int, unsigned, struct statx*)> statx_{
+      bgagent::detail::syscalls.statx, &countingStatx};
+  bgagent::test::ScopedSyscall<ssize_t (*)(int, void*, size_t, off_t)> pread_{
+      bgagent::detail::syscalls.pread, &countingPread};
+};
+
+// Sets `path`'s modification time a minute back: a file idle that long, whose time tells any
+// later write apart.
+void ageFile(const std::filesystem::path& path) {
+  std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now() - 60s);
 }
 
 ssize_t failingPread(int, void*, size_t, off_t) {
@@ -182,6 +239,98 @@ TEST_CASE("a file read without holding its descriptor goes on, or starts over wh
   CHECK(removed.error().code == ErrorCode::NotFound);
   CHECK(removed.error().message ==
         "output file '" + path.string() + "': was removed before [COMPLETE]");
+}
+
+// A watcher holding more files than descriptors looks at the ones it let go of by path, and a
+// poller looks without being told of a change: while the file does not change, a look is one
+// statx and opens or reads nothing; once it changes, it is opened (one fstat, no more) and read.
+TEST_CASE("a file unchanged since it was read costs one statx a look, and is read once it changes",
+          "[file]") {
+  TempDir dir;
+  const auto path = dir / "agent.out";
+  writeFile(path, kStartLine);
+  ageFile(path);
+  OutputFile file(path);
+  REQUIRE(file.refresh().value() == 29);
+
+  const SyscallCounts counts;
+  // Held open and polled.
+  CHECK(file.refreshIfChanged().value() == 0);
+  CHECK(preadCalls.load() == 0);
+  CHECK(statxCalls.load() == 1);
+  appendFile(path, "[PROGRESS] 1/4\n");
+  ageFile(path);
+  CHECK(file.refreshIfChanged().value() == 15);
+  CHECK(file.snapshot().progress.updates == 1);
+
+  // Let go of.
+  file.closeDescriptor();
+  counts.reset();
+  CHECK(file.refresh().value() == 0);
+  CHECK(file.refreshIfChanged().value() == 0);
+  CHECK(openCalls.load() == 0);
+  CHECK(preadCalls.load() == 0);
+  CHECK(statxCalls.load() == 2);
+  CHECK_FALSE(file.isOpen());
+
+  appendFile(path, "[PROGRESS] 2/4\n");
+  counts.reset();
+  CHECK(file.refresh().value() == 15);
+  CHECK(openCalls.load() == 1);
+  CHECK(fstatCalls.load() == 1);  // the open's own: no second look at what it just found
+  CHECK(statCalls.load() == 0);
+  CHECK(file.snapshot().progress.updates == 2);
+  file.closeDescriptor();
+
+  // Rewritten in place with as many bytes: its modification time says it changed, and its
+  // other first bytes that it is another file.
+  const std::string rewritten = std::string(kStartLine) + "[ERROR] the second run failed\n";
+  REQUIRE(rewritten.size() == file.offset());
+  const auto before = std::filesystem::last_write_time(path);
+  writeFile(path, rewritten);
+  std::filesystem::last_write_time(path, before + 1s);
+  CHECK(file.refresh().value() == rewritten.size());
+  CHECK(file.snapshot().restarts == 1);
+  CHECK(file.snapshot().status == Status::Failed);
+}
+
+// A modification time seen within the file system's granularity of when it was seen proves
+// nothing: a write in the same tick keeps it. Such a file is opened and compared, not trusted.
+TEST_CASE("a file rewritten in the tick it was read in is not taken for unchanged", "[file]") {
+  TempDir dir;
+  const auto path = dir / "agent.out";
+  writeFile(path, std::string(kStartLine) + "[PROGRESS] 1/4\n");
+  OutputFile file(path);
+  REQUIRE(file.refresh().value() == 44);
+  file.closeDescriptor();
+
+  const auto seen = std::filesystem::last_write_time(path);
+  writeFile(path, std::string(kStartLine) + "[ERROR] failed\n");  // as many bytes
+  std::filesystem::last_write_time(path, seen);                   // in the same tick
+  CHECK(file.refresh().value() == 44);
+  CHECK(file.snapshot().restarts == 1);
+  CHECK(file.snapshot().status == Status::Failed);
+}
+
+// Past the first bytes a reopen compares, a file let go of and truncated to fewer bytes than
+// were read is another file's beginning: read from its start.
+TEST_CASE("a file let go of and truncated past its first bytes is read from its start", "[file]") {
+  TempDir dir;
+  const auto path = dir / "agent.out";
+  std::string text(kStartLine);
+  for (int step = 1; text.size() < 400; ++step) {
+    text += "[PROGRESS] step " + std::to_string(step) + " done\n";
+  }
+  writeFile(path, text);
+  OutputFile file(path);
+  REQUIRE(file.refresh().value() == text.size());
+  file.closeDescriptor();
+
+  REQUIRE(::truncate(path.c_str(), 300) == 0);
+  appendFile(path, "\n");
+  REQUIRE(file.refresh());
+  CHECK(file.snapshot().restarts == 1);
+  CHECK(file.offset() == 301);
 }
 
 TEST_CASE("a directory or a FIFO at the path is refused without blocking", "[file]") {

@@ -547,6 +547,20 @@ class DescriptorLimit {
   bool lowered_ = false;
 };
 
+// Each file i ended Succeeded with {"index": i}, after one PROGRESS read in a step of its own,
+// from its start (no restart).
+void checkSucceededInTwoSteps(const std::vector<std::optional<WaitOutcome>>& outcomes) {
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    INFO("file " << i);
+    const std::optional<WaitOutcome>& outcome = outcomes[i];
+    REQUIRE(outcome);
+    REQUIRE(outcome->status == Status::Succeeded);
+    CHECK(outcome->result().at("index") == i);
+    CHECK(outcome->snapshot.progress.updates == 1);
+    CHECK(outcome->snapshot.restarts == 0);
+  }
+}
+
 }  // namespace
 
 // Reliability issue: 3,000 watches under a 1,024-descriptor limit used to fail 1,984 of them at
@@ -626,15 +640,120 @@ TEST_CASE("watches past the descriptor limit read their files by path and all se
   REQUIRE(reachedHalfway);
   REQUIRE(allSettled);
   std::lock_guard lock(mutex);
-  for (int i = 0; i < kFiles; ++i) {
-    INFO("file " << i);
-    const std::optional<WaitOutcome>& outcome = outcomes[static_cast<std::size_t>(i)];
-    REQUIRE(outcome);
-    REQUIRE(outcome->status == Status::Succeeded);
-    CHECK(outcome->result().at("index") == i);
-    CHECK(outcome->snapshot.progress.updates == 1);
-    CHECK(outcome->snapshot.restarts == 0);
+  checkSucceededInTwoSteps(outcomes);
+}
+
+namespace {
+
+// How many of this process's descriptors are open on files in `directory`.
+int descriptorsIn(const std::filesystem::path& directory) {
+  const std::filesystem::path real = std::filesystem::canonical(directory);
+  int count = 0;
+  for (const auto& link : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code gone;  // the iterator's own descriptor, closed by the time it is read
+    if (std::filesystem::read_symlink(link.path(), gone).parent_path() == real) ++count;
   }
+  return count;
+}
+
+}  // namespace
+
+// Performance issue: a host may watch more files than it may hold descriptors. The files read
+// most recently keep theirs, up to RuntimeOptions::maxOpenOutputFiles; the others are opened
+// for each read. With inotify they are read on its events (the poll interval is an hour here,
+// so nothing else could settle them); polled, they cost a stat a look.
+TEST_CASE("files past the open-file budget hold no descriptor and are read until they settle",
+          "[watcher][scale]") {
+  const bool polled = GENERATE(false, true);
+  INFO((polled ? "polled" : "inotify"));
+  TempDir dir;
+  constexpr int kFiles = 64;
+  constexpr int kBudget = 8;
+  bgagent::Runtime runtime({.maxOpenOutputFiles = kBudget});
+  Watcher watcher(runtime);
+  if (!watcher.usesInotify()) {
+    WARN("no inotify instance here: the gate below needs its events");
+    return;
+  }
+  const auto pathOf = [&dir](int i) { return dir / ("agent-" + std::to_string(i) + ".out"); };
+  for (int i = 0; i < kFiles; ++i) writeFile(pathOf(i), kStartLine);
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  int read = 0;     // files read once
+  int halfway = 0;  // files whose 1/2 progress was read
+  std::vector<std::optional<WaitOutcome>> outcomes(kFiles);
+  int settled = 0;
+  WaitOptions options;
+  options.forcePolling = polled;
+  options.pollInterval = polled ? 10ms : SteadyClock::duration(1h);
+  options.onUpdate = [&](const bgagent::OutputSnapshot& snapshot) {
+    std::lock_guard lock(mutex);
+    if (snapshot.progress.updates == 0) ++read;
+    if (snapshot.progress.updates == 1 && snapshot.status == Status::Running) ++halfway;
+    changed.notify_all();
+  };
+  int mostOpenWhileSettling = 0;
+  std::vector<bgagent::WatchHandle> handles;
+  for (int i = 0; i < kFiles; ++i) {
+    handles.push_back(watcher.watch(pathOf(i), options, [&, i](WaitOutcome outcome) {
+      const int open = descriptorsIn(dir.path());
+      std::lock_guard lock(mutex);
+      mostOpenWhileSettling = std::max(mostOpenWhileSettling, open);
+      outcomes[static_cast<std::size_t>(i)] = std::move(outcome);
+      ++settled;
+      changed.notify_all();
+    }));
+  }
+  const auto waitUntil = [&](const int& count) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, kHang, [&] { return count == kFiles; });
+  };
+  REQUIRE(waitUntil(read));
+  CHECK(descriptorsIn(dir.path()) == kBudget);  // the most recent, and no more
+
+  // Two steps, so that a file without a descriptor must go on from its offset.
+  for (int i = 0; i < kFiles; ++i) appendFile(pathOf(i), "[PROGRESS] 1/2\n");
+  REQUIRE(waitUntil(halfway));
+  CHECK(descriptorsIn(dir.path()) == kBudget);
+
+  // Every ending read in one turn, the runtime's thread held by another watch meanwhile: the
+  // watches that settle in it close their files at once, not when the turn delivers them.
+  TempDir gateDir;
+  writeFile(gateDir / "gate.out", kStartLine);
+  std::promise<void> blocked;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  // Released however this scope ends: a failed REQUIRE must not leave the runtime's thread held
+  // (its Runtime's destructor would wait for it).
+  struct Release {
+    std::promise<void>& promise;
+    bool done = false;
+    void now() {
+      if (!std::exchange(done, true)) promise.set_value();
+    }
+    ~Release() { now(); }
+  } releaseGuard{release};
+  WaitOptions gateOptions;
+  gateOptions.onUpdate = [&blocked, released](const bgagent::OutputSnapshot& snapshot) {
+    if (snapshot.progress.updates != 1) return;  // the PROGRESS line written below
+    blocked.set_value();
+    released.wait();
+  };
+  const bgagent::WatchHandle gate =
+      watcher.watch(gateDir / "gate.out", gateOptions, [](WaitOutcome) {});
+  appendFile(gateDir / "gate.out", "[PROGRESS] hold\n");
+  REQUIRE(blocked.get_future().wait_for(kHang) == std::future_status::ready);
+  for (int i = 0; i < kFiles; ++i) {
+    appendFile(pathOf(i), "[RESULT] {\"success\": true, \"index\": " + std::to_string(i) + "}\n" +
+                              kCompleteLine);
+  }
+  releaseGuard.now();
+  REQUIRE(waitUntil(settled));
+  std::lock_guard lock(mutex);
+  CHECK(mostOpenWhileSettling <= kBudget);
+  checkSucceededInTwoSteps(outcomes);
+  CHECK(descriptorsIn(dir.path()) == 0);  // closed as their watches settled
 }
 
 TEST_CASE("an inotify queue overflow is recovered by re-reading every file", "[watcher]") {

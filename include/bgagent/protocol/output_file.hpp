@@ -3,8 +3,9 @@
 //
 // Owns: OutputFile, a path plus an OutputParser plus a read offset. readAppended() reads only
 // the bytes appended since the last call, with pread on a descriptor kept open: a call that
-// finds nothing new costs one system call. refresh() also notices a file truncated, replaced
-// (another inode) or removed, and starts over (docs/protocol.md, P26).
+// finds nothing new costs one system call; refreshIfChanged() asks one statx first, for a
+// poller or a file whose descriptor was let go of. refresh() also notices a file truncated,
+// replaced (another inode) or removed, and starts over (docs/protocol.md, P26).
 // A file that does not exist yet is Pending, not an error.
 // Thread safety: none; one OutputFile belongs to one thread at a time.
 // Errors: values naming the file: a directory or other non-regular file (InvalidArgument), a
@@ -45,6 +46,15 @@ class OutputFile {
   /// two more system calls. A call that used up its budget leaves the check to the next one.
   Result<std::size_t> refresh(std::size_t maxBytes = kUnlimited);
 
+  /// refresh(), unless one statx says that the file has not changed since it was read to its
+  /// end (the same inode, size and modification time, that time older than the clock's and
+  /// file systems' granularity when it was seen): then 0, and nothing more is asked. For a
+  /// reader that looks without being told of a change (polling).
+  Result<std::size_t> refreshIfChanged(std::size_t maxBytes = kUnlimited) {
+    if (unchangedSinceRead()) return std::size_t{0};
+    return refresh(maxBytes);
+  }
+
   /// Everything the bytes read so far have said (OutputParser::snapshot()).
   const OutputSnapshot& snapshot() const noexcept { return parser_.snapshot(); }
   /// The path given at construction.
@@ -53,7 +63,7 @@ class OutputFile {
   /// goes on from the same offset when it names the same file (the same inode, beginning with
   /// the same bytes: a freed inode number can be given to the next file made), or starts over
   /// when another file took its place (P26). For a reader that cannot hold a descriptor per
-  /// file.
+  /// file. Until the file changes, a read costs one statx and opens nothing (refreshIfChanged).
   void closeDescriptor() noexcept {
     if (!fd_) return;
     fd_.reset();
@@ -81,6 +91,15 @@ class OutputFile {
   // Whether the file open at `fd` begins with head_ (one pread).
   bool startsWithHead(int fd) const;
 
+  // Whether the path still names the file read, unchanged since it was read to its end (one
+  // statx; false when there is no such file, or no stat of it to compare with).
+  bool unchangedSinceRead() const;
+
+  // Keeps what a stat of the open file said (its size, its modification time in ns): a later
+  // one saying the same, at the offset read to, means nothing was written since, unless that
+  // time was too recent to tell a later write in the same tick apart (rememberedAt_).
+  void rememberStat(std::uint64_t size, std::int64_t modified) noexcept;
+
   std::string path_;
   OutputParser parser_;
   detail::UniqueFd fd_;
@@ -90,6 +109,11 @@ class OutputFile {
   bool reopening_ = false;  // closeDescriptor() let go of the file at device_ and inode_
   std::uint64_t device_ = 0;
   std::uint64_t inode_ = 0;
+  // The size and modification time (ns) that a stat of the open file last said, and when
+  // (CLOCK_REALTIME, ns); -1: none yet.
+  std::uint64_t seenSize_ = 0;
+  std::int64_t seenModified_ = -1;
+  std::int64_t seenAt_ = -1;
   std::string head_;  // the file's first bytes, up to kHeadBytes: what a reopen compares
   static constexpr std::size_t kHeadBytes = 256;
 };

@@ -8,6 +8,7 @@
 // What the bodies use besides their header:
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 
 #include <algorithm>
@@ -15,13 +16,26 @@
 #include <bgagent/protocol/detail/read_buffer.hpp>
 #include <cerrno>
 #include <cstdint>
+#include <ctime>
 #include <string_view>
 #include <utility>
 
 namespace bgagent {
+namespace detail {
+
+inline std::int64_t modifiedNs(const struct stat& status) noexcept {
+  return status.st_mtim.tv_sec * std::int64_t{1'000'000'000} + status.st_mtim.tv_nsec;
+}
+
+// A file's modification time is as coarse as the kernel's clock tick (ext4, tmpfs), or a second
+// and more on some servers (NFS, FAT): a rewrite this soon after a stat may keep its time.
+inline constexpr std::int64_t kModifiedTimeGranularityNs = 2'000'000'000;
+
+}  // namespace detail
 
 BGAGENT_INLINE Result<std::size_t> OutputFile::readAppended(std::size_t maxBytes) {
   if (!fd_) {
+    if (reopening_ && unchangedSinceRead()) return std::size_t{0};
     Result<bool> opened = openFile();
     if (!opened) return opened.error();
     if (!*opened) return removed_ ? removedError() : Result<std::size_t>(0);
@@ -47,10 +61,15 @@ BGAGENT_INLINE Result<std::size_t> OutputFile::readAppended(std::size_t maxBytes
 }
 
 BGAGENT_INLINE Result<std::size_t> OutputFile::refresh(std::size_t maxBytes) {
+  const bool wasOpen = static_cast<bool>(fd_);
   Result<std::size_t> read = readAppended(maxBytes);
   if (!read || !fd_ || *read == maxBytes) return read;
+  // Opened by this call: openFile() has just found this inode at the path, and a file shorter
+  // than the offset read to started over there.
+  if (!wasOpen) return read;
   struct stat opened {};
   if (detail::statFd(fd_.get(), opened) != 0) return Error::ofErrno(path_, "cannot stat");
+  rememberStat(static_cast<std::uint64_t>(opened.st_size), detail::modifiedNs(opened));
   if (static_cast<std::uint64_t>(opened.st_size) < offset_) {
     parser_.restart();  // truncated in place
     offset_ = 0;
@@ -93,6 +112,7 @@ BGAGENT_INLINE Result<bool> OutputFile::openFile() {
   }
   const bool sameFile = reopening_ && static_cast<std::uint64_t>(status.st_dev) == device_ &&
                         static_cast<std::uint64_t>(status.st_ino) == inode_ &&
+                        static_cast<std::uint64_t>(status.st_size) >= offset_ &&
                         startsWithHead(fd.get());
   if (!sameFile) {
     if (hadFile_) parser_.restart();  // a new file at the path: start over (P26)
@@ -104,8 +124,34 @@ BGAGENT_INLINE Result<bool> OutputFile::openFile() {
   reopening_ = false;
   device_ = static_cast<std::uint64_t>(status.st_dev);
   inode_ = static_cast<std::uint64_t>(status.st_ino);
+  rememberStat(static_cast<std::uint64_t>(status.st_size), detail::modifiedNs(status));
   fd_ = std::move(fd);
   return true;
+}
+
+BGAGENT_INLINE bool OutputFile::unchangedSinceRead() const {
+  // A time seen too close to when it was seen proves nothing (git's "racily clean" files): the
+  // file is read, as before, and its first bytes compared when it is opened again.
+  if (!hadFile_ || removed_ || seenModified_ < 0 ||
+      seenAt_ - seenModified_ < detail::kModifiedTimeGranularityNs) {
+    return false;
+  }
+  struct statx named {};
+  // A failed statx says nothing here (ENOSYS included): the read that follows tells a removed
+  // file from an error.
+  if (detail::statPathFresh(path_.c_str(), named) != 0) return false;
+  const std::int64_t modified =
+      named.stx_mtime.tv_sec * std::int64_t{1'000'000'000} + named.stx_mtime.tv_nsec;
+  return makedev(named.stx_dev_major, named.stx_dev_minor) == device_ && named.stx_ino == inode_ &&
+         named.stx_size == offset_ && named.stx_size == seenSize_ && modified == seenModified_;
+}
+
+BGAGENT_INLINE void OutputFile::rememberStat(std::uint64_t size, std::int64_t modified) noexcept {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  seenSize_ = size;
+  seenModified_ = modified;
+  seenAt_ = now.tv_sec * std::int64_t{1'000'000'000} + now.tv_nsec;
 }
 
 BGAGENT_INLINE bool OutputFile::startsWithHead(int fd) const {

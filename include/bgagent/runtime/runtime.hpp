@@ -31,9 +31,11 @@
 
 namespace bgagent {
 
-/// A Runtime's options: `forcePolling` (false; true polls every file and never uses inotify)
-/// and `shutdownGrace` (2 s: at shutdown, the most a process agent gets between SIGTERM and
-/// SIGKILL, or its own grace period if shorter).
+/// A Runtime's options: `forcePolling` (false; true polls every file and never uses inotify),
+/// `shutdownGrace` (2 s: at shutdown, the most a process agent gets between SIGTERM and
+/// SIGKILL, or its own grace period if shorter) and `maxOpenOutputFiles` (0: half of
+/// RLIMIT_NOFILE's soft limit; the files read most recently keep a descriptor, the others are
+/// opened for each read, so a host may watch more files than it may open).
 using RuntimeOptions = detail::RuntimeOptions;
 
 /// The one thread that serves a host's agents, waits and timers (one epoll loop). launch() and

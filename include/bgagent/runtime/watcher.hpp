@@ -24,6 +24,7 @@
 #include <bgagent/protocol/wait_outcome.hpp>
 #include <bgagent/runtime/runtime.hpp>
 #include <bgagent/runtime/watch_handle.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -34,6 +35,9 @@ namespace bgagent {
 /// How a Watcher with a runtime of its own reads files.
 struct WatcherOptions {
   bool forcePolling = false;  ///< poll every file, never use inotify (tests, odd file systems)
+  /// Files holding a descriptor at once (RuntimeOptions::maxOpenOutputFiles; 0: half of
+  /// RLIMIT_NOFILE's soft limit).
+  std::size_t maxOpenOutputFiles = 0;
 };
 
 /// Follows any number of output files until each settles.

@@ -13,7 +13,8 @@
 namespace bgagent {
 
 BGAGENT_INLINE Watcher::Watcher(WatcherOptions options)
-    : owned_(std::in_place, RuntimeOptions{.forcePolling = options.forcePolling}),
+    : owned_(std::in_place, RuntimeOptions{.forcePolling = options.forcePolling,
+                                           .maxOpenOutputFiles = options.maxOpenOutputFiles}),
       core_(owned_->core()) {}
 
 BGAGENT_INLINE Watcher::Watcher(Runtime& runtime) : core_(runtime.core()) {}

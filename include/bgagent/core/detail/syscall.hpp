@@ -23,13 +23,14 @@ struct SyscallTable {
   int (*fdatasync)(int fd);
   int (*fstat)(int fd, struct stat* status);
   int (*stat)(const char* path, struct stat* status);
+  int (*statx)(int directory, const char* path, int flags, unsigned mask, struct statx* status);
 };
 
 inline int systemOpen(const char* path, int flags, mode_t mode) {
   return ::open(path, flags, mode);
 }
 
-inline SyscallTable syscalls{systemOpen, ::pread, ::write, ::fdatasync, ::fstat, ::stat};
+inline SyscallTable syscalls{systemOpen, ::pread, ::write, ::fdatasync, ::fstat, ::stat, ::statx};
 
 template <typename Call>
 auto retryOnInterrupt(Call call) {
@@ -55,6 +56,14 @@ inline int statFd(int fd, struct stat& status) {
 }
 inline int statPath(const char* path, struct stat& status) {
   return retryOnInterrupt([&] { return syscalls.stat(path, &status); });
+}
+// Size, inode and modification time of `path`, asked of the server on a network file system
+// (AT_STATX_FORCE_SYNC: NFS would answer from an attribute cache up to a minute old).
+inline int statPathFresh(const char* path, struct statx& status) {
+  return retryOnInterrupt([&] {
+    return syscalls.statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC,
+                          STATX_TYPE | STATX_INO | STATX_SIZE | STATX_MTIME, &status);
+  });
 }
 
 }  // namespace bgagent::detail

@@ -15,6 +15,7 @@
 #include <bgagent/protocol/wait_outcome.hpp>
 #include <bgagent/runtime/detail/event_loop.hpp>
 #include <bgagent/runtime/detail/inotify_watch.hpp>
+#include <bgagent/runtime/detail/open_file_budget.hpp>
 #include <bgagent/runtime/detail/watch_canceller.hpp>
 #include <bgagent/runtime/detail/watch_entry.hpp>
 #include <cstdint>
@@ -33,7 +34,10 @@ namespace bgagent::detail {
 
 class FileWatches final : public LoopPart, public WatchCanceller {
  public:
-  FileWatches(const EventLoop& loop, std::size_t partIndex, bool forcePolling);
+  /// `maxOpenFiles`: how many watched files may hold a descriptor at once (0: half of
+  /// RLIMIT_NOFILE's soft limit); the others are opened for each read (OpenFileBudget).
+  FileWatches(const EventLoop& loop, std::size_t partIndex, bool forcePolling,
+              std::size_t maxOpenFiles = 0);
 
   /// Follows `outputFile` until it settles (Succeeded or Failed), its deadline or idle timeout
   /// passes, its writer exits, its stop token fires, or its owner ends it (unwatch or
@@ -116,6 +120,10 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   // and taken back after.
   Result<std::size_t> readThroughReserve(WatchEntry& entry);
 
+  // After `entry`'s read: a descriptor it holds becomes the most recent, and the one read
+  // longest ago closes when the budget is over.
+  void keepWithinBudget(WatchEntry& entry);
+
   // A file's `Writer: pid=N host=H` names a process this watcher can follow when H is this host.
   void adoptWriterFromHeader(WatchEntry& entry);
 
@@ -154,6 +162,7 @@ class FileWatches final : public LoopPart, public WatchCanceller {
   std::priority_queue<QueuedTimer, std::vector<QueuedTimer>, std::greater<>> timerQueue_;
   std::vector<std::pair<std::unique_ptr<WatchEntry>, WaitOutcome>> settled_;
   std::unordered_map<std::string, bool> watchableDirectories_;  // directory -> inotify is reliable
+  OpenFileBudget openFiles_;  // which entries' files hold a descriptor
 };
 
 }  // namespace bgagent::detail

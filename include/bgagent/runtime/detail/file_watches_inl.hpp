@@ -24,8 +24,8 @@
 namespace bgagent::detail {
 
 BGAGENT_INLINE FileWatches::FileWatches(const EventLoop& loop, std::size_t partIndex,
-                                        bool forcePolling)
-    : loop_(loop), partIndex_(partIndex), forcePolling_(forcePolling) {
+                                        bool forcePolling, std::size_t maxOpenFiles)
+    : loop_(loop), partIndex_(partIndex), forcePolling_(forcePolling), openFiles_(maxOpenFiles) {
   // Without the loop's wake-ups inotify's events would never be read: poll every file instead.
   if (inotify_.available() && !loop_.add(inotify_.fd(), partIndex_, kInotifyKey)) {
     inotify_.close();
@@ -107,6 +107,7 @@ BGAGENT_INLINE void FileWatches::close(const std::string& why) {
     entries_.clear();
     directories_.clear();
     dirty_.clear();
+    openFiles_.clear();
     timerQueue_ = {};
     deliverSettled();
     std::lock_guard lock(mutex_);
@@ -290,6 +291,10 @@ BGAGENT_INLINE std::unique_ptr<WatchEntry> FileWatches::detach(std::uint64_t id)
   if (found == entries_.end()) return nullptr;
   std::unique_ptr<WatchEntry> entry = std::move(found->second);
   entries_.erase(found);
+  // Off the budget, so closed now: a turn that settles thousands of watches delivers them at
+  // its end, and their descriptors must not pile up until then.
+  openFiles_.forget(id);
+  entry->file.closeDescriptor();
   if (entry->pidFd) {
     // Unregistered before it closes: the registration belongs to the file description.
     loop_.remove(entry->pidFd.get());
@@ -326,6 +331,8 @@ BGAGENT_INLINE void FileWatches::checkEntries(SteadyClock::time_point now) {
   // Once each: a file both dirty and due would be read twice, past its budget for the turn.
   std::sort(due.begin(), due.end());
   due.erase(std::unique(due.begin(), due.end()), due.end());
+  // A full budget asks the limit again (once a turn): the host may have raised it since.
+  if (!due.empty() && openFiles_.size() >= openFiles_.limit()) openFiles_.refreshLimit();
   for (const std::uint64_t id : due) {
     const auto found = entries_.find(id);
     if (found == entries_.end()) continue;  // unwatched, or settled as the turn began
@@ -350,6 +357,7 @@ BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
   }
   const bool pollDue = entry.polled() && now >= entry.nextPoll;
   if (entry.dirty || pollDue) {
+    const bool changed = entry.dirty;  // an event (or a registration, an overflow) says so
     entry.dirty = false;
     if (pollDue) entry.nextPoll = saturatingAdd<SteadyClock>(now, entry.options.pollInterval);
     // Without a pidfd, liveness is asked at the poll interval (before the read, so a writer
@@ -361,7 +369,9 @@ BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
       return !result &&
              (result.error().systemError == EMFILE || result.error().systemError == ENFILE);
     };
-    Result<std::size_t> read = entry.file.refresh(kReadBudget);
+    // Polled, with nothing to say the file changed: a stat says whether to read at all.
+    Result<std::size_t> read =
+        changed ? entry.file.refresh(kReadBudget) : entry.file.refreshIfChanged(kReadBudget);
     if (outOfDescriptors(read)) {
       // No descriptor left in the process (or the system): this watch reads its file by path
       // from now on, opening it for each read only (on inotify's events, at the poll interval).
@@ -381,6 +391,9 @@ BGAGENT_INLINE std::optional<WaitOutcome> FileWatches::check(WatchEntry& entry,
     }
     if (!read) return WaitOutcome{Status::Failed, read.error(), entry.file.snapshot()};
     if (*read == kReadBudget) markDirty(entry);  // more waits: read on at the next turn
+    // Only a watch that goes on keeps a place (one whose file settles it closes the file in
+    // detach(), and must not push out another's first); done before onUpdate, which may look.
+    if (!isSettled(entry.file.snapshot().status)) keepWithinBudget(entry);
     if (*read > 0) {
       entry.lastActivity = now;
       if (entry.options.onUpdate) {
@@ -421,6 +434,19 @@ BGAGENT_INLINE Result<std::size_t> FileWatches::readThroughReserve(WatchEntry& e
   entry.file.closeDescriptor();
   reserve_ = openReserve();
   return read;
+}
+
+BGAGENT_INLINE void FileWatches::keepWithinBudget(WatchEntry& entry) {
+  if (!entry.file.isOpen()) {
+    openFiles_.forget(entry.id);
+    return;
+  }
+  openFiles_.touch(entry.id);
+  // Closed, not polled: the directory's inotify watch still names the file when it changes,
+  // and a file polled anyway costs a stat while nothing changes.
+  while (const std::uint64_t oldest = openFiles_.takeExcess()) {
+    entries_.at(oldest)->file.closeDescriptor();
+  }
 }
 
 BGAGENT_INLINE void FileWatches::adoptWriterFromHeader(WatchEntry& entry) {

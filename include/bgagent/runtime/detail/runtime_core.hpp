@@ -21,6 +21,7 @@
 #include <bgagent/runtime/detail/timer_queue.hpp>
 #include <bgagent/runtime/detail/worker_threads.hpp>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,10 @@ struct RuntimeOptions {
   /// At shutdown, running process agents get SIGTERM and, this long later at most (or after
   /// their own grace period, if shorter), SIGKILL.
   SteadyClock::duration shutdownGrace = std::chrono::seconds(2);
+  /// How many output files may hold a descriptor at once; the others are opened for each read
+  /// (a stat while they do not change), still woken by inotify. 0: half of RLIMIT_NOFILE's
+  /// soft limit, asked again when reached.
+  std::size_t maxOpenOutputFiles = 0;
 };
 
 /// The error of work started, in a forked child, on a runtime its parent made.

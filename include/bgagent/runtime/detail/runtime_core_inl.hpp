@@ -18,7 +18,8 @@ BGAGENT_INLINE Error runtimeOfParentError() {
 }
 
 BGAGENT_INLINE RuntimeCore::RuntimeCore(RuntimeOptions options)
-    : options_(options), watches_(loop_, kWatches, options.forcePolling) {
+    : options_(options),
+      watches_(loop_, kWatches, options.forcePolling, options.maxOpenOutputFiles) {
   loop_.setPart(kWatches, watches_);
   loop_.setPart(kProcesses, processes_);
   loop_.setPart(kTimers, timers_);
