@@ -63,7 +63,7 @@ class OutputFile {
   /// goes on from the same offset when it names the same file (the same inode, beginning with
   /// the same bytes: a freed inode number can be given to the next file made), or starts over
   /// when another file took its place (P26). For a reader that cannot hold a descriptor per
-  /// file. Until the file changes, a read costs one statx and opens nothing (refreshIfChanged).
+  /// file. A poller's look at it is one statx while it does not change (refreshIfChanged).
   void closeDescriptor() noexcept {
     if (!fd_) return;
     fd_.reset();
@@ -97,7 +97,7 @@ class OutputFile {
 
   // Keeps what a stat of the open file said (its size, its modification time in ns): a later
   // one saying the same, at the offset read to, means nothing was written since, unless that
-  // time was too recent to tell a later write in the same tick apart (rememberedAt_).
+  // time was too recent to tell a later write in the same tick apart (seenAt_).
   void rememberStat(std::uint64_t size, std::int64_t modified) noexcept;
 
   std::string path_;

@@ -35,7 +35,6 @@ inline constexpr std::int64_t kModifiedTimeGranularityNs = 2'000'000'000;
 
 BGAGENT_INLINE Result<std::size_t> OutputFile::readAppended(std::size_t maxBytes) {
   if (!fd_) {
-    if (reopening_ && unchangedSinceRead()) return std::size_t{0};
     Result<bool> opened = openFile();
     if (!opened) return opened.error();
     if (!*opened) return removed_ ? removedError() : Result<std::size_t>(0);

@@ -2,8 +2,8 @@
 // bgagent/runtime/detail/open_file_budget.hpp: which watched files keep a descriptor open. A host
 // may watch more files than it may hold descriptors (100,000 under a limit of 20,000): the
 // files read most recently keep theirs, up to a budget, and the others are opened for each read
-// (a stat when nothing changed, OutputFile::closeDescriptor). The budget also leaves the rest
-// of the process's descriptors to its agents' pipes and the host's own files.
+// (OutputFile::closeDescriptor). The budget also leaves the rest of the process's descriptors
+// to its agents' pipes and the host's own files.
 // Thread safety: none; the runtime's thread's own.
 // IWYU pragma: private, include <bgagent/bgagent.hpp>
 #pragma once
